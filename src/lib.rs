@@ -1,0 +1,11 @@
+//! Core of the diffusion-regimes playground: the science of SCIENCE.md as a pure Rust library.
+//!
+//! The core compiles natively with no browser crate in reach; [`wasm`] (wasm32 only) is the only module that knows
+//! about the browser. Dependencies point one way: [`linalg`], [`random`] → [`precision`], [`process`] → the models,
+//! scores, samplers and theory → measurements → plotting → the wasm boundary and the CLI.
+
+pub mod error;
+pub mod linalg;
+pub mod precision;
+pub mod process;
+pub mod random;

@@ -1,0 +1,234 @@
+//! The forward (noising) process dx = −A x dt + √2 dW with A = (I + Q) U, U symmetric positive definite, Qᵀ = −Q
+//! (SCIENCE.md §1–§2; Lu–Tang's non-reversible Ornstein–Uhlenbeck process; U = I, Q = 0 is Biroli's).
+//!
+//! Everything here is exact: the propagator E_t = e^{−At}, the noise covariance Σ_t = U⁻¹ − E_t U⁻¹ E_tᵀ, the
+//! transition x_t | x₀ ~ N(E_t x₀, Σ_t), and the relaxation spectrum. Time t is forward time.
+
+use nalgebra::{Complex, DMatrix, DVector};
+
+use crate::error::{Error, Result};
+use crate::linalg::{expm, one_norm, spectral_norm, symmetrize};
+use crate::precision::Precision;
+use crate::random::Stream;
+
+/// Below this value of t·‖A‖₁ the noise covariance is computed by Van Loan's block exponential instead of the
+/// difference U⁻¹ − E_t U⁻¹ E_tᵀ, which cancels catastrophically as t → 0 (Σ_t ≈ 2t I while each term is O(1)).
+/// At 0.5 the difference loses at most about one digit; below it the block method keeps full relative accuracy.
+const VAN_LOAN_BELOW: f64 = 0.5;
+
+/// Tolerance of the antisymmetry check of SCIENCE.md §3: ‖Q + Qᵀ‖ ≤ 1e-12 ‖Q‖.
+pub const ANTISYMMETRY_TOL: f64 = 1e-12;
+
+/// The exact transition over a time step: mean map E_t and noise covariance Σ_t.
+#[derive(Clone, Debug)]
+pub struct Transition {
+    /// Forward time of the step.
+    pub t: f64,
+    /// E_t = e^{−At}.
+    pub propagator: DMatrix<f64>,
+    /// Σ_t = U⁻¹ − E_t U⁻¹ E_tᵀ.
+    pub noise_cov: DMatrix<f64>,
+}
+
+/// The non-reversible Ornstein–Uhlenbeck forward process.
+#[derive(Clone, Debug)]
+pub struct OuProcess {
+    precision: Precision,
+    q: DMatrix<f64>,
+    a: DMatrix<f64>,
+    u_inv: DMatrix<f64>,
+}
+
+impl OuProcess {
+    /// Builds the process from U and an antisymmetric Q.
+    ///
+    /// # Errors
+    /// [`Error::Param`] for a Q of the wrong size, with non-finite entries, or with ‖Q + Qᵀ‖ > 1e-12 ‖Q‖.
+    pub fn new(precision: Precision, q: DMatrix<f64>) -> Result<Self> {
+        let d = precision.dim();
+        if q.nrows() != d || q.ncols() != d {
+            return Err(Error::param("Q", format!("{}×{}", q.nrows(), q.ncols()), format!("a {d}×{d} matrix")));
+        }
+        if q.iter().any(|x| !x.is_finite()) {
+            return Err(Error::param("Q", "a matrix with non-finite entries", "finite entries"));
+        }
+        let asym = (&q + q.transpose()).norm();
+        if asym > ANTISYMMETRY_TOL * q.norm() {
+            return Err(Error::param("Q", format!("‖Q + Qᵀ‖ = {asym:e}"), "an antisymmetric matrix"));
+        }
+        let a = (DMatrix::identity(d, d) + &q) * precision.matrix();
+        let u_inv = precision.power(-1.0);
+        Ok(OuProcess { precision, q, a, u_inv })
+    }
+
+    /// The reversible process (Q = 0).
+    pub fn reversible(precision: Precision) -> Self {
+        let d = precision.dim();
+        Self::new(precision, DMatrix::zeros(d, d)).expect("Q = 0 is antisymmetric")
+    }
+
+    /// Dimension d.
+    pub fn dim(&self) -> usize {
+        self.precision.dim()
+    }
+
+    /// The precision U.
+    pub fn precision(&self) -> &Precision {
+        &self.precision
+    }
+
+    /// The antisymmetric part Q.
+    pub fn q(&self) -> &DMatrix<f64> {
+        &self.q
+    }
+
+    /// The drift matrix A = (I + Q) U.
+    pub fn drift(&self) -> &DMatrix<f64> {
+        &self.a
+    }
+
+    /// The stationary covariance U⁻¹ (the same for every antisymmetric Q).
+    pub fn stationary_cov(&self) -> &DMatrix<f64> {
+        &self.u_inv
+    }
+
+    /// The propagator E_t = e^{−At}.
+    ///
+    /// ```
+    /// use diffusion_regimes::{precision::Precision, process::OuProcess};
+    /// let p = OuProcess::reversible(Precision::scaled_identity(2, 1.0).unwrap());
+    /// assert!((p.propagator(1.0)[(0, 0)] - (-1f64).exp()).abs() < 1e-15);
+    /// ```
+    pub fn propagator(&self, t: f64) -> DMatrix<f64> {
+        expm(&(&self.a * -t))
+    }
+
+    /// The exact transition over forward time t: E_t and Σ_t (SCIENCE.md §2).
+    /// Σ_t solves dΣ/dt = −AΣ − ΣAᵀ + 2I, Σ₀ = 0; for U = I, Q = 0 it is Δ_t I, Δ_t = 1 − e^{−2t}.
+    pub fn transition(&self, t: f64) -> Transition {
+        assert!(t.is_finite() && t >= 0.0, "transition needs a finite t ≥ 0, got {t}");
+        let d = self.dim();
+        if t == 0.0 {
+            return Transition { t, propagator: DMatrix::identity(d, d), noise_cov: DMatrix::zeros(d, d) };
+        }
+        if t * one_norm(&self.a) < VAN_LOAN_BELOW {
+            // Van Loan (1978): exp([[−A, 2I], [0, Aᵀ]] t) has blocks F11 = E_t and
+            // F12 = ∫₀ᵗ e^{−A(t−s)} 2 e^{Aᵀs} ds, so Σ_t = F12 F11ᵀ without cancellation.
+            let mut m = DMatrix::zeros(2 * d, 2 * d);
+            m.view_mut((0, 0), (d, d)).copy_from(&(&self.a * -t));
+            m.view_mut((0, d), (d, d)).fill_with_identity();
+            m.view_mut((0, d), (d, d)).scale_mut(2.0 * t);
+            m.view_mut((d, d), (d, d)).copy_from(&(self.a.transpose() * t));
+            let f = expm(&m);
+            let e = f.view((0, 0), (d, d)).into_owned();
+            let mut sigma = f.view((0, d), (d, d)) * e.transpose();
+            symmetrize(&mut sigma);
+            Transition { t, propagator: e, noise_cov: sigma }
+        } else {
+            let e = self.propagator(t);
+            let mut sigma = &self.u_inv - &e * &self.u_inv * e.transpose();
+            symmetrize(&mut sigma);
+            Transition { t, propagator: e, noise_cov: sigma }
+        }
+    }
+
+    /// Σ_t alone.
+    pub fn noise_cov(&self, t: f64) -> DMatrix<f64> {
+        self.transition(t).noise_cov
+    }
+
+    /// Propagates a Gaussian component N(μ, C) at time 0 to time t: N(E_t μ, E_t C E_tᵀ + Σ_t) (SCIENCE.md §2).
+    pub fn propagate_gaussian(&self, mean: &DVector<f64>, cov: &DMatrix<f64>, t: f64) -> (DVector<f64>, DMatrix<f64>) {
+        let tr = self.transition(t);
+        let m = &tr.propagator * mean;
+        let mut c = &tr.propagator * cov * tr.propagator.transpose() + tr.noise_cov;
+        symmetrize(&mut c);
+        (m, c)
+    }
+
+    /// Draws x_t | x₀ exactly, given a precomputed transition and the Cholesky factor L of its Σ_t.
+    pub fn sample_transition(tr: &Transition, chol_l: &DMatrix<f64>, x0: &DVector<f64>, rng: &mut Stream) -> DVector<f64> {
+        let d = x0.len();
+        let z = DVector::from_fn(d, |_, _| rng.normal());
+        &tr.propagator * x0 + chol_l * z
+    }
+
+    /// Eigenvalues of A (complex, unsorted).
+    pub fn drift_eigenvalues(&self) -> Vec<Complex<f64>> {
+        self.a.complex_eigenvalues().iter().cloned().collect()
+    }
+
+    /// The spectral gap g(Q) = min_k Re eig_k(A): the asymptotic relaxation rate.
+    pub fn spectral_gap(&self) -> f64 {
+        self.drift_eigenvalues().iter().map(|z| z.re).fold(f64::INFINITY, f64::min)
+    }
+
+    /// The bound τ = Tr U / d ≥ g(Q) for every antisymmetric Q (since Σ Re eig A = Tr A = Tr U).
+    pub fn trace_bound(&self) -> f64 {
+        self.precision.tau()
+    }
+
+    /// ‖E_t‖₂ at each time in `ts`: the transient norm of the propagator, which for non-normal A can exceed
+    /// e^{−g t} (SCIENCE.md §2, "The gain is asymptotic only").
+    pub fn propagator_norm_curve(&self, ts: &[f64]) -> Vec<f64> {
+        ts.iter().map(|&t| spectral_norm(&self.propagator(t))).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn aniso_rotated() -> OuProcess {
+        let p = Precision::diagonal(&[1.0, 4.0]).unwrap();
+        let q = DMatrix::from_row_slice(2, 2, &[0.0, -2.25, 2.25, 0.0]);
+        OuProcess::new(p, q).unwrap()
+    }
+
+    #[test]
+    fn biroli_noise_is_delta_t() {
+        let p = OuProcess::reversible(Precision::scaled_identity(3, 1.0).unwrap());
+        for &t in &[1e-8, 1e-3, 0.2, 1.0, 5.0] {
+            let s = p.noise_cov(t);
+            let delta = -(-2.0 * t as f64).exp_m1();
+            assert!((s[(1, 1)] / delta - 1.0).abs() < 1e-12, "t={t}: {} vs {delta}", s[(1, 1)]);
+            assert!(s[(0, 1)].abs() < 1e-15);
+        }
+    }
+
+    #[test]
+    fn noise_cov_solves_lyapunov_ode_and_branches_agree() {
+        let p = aniso_rotated();
+        let a = p.drift().clone();
+        // dΣ/dt = −AΣ − ΣAᵀ + 2I, checked by a central difference.
+        for &t in &[0.01, 0.3, 1.2] {
+            let h = 1e-5;
+            let ds = (p.noise_cov(t + h) - p.noise_cov(t - h)) / (2.0 * h);
+            let s = p.noise_cov(t);
+            let rhs = -&a * &s - &s * a.transpose() + DMatrix::identity(2, 2) * 2.0;
+            assert!((&ds - &rhs).norm() < 1e-6 * rhs.norm().max(1.0), "t={t}");
+        }
+        // Stationarity: A U⁻¹ + U⁻¹ Aᵀ = 2I.
+        let ui = p.stationary_cov();
+        let st = &a * ui + ui * a.transpose();
+        assert!((st - DMatrix::identity(2, 2) * 2.0).norm() < 1e-12);
+    }
+
+    #[test]
+    fn rejects_non_antisymmetric_q() {
+        let p = Precision::scaled_identity(2, 1.0).unwrap();
+        let q = DMatrix::from_row_slice(2, 2, &[0.0, 1.0, 1.0, 0.0]);
+        let e = OuProcess::new(p, q).unwrap_err();
+        assert!(e.to_string().contains("antisymmetric"), "{e}");
+    }
+
+    #[test]
+    fn spectrum_of_test_vector() {
+        // SCIENCE.md §3: U = diag(1, 4), Q = [[0, −2.25], [2.25, 0]] gives eig(A) = 2.5 ± 4.242641 i.
+        let p = aniso_rotated();
+        let mut ev = p.drift_eigenvalues();
+        ev.sort_by(|a, b| a.im.total_cmp(&b.im));
+        assert!((ev[0].re - 2.5).abs() < 1e-12 && (ev[1].im - 4.242641).abs() < 1e-6);
+        assert!((p.spectral_gap() - p.trace_bound()).abs() < 1e-12);
+    }
+}
