@@ -123,9 +123,8 @@ impl Precision {
     pub fn log_spaced(d: usize, kappa: f64, basis_seed: Option<u64>) -> Result<Self> {
         check_count("d", d, 1, MAX_DIM)?;
         check_range("precision.kappa", kappa, 1.0, MAX_KAPPA)?;
-        let vals: Vec<f64> = (0..d)
-            .map(|k| if d == 1 { 1.0 } else { kappa.powf(k as f64 / (d - 1) as f64 - 0.5) })
-            .collect();
+        let vals: Vec<f64> =
+            (0..d).map(|k| if d == 1 { 1.0 } else { kappa.powf(k as f64 / (d - 1) as f64 - 0.5) }).collect();
         let diag = DMatrix::from_diagonal(&DVector::from_vec(vals));
         match basis_seed {
             None => Self::new(diag),

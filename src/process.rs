@@ -147,7 +147,12 @@ impl OuProcess {
     }
 
     /// Draws x_t | x₀ exactly, given a precomputed transition and the Cholesky factor L of its Σ_t.
-    pub fn sample_transition(tr: &Transition, chol_l: &DMatrix<f64>, x0: &DVector<f64>, rng: &mut Stream) -> DVector<f64> {
+    pub fn sample_transition(
+        tr: &Transition,
+        chol_l: &DMatrix<f64>,
+        x0: &DVector<f64>,
+        rng: &mut Stream,
+    ) -> DVector<f64> {
         let d = x0.len();
         let z = DVector::from_fn(d, |_, _| rng.normal());
         &tr.propagator * x0 + chol_l * z
