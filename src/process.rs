@@ -195,7 +195,7 @@ mod tests {
         let p = OuProcess::reversible(Precision::scaled_identity(3, 1.0).unwrap());
         for &t in &[1e-8, 1e-3, 0.2, 1.0, 5.0] {
             let s = p.noise_cov(t);
-            let delta = -(-2.0 * t as f64).exp_m1();
+            let delta = -(-2.0 * t).exp_m1();
             assert!((s[(1, 1)] / delta - 1.0).abs() < 1e-12, "t={t}: {} vs {delta}", s[(1, 1)]);
             assert!(s[(0, 1)].abs() < 1e-15);
         }
