@@ -190,7 +190,7 @@ pub fn optimal(u: &Precision, weights: &Weights) -> Result<DMatrix<f64>> {
                 if !x.is_finite() {
                     return Err(Error::param(format!("drift.weights[{k}]"), x, "a finite number"));
                 }
-                if w[..k].iter().any(|&y| y == x) {
+                if w[..k].contains(&x) {
                     return Err(Error::param(format!("drift.weights[{k}]"), x, "pairwise distinct weights"));
                 }
             }
