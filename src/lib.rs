@@ -4,9 +4,13 @@
 //! about the browser. Dependencies point one way: [`linalg`], [`random`] → [`precision`], [`process`] → the models,
 //! scores, samplers and theory → measurements → plotting → the wasm boundary and the CLI.
 
+pub mod config;
 pub mod drift;
 pub mod error;
 pub mod linalg;
+pub mod noising;
+pub mod plot;
 pub mod precision;
 pub mod process;
 pub mod random;
+pub mod relaxation;
