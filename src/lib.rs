@@ -14,3 +14,6 @@ pub mod precision;
 pub mod process;
 pub mod random;
 pub mod relaxation;
+
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;

@@ -46,8 +46,10 @@ pub fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, run: &NoisingRun, 
         .map_err(plot_err)?;
     chart
         .configure_mesh()
-        .light_line_style(theme.grid())
+        .light_line_style(theme.background())
         .bold_line_style(theme.grid())
+        .x_labels(8)
+        .y_labels(7)
         .axis_style(fg)
         .label_style(font.clone())
         .x_desc("forward time t")
