@@ -4,8 +4,12 @@
 //! about the browser. Dependencies point one way: [`linalg`], [`random`] → [`precision`], [`process`] → the models,
 //! scores, samplers and theory → measurements → plotting → the wasm boundary and the CLI.
 
+pub mod data;
 pub mod error;
+pub mod isotropic;
+pub mod kernels;
 pub mod linalg;
 pub mod precision;
 pub mod process;
 pub mod random;
+pub mod score;
