@@ -12,4 +12,5 @@ pub mod linalg;
 pub mod precision;
 pub mod process;
 pub mod random;
+pub mod sampler;
 pub mod score;
