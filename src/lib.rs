@@ -4,13 +4,21 @@
 //! about the browser. Dependencies point one way: [`linalg`], [`random`] → [`precision`], [`process`] → the models,
 //! scores, samplers and theory → measurements → plotting → the wasm boundary and the CLI.
 
+pub mod config;
 pub mod data;
+pub mod drift;
 pub mod error;
 pub mod isotropic;
 pub mod kernels;
 pub mod linalg;
+pub mod noising;
+pub mod plot;
 pub mod precision;
 pub mod process;
 pub mod random;
+pub mod relaxation;
 pub mod sampler;
 pub mod score;
+
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Write dist/: a self-contained static site (index.html, www/ with www/pkg/),
+# ready to copy to any static host. Builds first.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$REPO"
+
+"$REPO/scripts/build.sh"
+
+rm -rf dist
+mkdir -p dist
+cp index.html dist/
+cp -r www dist/www
+# wasm-pack's bookkeeping is not part of the site. Its `*` .gitignore would also
+# hide the whole package if dist/ were ever pushed to a pages branch.
+rm -f dist/www/pkg/.gitignore dist/www/pkg/package.json dist/www/pkg/README.md
+find dist -name node_modules -prune -exec rm -rf {} +
+find dist -name '*.d.ts' -delete
+
+# Every relative src/href in dist/index.html must resolve inside dist/.
+missing=0
+while read -r ref; do
+    ref="${ref%%[?#]*}"
+    [[ -z "$ref" ]] && continue
+    if [[ ! -e "dist/${ref#./}" ]]; then
+        echo "dist: index.html references missing file '$ref'" >&2
+        missing=1
+    fi
+done < <(grep -oE '(src|href)="[^"]+"' dist/index.html | sed -E 's/^[a-z]+="//; s/"$//' |
+    grep -vE '^(https?:|data:|mailto:|#|/)' || true)
+((missing == 0))
+
+echo "dist/ written: $(find dist -type f | wc -l) files, $(du -sh dist | cut -f1)"

@@ -1,0 +1,57 @@
+//! The wasm boundary: converts, validates and calls; it does no physics.
+//!
+//! Every export returns `Result<_, JsError>` so JavaScript receives a real `Error` with the core's message (which
+//! names the parameter, the value and the allowed range). Large arrays cross as typed arrays (`Vec<f64>` becomes a
+//! `Float64Array`), with the layouts documented on each getter. The page's module Worker calls the `run_*`
+//! functions; the main thread calls the `draw_*` functions (plotters-canvas needs a DOM canvas).
+
+mod forward;
+mod relaxation;
+
+pub use forward::*;
+pub use relaxation::*;
+
+use wasm_bindgen::prelude::*;
+
+use crate::error::Error;
+use crate::plot::{Style, Theme};
+
+/// Installs the panic hook so a panic (a bug) reaches the console with its message; the page treats the Worker as
+/// the crash boundary and restarts it.
+#[wasm_bindgen(start)]
+pub fn start() {
+    console_error_panic_hook::set_once();
+}
+
+/// The crate version, for the page's footer and exported files.
+#[wasm_bindgen]
+pub fn version() -> String {
+    env!("CARGO_PKG_VERSION").to_string()
+}
+
+/// The config schema version.
+#[wasm_bindgen]
+pub fn schema_version() -> u32 {
+    crate::config::SCHEMA_VERSION
+}
+
+pub(crate) fn js_err(e: Error) -> JsError {
+    JsError::new(&e.to_string())
+}
+
+/// Parses the theme name and pixel ratio coming from the page.
+pub(crate) fn style(theme: &str, pixel_ratio: f64) -> Result<Style, JsError> {
+    let theme = Theme::from_name(theme)
+        .ok_or_else(|| js_err(Error::param("theme", format!("{theme:?}"), "\"light\" or \"dark\"")))?;
+    Ok(Style::new(theme, pixel_ratio))
+}
+
+/// A plotters-canvas backend on the given canvas.
+pub(crate) fn canvas_backend(
+    canvas: web_sys::HtmlCanvasElement,
+) -> Result<plotters::drawing::DrawingArea<plotters_canvas::CanvasBackend, plotters::coord::Shift>, JsError> {
+    use plotters::prelude::IntoDrawingArea;
+    plotters_canvas::CanvasBackend::with_canvas_object(canvas)
+        .map(|b| b.into_drawing_area())
+        .ok_or_else(|| JsError::new("the canvas has no 2D context"))
+}

@@ -1,0 +1,70 @@
+//! Browser tests of the wasm boundary and canvas drawing (wasm-bindgen-test in headless Chromium).
+//! Physics is tested natively; these check what only a browser can: the exports, JsError propagation, and that the
+//! Rust plotting code really paints a DOM canvas.
+#![cfg(target_arch = "wasm32")]
+
+use diffusion_regimes::wasm;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const CONFIG: &str = r#"{"process": {"d": 16}, "t_max": 3, "steps": 30, "particles": 20, "seed": 7}"#;
+
+fn canvas(width: u32, height: u32) -> web_sys::HtmlCanvasElement {
+    let document = web_sys::window().unwrap().document().unwrap();
+    let c: web_sys::HtmlCanvasElement = document.create_element("canvas").unwrap().dyn_into().unwrap();
+    c.set_width(width);
+    c.set_height(height);
+    document.body().unwrap().append_child(&c).unwrap();
+    c
+}
+
+/// Fraction of pixels that differ from the top-left (background) pixel.
+fn painted_fraction(c: &web_sys::HtmlCanvasElement) -> f64 {
+    let ctx: web_sys::CanvasRenderingContext2d = c.get_context("2d").unwrap().unwrap().dyn_into().unwrap();
+    let data = ctx.get_image_data(0.0, 0.0, c.width() as f64, c.height() as f64).unwrap().data().0;
+    let bg = &data[0..4];
+    let n = data.len() / 4;
+    (0..n).filter(|i| &data[4 * i..4 * i + 4] != bg).count() as f64 / n as f64
+}
+
+#[wasm_bindgen_test]
+fn forward_run_draws_on_a_canvas() {
+    let r = wasm::run_forward(CONFIG).unwrap();
+    assert_eq!(r.times().len(), 31);
+    assert_eq!(r.projections().len(), 20 * 31);
+    let c = canvas(640, 360);
+    wasm::draw_forward(c.clone(), r.times(), r.projections(), r.labels(), r.band_mean(), r.band_sd(), "dark", 1.0)
+        .unwrap();
+    let f = painted_fraction(&c);
+    assert!(f > 0.05, "only {f} of the canvas was painted");
+}
+
+#[wasm_bindgen_test]
+fn bad_input_is_a_js_error_naming_the_parameter() {
+    let bad = CONFIG.replace("\"particles\": 20", "\"particles\": 0");
+    let err = wasm::run_forward(&bad).err().expect("particles = 0 must be refused");
+    let v: wasm_bindgen::JsValue = err.into();
+    let msg = js_sys::Error::from(v).message().as_string().unwrap();
+    assert!(msg.contains("particles") && msg.contains("[1, 2000]"), "{msg}");
+    assert!(wasm::relaxation_report("{not json").is_err());
+}
+
+#[wasm_bindgen_test]
+fn relaxation_report_in_the_browser_matches_the_test_vector() {
+    let json = r#"{"process":{"d":2,"precision":{"kind":"diagonal","values":[1,4]},
+        "drift":{"design":"optimal","weights":{"rule":"custom","values":[1,2]}}},"points":3,"t_max":1}"#;
+    let out = wasm::relaxation_report(json).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!((v["gap"].as_f64().unwrap() - 2.5).abs() < 1e-12);
+    assert!((v["q"][1].as_f64().unwrap() + 2.25).abs() < 1e-12);
+}
+
+#[wasm_bindgen_test]
+fn svg_export_uses_the_same_drawing() {
+    let r = wasm::run_forward(CONFIG).unwrap();
+    let svg = wasm::svg_forward(r.times(), r.projections(), r.labels(), r.band_mean(), r.band_sd(), "light", 600, 300)
+        .unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains("forward time t"));
+}
