@@ -143,6 +143,121 @@ fn dots_tile(x: &[f64], keys: &[f64], d: usize, k0: usize, k1: usize, out: &mut 
     }
 }
 
+/// Keys per register tile of [`logits_tile`]: 4 particles × 4 keys = 8 two-lane accumulators.
+const LOGIT_KEYS: usize = 4;
+
+/// Length of the tile-transposed copy of n keys of dimension d: ⌈n / TILE_K⌉ blocks of d × TILE_K.
+pub fn tiled_len(n: usize, d: usize) -> usize {
+    n.div_ceil(TILE_K) * TILE_K * d
+}
+
+/// Copies row-major keys into the tile-transposed layout of [`attend`]: block b holds keys b·TILE_K … as a d × TILE_K
+/// row-major block, zero-padded past the last key. With it the logits kernel reads a contiguous run of keys for each
+/// coordinate and broadcasts one particle coordinate over them (an outer-product GEMM tile), instead of reducing dot
+/// products across lanes.
+pub fn transpose_tiles(keys: &[f64], d: usize, out: &mut [f64]) {
+    assert!(out.len() >= tiled_len(keys.len() / d, d), "transpose_tiles: output too small");
+    out.fill(0.0);
+    for (i, key) in keys.chunks_exact(d).enumerate() {
+        let base = (i / TILE_K) * TILE_K * d + i % TILE_K;
+        for (j, v) in key.iter().enumerate() {
+            out[base + j * TILE_K] = *v;
+        }
+    }
+}
+
+/// Dot products of every particle row of `q` with the TILE_K keys of one transposed block `kt` (d × TILE_K), into
+/// `out[p * TILE_K + i]`. Every product is summed over coordinates in ascending order from zero, in the register tile
+/// and in the remainder path alike (batch-split determinism). Padded keys give zeros that the caller ignores.
+fn logits_tile(q: &[f64], kt: &[f64], d: usize, out: &mut [f64]) {
+    let np = q.len() / d;
+    let mut p = 0;
+    while p + MICRO_P <= np {
+        let rows = [
+            &q[p * d..(p + 1) * d],
+            &q[(p + 1) * d..(p + 2) * d],
+            &q[(p + 2) * d..(p + 3) * d],
+            &q[(p + 3) * d..(p + 4) * d],
+        ];
+        for i0 in (0..TILE_K).step_by(LOGIT_KEYS) {
+            let mut s = [[0.0; LOGIT_KEYS]; MICRO_P];
+            for (j, krow) in kt.chunks_exact(TILE_K).enumerate() {
+                let kv = &krow[i0..i0 + LOGIT_KEYS];
+                for (sq, row) in s.iter_mut().zip(rows) {
+                    let qv = row[j];
+                    for c in 0..LOGIT_KEYS {
+                        sq[c] += qv * kv[c];
+                    }
+                }
+            }
+            for (pq, sq) in s.iter().enumerate() {
+                out[(p + pq) * TILE_K + i0..(p + pq) * TILE_K + i0 + LOGIT_KEYS].copy_from_slice(sq);
+            }
+        }
+        p += MICRO_P;
+    }
+    for p in p..np {
+        let row = &q[p * d..(p + 1) * d];
+        for i in 0..TILE_K {
+            let mut s = 0.0;
+            for (qj, krow) in row.iter().zip(kt.chunks_exact(TILE_K)) {
+                s += qj * krow[i];
+            }
+            out[p * TILE_K + i] = s;
+        }
+    }
+}
+
+/// Columns per register tile of [`accumulate`]: 4 particles × 4 columns = 8 two-lane accumulators.
+const ACC_COLS: usize = 4;
+
+/// `acc[p] += Σ_i w[p * TILE_K + i] · key_i` for the particles of a tile and the `nk` keys of a key tile: the second
+/// product of the softmax pass, as a small GEMM. Each output element is summed over i in ascending order from zero,
+/// then added to `acc`, identically in the register tile and in the remainder paths (batch-split determinism).
+fn accumulate(w: &[f64], nk: usize, keys: &[f64], d: usize, acc: &mut [f64]) {
+    let np = acc.len() / d;
+    let mut p = 0;
+    while p + MICRO_P <= np {
+        let mut j = 0;
+        while j + ACC_COLS <= d {
+            let mut s = [[0.0; ACC_COLS]; MICRO_P];
+            for (i, key) in keys.chunks_exact(d).enumerate().take(nk) {
+                let kv = &key[j..j + ACC_COLS];
+                for (q, sq) in s.iter_mut().enumerate() {
+                    let wq = w[(p + q) * TILE_K + i];
+                    for c in 0..ACC_COLS {
+                        sq[c] += wq * kv[c];
+                    }
+                }
+            }
+            for (q, sq) in s.iter().enumerate() {
+                for c in 0..ACC_COLS {
+                    acc[(p + q) * d + j + c] += sq[c];
+                }
+            }
+            j += ACC_COLS;
+        }
+        for q in p..p + MICRO_P {
+            accumulate_columns(&w[q * TILE_K..q * TILE_K + nk], keys, d, j, &mut acc[q * d..(q + 1) * d]);
+        }
+        p += MICRO_P;
+    }
+    for q in p..np {
+        accumulate_columns(&w[q * TILE_K..q * TILE_K + nk], keys, d, 0, &mut acc[q * d..(q + 1) * d]);
+    }
+}
+
+/// The scalar path of [`accumulate`] for one particle and columns `j0..d`, with the same summation order.
+fn accumulate_columns(w: &[f64], keys: &[f64], d: usize, j0: usize, acc: &mut [f64]) {
+    for (j, a) in acc.iter_mut().enumerate().skip(j0) {
+        let mut s = 0.0;
+        for (wi, key) in w.iter().zip(keys.chunks_exact(d)) {
+            s += wi * key[j];
+        }
+        *a += s;
+    }
+}
+
 /// Solves L z = b for lower-triangular L given row-major (`l[i * d + j]` = L_ij), by forward substitution.
 pub fn solve_lower(l: &[f64], b: &[f64], z: &mut [f64]) {
     let d = b.len();
@@ -186,7 +301,7 @@ impl Default for TopTwo {
 /// Never forms the full queries × keys matrix: keys are visited in tiles of [`TILE_K`], and each query keeps a running
 /// maximum, a running sum and a running weighted sum of keys, rescaled by e^{m_old − m_new} when the maximum grows
 /// (the online softmax of Milakov & Gimelshein 2018). Weights below e^{−50} of the running maximum are skipped
-/// ([`SOFTMAX_CUTOFF`]). `dot_buf` is a scratch of at least `TILE_P * TILE_K` entries.
+/// ([`SOFTMAX_CUTOFF`]). `keys_t` is the copy of `keys` made by [`transpose_tiles`]. `dot_buf` is a scratch of at least `TILE_P * TILE_K` entries.
 ///
 /// The empirical score (SCIENCE.md §5) uses it with whitened particles as queries and whitened rescaled training
 /// points as keys (α = 1, β = ½), or with raw particles and raw points and α = e^{−ct}/s_t, β = e^{−2ct}/(2 s_t) in the
@@ -195,6 +310,7 @@ impl Default for TopTwo {
 pub fn attend(
     queries: &[f64],
     keys: &[f64],
+    keys_t: &[f64],
     key_sq: &[f64],
     d: usize,
     alpha: f64,
@@ -206,6 +322,7 @@ pub fn attend(
     let np = queries.len() / d;
     let nk = key_sq.len();
     assert!(queries.len() == np * d && keys.len() == nk * d && nk > 0, "attend: buffers of whole rows");
+    assert!(keys_t.len() >= tiled_len(nk, d), "attend: tile-transposed keys (see transpose_tiles)");
     assert!(out.len() == np * d && top.len() == np && dot_buf.len() >= TILE_P * TILE_K, "attend: output sizes");
     let mut running_max = [0.0; TILE_P];
     let mut running_sum = [0.0; TILE_P];
@@ -220,7 +337,7 @@ pub fn attend(
         running_sum.fill(0.0);
         for k0 in (0..nk).step_by(TILE_K) {
             let k1 = (k0 + TILE_K).min(nk);
-            dots_tile(q_tile, keys, d, k0, k1, dot_buf, TILE_K, k0);
+            logits_tile(q_tile, &keys_t[k0 * d..(k0 + TILE_K) * d], d, dot_buf);
             let rows = out_tile.chunks_exact_mut(d).zip(top_tile.iter_mut()).zip(dot_buf.chunks_exact_mut(TILE_K));
             for (p, ((acc, tt), logits)) in rows.enumerate() {
                 let logits = &mut logits[..k1 - k0];
@@ -243,18 +360,15 @@ pub fn attend(
                     acc.iter_mut().for_each(|a| *a *= scale);
                     running_max[p] = tile_max;
                 }
+                // Logits become weights in place; negligible ones become exact zeros (no exp).
                 let m = running_max[p];
-                for (l, key) in logits.iter().zip(keys[k0 * d..k1 * d].chunks_exact(d)) {
-                    let z = l - m;
-                    if z > -SOFTMAX_CUTOFF {
-                        let w = z.exp();
-                        running_sum[p] += w;
-                        for (a, k) in acc.iter_mut().zip(key) {
-                            *a += w * k;
-                        }
-                    }
+                for l in logits.iter_mut() {
+                    let z = *l - m;
+                    *l = if z > -SOFTMAX_CUTOFF { z.exp() } else { 0.0 };
+                    running_sum[p] += *l;
                 }
             }
+            accumulate(dot_buf, k1 - k0, &keys[k0 * d..k1 * d], d, out_tile);
         }
         for (acc, s) in out_tile.chunks_exact_mut(d).zip(&running_sum) {
             let inv = 1.0 / s;
@@ -313,7 +427,9 @@ mod tests {
         let mut out = vec![0.0; np * d];
         let mut top = vec![TopTwo::default(); np];
         let mut buf = vec![0.0; TILE_P * TILE_K];
-        attend(&q, &k, &ksq, d, 1.3, 0.65, &mut out, &mut top, &mut buf);
+        let mut kt = vec![0.0; tiled_len(nk, d)];
+        transpose_tiles(&k, d, &mut kt);
+        attend(&q, &k, &kt, &ksq, d, 1.3, 0.65, &mut out, &mut top, &mut buf);
         for p in 0..np {
             let qp = &q[p * d..(p + 1) * d];
             let logits: Vec<f64> = (0..nk).map(|i| 1.3 * dot(qp, &k[i * d..(i + 1) * d]) - 0.65 * ksq[i]).collect();

@@ -19,7 +19,7 @@ use nalgebra::DVector;
 use crate::data::training_set::TrainingSet;
 use crate::error::{check_open_closed, Error, Result};
 use crate::isotropic::Isotropic;
-use crate::kernels::{attend, dot, dots, solve_lower, solve_upper, TopTwo, TILE_K, TILE_P};
+use crate::kernels::{attend, dot, dots, solve_lower, solve_upper, tiled_len, transpose_tiles, TopTwo, TILE_K, TILE_P};
 use crate::linalg::cholesky;
 use crate::process::OuProcess;
 use crate::random::Stream;
@@ -46,6 +46,8 @@ pub struct EmpiricalScore {
     iso: Option<Isotropic>,
     /// |a_i|² (isotropic path keys' squared norms, fixed).
     data_sq: Vec<f64>,
+    /// The training points in the kernel's tile-transposed layout (isotropic path).
+    data_t: Vec<f64>,
     t: Option<f64>,
     // Isotropic path: e^{−ct} and s_t.
     decay: f64,
@@ -54,6 +56,7 @@ pub struct EmpiricalScore {
     l: Vec<f64>,
     lt: Vec<f64>,
     keys: Vec<f64>,
+    keys_t: Vec<f64>,
     key_sq: Vec<f64>,
     // Workspace for one tile of particles.
     y: Vec<f64>,
@@ -97,7 +100,13 @@ impl EmpiricalScore {
         let iso = if fast { Isotropic::of(process) } else { None };
         let n = data.len();
         let general = iso.is_none();
+        let mut data_t = Vec::new();
+        if !general {
+            data_t = vec![0.0; tiled_len(n, d)];
+            transpose_tiles(data.points(), d, &mut data_t);
+        }
         Ok(EmpiricalScore {
+            data_t,
             process: process.clone(),
             data_sq: data.points().chunks_exact(d).map(|a| dot(a, a)).collect(),
             data: data.clone(),
@@ -108,6 +117,7 @@ impl EmpiricalScore {
             l: Vec::new(),
             lt: Vec::new(),
             keys: if general { vec![0.0; n * d] } else { Vec::new() },
+            keys_t: if general { vec![0.0; tiled_len(n, d)] } else { Vec::new() },
             key_sq: if general { vec![0.0; n] } else { Vec::new() },
             y: vec![0.0; TILE_P * d],
             acc: vec![0.0; TILE_P * d],
@@ -142,7 +152,18 @@ impl EmpiricalScore {
             let y_sq = |y: &[f64], scale: f64| dot(y, y) * scale;
             if self.iso.is_some() {
                 let (e, s) = (self.decay, self.var);
-                attend(xb, self.data.points(), &self.data_sq, d, e / s, e * e / (2.0 * s), acc, top, &mut self.dot_buf);
+                attend(
+                    xb,
+                    self.data.points(),
+                    &self.data_t,
+                    &self.data_sq,
+                    d,
+                    e / s,
+                    e * e / (2.0 * s),
+                    acc,
+                    top,
+                    &mut self.dot_buf,
+                );
                 for (xp, (op, ap)) in xb.chunks_exact(d).zip(ob.chunks_exact_mut(d).zip(acc.chunks_exact(d))) {
                     for ((o, xi), ai) in op.iter_mut().zip(xp).zip(ap) {
                         *o = (e * ai - xi) / s;
@@ -158,7 +179,7 @@ impl EmpiricalScore {
                 for (xp, yp) in xb.chunks_exact(d).zip(y.chunks_exact_mut(d)) {
                     solve_lower(&self.l, xp, yp);
                 }
-                attend(y, &self.keys, &self.key_sq, d, 1.0, 0.5, acc, top, &mut self.dot_buf);
+                attend(y, &self.keys, &self.keys_t, &self.key_sq, d, 1.0, 0.5, acc, top, &mut self.dot_buf);
                 for (p, ((yp, ap), op)) in
                     y.chunks_exact_mut(d).zip(acc.chunks_exact(d)).zip(ob.chunks_exact_mut(d)).enumerate()
                 {
@@ -208,6 +229,7 @@ impl Score for EmpiricalScore {
             for (sq, b) in self.key_sq.iter_mut().zip(self.keys.chunks_exact(d)) {
                 *sq = dot(b, b);
             }
+            transpose_tiles(&self.keys, d, &mut self.keys_t);
             self.l = rows_of(&l);
             self.lt = l.as_slice().to_vec();
         }
