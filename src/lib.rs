@@ -9,3 +9,4 @@ pub mod linalg;
 pub mod precision;
 pub mod process;
 pub mod random;
+pub mod theory;
