@@ -209,3 +209,34 @@ fn collapse_of_a_subspace_matches_the_linear_manifold_formula() {
     let exact = 0.5 * (1.0 / (2.0 * alpha / beta).exp_m1()).ln_1p();
     assert!((tc - exact).abs() < 1e-10, "{tc} vs {exact}");
 }
+
+#[test]
+fn s_decreases_along_every_drift_so_two_class_speciation_has_one_root() {
+    // SCIENCE.md §7 allows several roots of s(t) − 1 for non-normal A. For two classes with a shared C₀ (and the
+    // k-class criterion, a maximum of such s) they cannot occur: with dm/dt = −A m and dΓ/dt = −AΓ − ΓAᵀ + 2I,
+    //   ds/dt = −2 mᵀAᵀΓ⁻¹m + mᵀΓ⁻¹(AΓ + ΓAᵀ − 2I)Γ⁻¹m = −2 |Γ_t⁻¹ m_t|²,
+    // because the two cross terms are the same scalar. This checks that identity by a central difference for a
+    // strongly non-normal drift (κ = 100, rotation q = 20 far beyond the 2D optimum q* = 4.95), and that the scan
+    // finds exactly one root. The search for a multi-root case therefore ends here (see the speciation module docs).
+    let p = Precision::diagonal(&[0.1, 10.0]).unwrap();
+    let proc_ = OuProcess::new(p, DMatrix::from_row_slice(2, 2, &[0.0, -20.0, 20.0, 0.0])).unwrap();
+    let mu = DVector::from_vec(vec![0.3, 4.0]);
+    let c0 = DMatrix::identity(2, 2) * 0.05;
+    let classes = two_class(mu.clone(), c0.clone());
+    for &t in &[0.01, 0.1, 0.37, 1.0, 3.0] {
+        let h = 1e-5 * t;
+        let ds =
+            (criterion(&proc_, &classes, t + h).unwrap() - criterion(&proc_, &classes, t - h).unwrap()) / (2.0 * h);
+        let tr = proc_.transition(t);
+        let gamma = &tr.propagator * &c0 * tr.propagator.transpose() + &tr.noise_cov;
+        let g_m = gamma.cholesky().unwrap().solve(&(&tr.propagator * &mu));
+        let rhs = -2.0 * g_m.norm_squared();
+        // Central-difference truncation is O(h²) relative (1e-10) and rounding ε·s/h is about 1e-10 relative here:
+        // 1e-6 leaves room for the curvature of s at the fast time scale 1/u_max.
+        assert!((ds / rhs - 1.0).abs() < 1e-6, "t={t}: {ds} vs {rhs}");
+    }
+    let sp = speciation(&proc_, &classes, &ScanRange::default()).unwrap();
+    assert_eq!(sp.roots.len(), 1);
+    // Strictly decreasing down to s ≈ 1e-200 (t = 50 with rate 2τ ≈ 10), so no ties from underflow.
+    assert!(sp.scan_value.windows(2).all(|w| w[1] < w[0]), "s(t) must decrease on the scan grid");
+}

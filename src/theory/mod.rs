@@ -13,6 +13,7 @@ pub mod cloning;
 pub mod collapse;
 pub mod covariance;
 pub mod grid;
+pub mod manifold;
 mod marginals;
 pub mod minimize;
 pub mod quadrature;

@@ -11,8 +11,14 @@
 //! the criterion λ_min(M̃(t)) = 0 stated by Lu & Tang (arXiv 2602.15914); the papers' texts give the claim, not this
 //! derivation. For U = I, Q = 0 it reduces to Biroli et al. (arXiv 2402.18491): t_S = ½ ln(|μ|² + 1 − σ²) ≈ ½ ln Λ.
 //!
-//! Non-normal A can make s(t) − 1 change sign several times; every root is found (scan on a graded logarithmic grid,
-//! then Brent to 10⁻¹⁰ in t) and t_S is the largest one, the first met in generation.
+//! Every root of criterion(t) − 1 is found (scan on a graded logarithmic grid, then Brent to 10⁻¹⁰ in t) and t_S is
+//! the largest one, the first met in generation, as SCIENCE.md §7 asks because non-normal A might make s(t) − 1
+//! change sign several times. **Finding of this project:** in the models implemented here that cannot happen. With
+//! dm/dt = −A m and dΓ/dt = −AΓ − ΓAᵀ + 2I, ds/dt = −2 |Γ_t⁻¹ m_t|² < 0 for every A (the two drift terms are the same
+//! scalar and cancel), so s is strictly decreasing; the k-class criterion is a maximum of such s over directions of
+//! the class means, hence non-increasing too. Two-class speciation therefore has exactly one root when s(0⁺) > 1.
+//! Several roots would need class-dependent covariances or a different criterion; the scan is kept so that such an
+//! extension is handled, and the tests check the identity for a strongly non-normal drift.
 
 use nalgebra::{DMatrix, DVector, SymmetricEigen};
 use serde::Serialize;
@@ -305,11 +311,12 @@ pub fn speciation(process: &OuProcess, classes: &ClassModel, range: &ScanRange) 
     check_model(process, classes)?;
     range.validate()?;
     let grid = TimeGrid::graded(range.t_min, range.t_max, range.points)?;
-    let mut values = Vec::with_capacity(grid.times().len());
+    let mut scan_value = Vec::with_capacity(grid.times().len());
     propagate(process, &grid, &classes.signal, &classes.within, None, |_, m| {
-        values.push(criterion_from_moments(m.signal, m.class_cov)? - 1.0);
+        scan_value.push(criterion_from_moments(m.signal, m.class_cov)?);
         Ok(())
     })?;
+    let values: Vec<f64> = scan_value.iter().map(|v| v - 1.0).collect();
     let roots: Vec<f64> =
         roots_on_grid(|t| Ok(criterion_at_unchecked(process, classes, t)? - 1.0), grid.times(), &values, ROOT_TOL)?
             .into_iter()
@@ -320,7 +327,7 @@ pub fn speciation(process: &OuProcess, classes: &ClassModel, range: &ScanRange) 
         t_min: range.t_min,
         t_max: range.t_max,
     })?;
-    Ok(Speciation { roots, t_s, scan_t: grid.times().to_vec(), scan_value: values.iter().map(|v| v + 1.0).collect() })
+    Ok(Speciation { roots, t_s, scan_t: grid.times().to_vec(), scan_value })
 }
 
 /// s(t) in closed form for diagonal U = diag(u_k), C₀ = diag(c_k), Q = 0 (SCIENCE.md §7):
