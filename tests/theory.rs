@@ -240,3 +240,36 @@ fn s_decreases_along_every_drift_so_two_class_speciation_has_one_root() {
     // Strictly decreasing down to s ≈ 1e-200 (t = 50 with rate 2τ ≈ 10), so no ties from underflow.
     assert!(sp.scan_value.windows(2).all(|w| w[1] < w[0]), "s(t) must decrease on the scan grid");
 }
+
+#[test]
+fn evaluate_curves_match_direct_evaluations_for_mixture_and_training_covariances() {
+    use diffusion_regimes::theory::cloning::cloning_probability;
+    use diffusion_regimes::theory::collapse::excess_entropy;
+    use diffusion_regimes::theory::sweep::{evaluate, TheoryInput, TheoryOptions};
+    // The curves come from moments propagated along the grid (and, for a mixture's own C, the determinant lemma);
+    // they must equal direct evaluations at the same times. Tolerance 1e-10: grid propagation is accurate to ~1e-13
+    // relative (marginals.rs) and f, s are O(1)–O(10²).
+    let d = 6;
+    let p = Precision::log_spaced(d, 100.0, Some(8)).unwrap();
+    let q = plane_rotation(&p, 2.0);
+    let proc_ = OuProcess::new(p, q).unwrap();
+    let mu = DVector::from_fn(d, |k, _| 1.5 - 0.4 * k as f64);
+    let c0 = DMatrix::identity(d, d) * 0.3;
+    let classes = two_class(mu.clone(), c0.clone());
+    let mixture = TheoryInput::two_class(proc_.clone(), &mu, &c0, 500).unwrap();
+    let other_c = classes.total_cov() + DMatrix::identity(d, d) * 0.2;
+    let training = TheoryInput::new(proc_.clone(), classes.clone(), other_c.clone(), 500).unwrap();
+    for (input, c) in [(&mixture, classes.total_cov()), (&training, other_c)] {
+        let r = evaluate(input, &TheoryOptions::default()).unwrap();
+        assert!(r.t_s.is_some() && r.t_c.is_some(), "{:?}", r.messages);
+        for j in (0..r.curve_t.len()).step_by(23) {
+            let t = r.curve_t[j];
+            let f = excess_entropy(&proc_, &c, 500, t).unwrap();
+            assert!((r.curve_f[j] - f).abs() < 1e-10, "t={t}: f {} vs {f}", r.curve_f[j]);
+            let s = criterion(&proc_, &classes, t).unwrap();
+            assert!((r.curve_s[j] - s).abs() < 1e-10 * s.max(1.0), "t={t}: s {} vs {s}", r.curve_s[j]);
+            let phi = cloning_probability(s).unwrap();
+            assert!((r.curve_phi.as_ref().unwrap()[j] - phi).abs() < 1e-10);
+        }
+    }
+}

@@ -37,7 +37,7 @@ pub(crate) struct Moments<'a> {
     pub signal: &'a DMatrix<f64>,
     /// Γ_t = E_t C₀ E_tᵀ + Σ_t: the within-class covariance at time t.
     pub class_cov: &'a DMatrix<f64>,
-    /// Σ_t, when the data covariance is carried.
+    /// Σ_t, when carried.
     pub noise_cov: Option<&'a DMatrix<f64>>,
     /// E_t C E_tᵀ + Σ_t, the total data covariance at time t, when carried.
     pub data_cov: Option<&'a DMatrix<f64>>,
@@ -95,14 +95,15 @@ impl Carried {
     }
 }
 
-/// Propagates the class model (signal factor D, within-class covariance C₀) and optionally the data covariance C
-/// along `grid`, calling `visit(j, moments)` at every grid point in ascending time. Stops at the first error of
+/// Propagates the class model (signal factor D, within-class covariance C₀), optionally Σ_t (`carry_noise`) and the
+/// data covariance C (which implies Σ_t) along `grid`, calling `visit(j, moments)` at every grid point in ascending time. Stops at the first error of
 /// `visit`.
 pub(crate) fn propagate(
     process: &OuProcess,
     grid: &TimeGrid,
     signal0: &DMatrix<f64>,
     within: &DMatrix<f64>,
+    carry_noise: bool,
     data: Option<&DMatrix<f64>>,
     mut visit: impl FnMut(usize, &Moments) -> Result<()>,
 ) -> Result<()> {
@@ -112,7 +113,8 @@ pub(crate) fn propagate(
     let mut signal = &tr0.propagator * signal0;
     let mut signal_next = signal.clone();
     let mut class = Carried::start(&tr0.propagator, within, &tr0.noise_cov);
-    let mut noise = data.map(|_| Carried { now: tr0.noise_cov.clone(), next: tr0.noise_cov.clone() });
+    let mut noise =
+        (carry_noise || data.is_some()).then(|| Carried { now: tr0.noise_cov.clone(), next: tr0.noise_cov.clone() });
     let mut total = data.map(|c| Carried::start(&tr0.propagator, c, &tr0.noise_cov));
     let mut tmp = DMatrix::zeros(d, d);
     visit(
@@ -186,7 +188,7 @@ mod tests {
         let c = &c0 + &mu * mu.transpose();
         let grid = TimeGrid::graded(1e-4, 20.0, 300).unwrap();
         let mut worst: f64 = 0.0;
-        propagate(&proc_, &grid, &mu, &c0, Some(&c), |j, m| {
+        propagate(&proc_, &grid, &mu, &c0, true, Some(&c), |j, m| {
             if j % 37 == 0 || j + 1 == grid.times().len() {
                 let tr = proc_.transition(grid.times()[j]);
                 let g = &tr.propagator * &c0 * tr.propagator.transpose() + &tr.noise_cov;

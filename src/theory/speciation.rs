@@ -148,21 +148,38 @@ impl ClassModel {
 /// spectrum of Γ^{−1/2} B_t Γ^{−1/2} (the non-zero eigenvalues of Y Yᵀ and Yᵀ Y coincide). With r = 1 it is
 /// ‖L⁻¹ m_t‖² = m_tᵀ Γ_t⁻¹ m_t = s(t), computed without forming an inverse.
 pub(crate) fn criterion_from_moments(signal: &DMatrix<f64>, gamma: &DMatrix<f64>) -> Result<f64> {
+    Ok(criterion_with_log_dets(signal, gamma)?.criterion)
+}
+
+/// The criterion with two by-products of the same factorization, which give the mixture's time-t log-determinant by
+/// the matrix determinant lemma: ln det(Γ_t + B_t) = ln det Γ_t + ln det(I_r + YᵀY).
+pub(crate) struct CriterionParts {
+    /// λ_max(YᵀY) (s(t) for two classes).
+    pub criterion: f64,
+    /// ln det Γ_t.
+    pub ln_det_gamma: f64,
+    /// ln det(I_r + YᵀY) = Σ ln(1 + λ_i(YᵀY)).
+    pub ln_det_lemma: f64,
+}
+
+pub(crate) fn criterion_with_log_dets(signal: &DMatrix<f64>, gamma: &DMatrix<f64>) -> Result<CriterionParts> {
     let chol = cholesky(gamma, "Γ_t (class covariance at time t)")?;
     let y = chol
         .l_dirty()
         .solve_lower_triangular(signal)
         .ok_or_else(|| Error::numerical("speciation criterion", "singular Cholesky factor of Γ_t"))?;
-    let value = if y.ncols() == 1 {
-        y.norm_squared()
+    let (criterion, ln_det_lemma) = if y.ncols() == 1 {
+        let s = y.norm_squared();
+        (s, s.ln_1p())
     } else {
-        let yty = y.transpose() * &y;
-        SymmetricEigen::new(yty).eigenvalues.iter().copied().fold(f64::NEG_INFINITY, f64::max)
+        let eig = SymmetricEigen::new(y.transpose() * &y);
+        let lmax = eig.eigenvalues.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        (lmax, eig.eigenvalues.iter().map(|l| l.max(0.0).ln_1p()).sum())
     };
-    if value.is_finite() {
-        Ok(value)
+    if criterion.is_finite() {
+        Ok(CriterionParts { criterion, ln_det_gamma: crate::linalg::ln_det_chol(&chol), ln_det_lemma })
     } else {
-        Err(Error::numerical("speciation criterion", format!("value {value}")))
+        Err(Error::numerical("speciation criterion", format!("value {criterion}")))
     }
 }
 
@@ -312,7 +329,7 @@ pub fn speciation(process: &OuProcess, classes: &ClassModel, range: &ScanRange) 
     range.validate()?;
     let grid = TimeGrid::graded(range.t_min, range.t_max, range.points)?;
     let mut scan_value = Vec::with_capacity(grid.times().len());
-    propagate(process, &grid, &classes.signal, &classes.within, None, |_, m| {
+    propagate(process, &grid, &classes.signal, &classes.within, false, None, |_, m| {
         scan_value.push(criterion_from_moments(m.signal, m.class_cov)?);
         Ok(())
     })?;

@@ -9,13 +9,14 @@ use nalgebra::{DMatrix, DVector};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{check_count, Error, Result};
+use crate::linalg::{cholesky, ln_det_chol};
 use crate::process::OuProcess;
 use crate::theory::cloning::cloning_probability;
 use crate::theory::collapse::{alpha, collapse_time_unchecked, information_from_moments};
 use crate::theory::covariance::check_covariance;
 use crate::theory::grid::{ScanRange, TimeGrid, MAX_POINTS, MIN_POINTS};
 use crate::theory::marginals::propagate;
-use crate::theory::speciation::{criterion_from_moments, speciation, ClassModel};
+use crate::theory::speciation::{criterion_with_log_dets, speciation, ClassModel};
 
 /// The curves span [min(t_S, t_C)/10, 10·max(t_S, t_C)] (clipped to the scan range): a decade on each side shows
 /// both plateaus of φ (½ and ~1) and f rising from negative to near α.
@@ -32,6 +33,9 @@ pub struct TheoryInput {
     classes: ClassModel,
     data_cov: DMatrix<f64>,
     n: usize,
+    /// C = C₀ + B exactly (to 10⁻¹³ relative): the curves then get ln det(Σ_t + E_t C E_tᵀ) from the class covariance
+    /// by the determinant lemma instead of carrying a third covariance.
+    data_is_mixture: bool,
 }
 
 impl TheoryInput {
@@ -48,7 +52,8 @@ impl TheoryInput {
         }
         check_covariance("C (data covariance)", &data_cov, d)?;
         check_count("n (training points)", n, 2, usize::MAX)?;
-        Ok(TheoryInput { process, classes, data_cov, n })
+        let data_is_mixture = (&data_cov - classes.total_cov()).norm() <= 1e-13 * data_cov.norm();
+        Ok(TheoryInput { process, classes, data_cov, n, data_is_mixture })
     }
 
     /// The two-class mixture ½N(μ, C₀) + ½N(−μ, C₀) with its exact total covariance C = C₀ + μμᵀ.
@@ -209,23 +214,28 @@ pub fn evaluate(input: &TheoryInput, options: &TheoryOptions) -> Result<TheoryRe
     let npts = grid.times().len();
     let (mut curve_s, mut curve_f) = (Vec::with_capacity(npts), Vec::with_capacity(npts));
     let mut curve_phi = Vec::with_capacity(if two_class { npts } else { 0 });
-    propagate(
-        &input.process,
-        &grid,
-        input.classes.signal_factor(),
-        input.classes.within_cov(),
-        Some(&input.data_cov),
-        |_, m| {
-            let s = criterion_from_moments(m.signal, m.class_cov)?;
-            if two_class {
-                curve_phi.push(cloning_probability(s)?);
+    // For a mixture's own total covariance, ln det(Σ_t + E_t C E_tᵀ) = ln det Γ_t + ln det(I + YᵀY) (determinant
+    // lemma, by-products of the speciation criterion), so only Γ_t and Σ_t are carried; a training set's sample
+    // covariance is carried as a third covariance.
+    let data = (!input.data_is_mixture).then_some(&input.data_cov);
+    propagate(&input.process, &grid, input.classes.signal_factor(), input.classes.within_cov(), true, data, |_, m| {
+        let parts = criterion_with_log_dets(m.signal, m.class_cov)?;
+        let s = parts.criterion;
+        if two_class {
+            curve_phi.push(cloning_probability(s)?);
+        }
+        curve_s.push(s);
+        let noise = m.noise_cov.expect("Σ_t is carried");
+        let info = match m.data_cov {
+            Some(k) => information_from_moments(noise, k)?,
+            None => {
+                let ln_det_noise = ln_det_chol(&cholesky(noise, "Σ_t (noise covariance)")?);
+                (0.5 * (parts.ln_det_gamma + parts.ln_det_lemma - ln_det_noise)).max(0.0)
             }
-            curve_s.push(s);
-            let (noise, data) = (m.noise_cov.expect("carried"), m.data_cov.expect("carried"));
-            curve_f.push(a - information_from_moments(noise, data)? / d as f64);
-            Ok(())
-        },
-    )?;
+        };
+        curve_f.push(a - info / d as f64);
+        Ok(())
+    })?;
     Ok(TheoryReport {
         d,
         n: input.n,
