@@ -23,3 +23,4 @@ pub mod workloads;
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
+pub mod theory;
