@@ -6,6 +6,7 @@
 
 use std::time::Instant;
 
+use diffusion_regimes::drift::{Design, Weights};
 use diffusion_regimes::precision::Precision;
 use diffusion_regimes::process::OuProcess;
 use diffusion_regimes::theory::grid::ScanRange;
@@ -28,15 +29,12 @@ fn median_ms(repeats: usize, mut f: impl FnMut()) -> f64 {
     times[repeats / 2]
 }
 
-/// The workload of the issues: U log-spaced with κ = 100, a plane rotation of strength γ·q* in the slow–fast plane
-/// (q* = (u_max − u_min)/(2√(u_min u_max)), optimal in 2D; stands in for Q_opt until drift.rs is merged), μ = √d
-/// along the fastest eigenvector, C₀ = I, n = 20000.
+/// The workload of the issues: U log-spaced with κ = 100, Q = γ·Q_opt (LNP, λ_k = k), μ = √d along the fastest
+/// eigenvector, C₀ = I, n = 20000.
 fn input(gamma: f64) -> TheoryInput {
     let p = Precision::log_spaced(D, 100.0, None).unwrap();
-    let (es, ef) = (p.slowest(), p.fastest());
-    let q_star = (p.u_max() - p.u_min()) / (2.0 * (p.u_min() * p.u_max()).sqrt());
-    let q = (&ef * es.transpose() - &es * ef.transpose()) * (gamma * q_star);
-    let mu: DVector<f64> = &ef * (D as f64).sqrt();
+    let q = Design::Scaled { gamma, weights: Weights::Linear }.build(&p).unwrap();
+    let mu: DVector<f64> = p.fastest() * (D as f64).sqrt();
     let process = OuProcess::new(p, q).unwrap();
     TheoryInput::two_class(process, &mu, &DMatrix::identity(D, D), 20000).unwrap()
 }
