@@ -19,8 +19,8 @@ pub mod random;
 pub mod relaxation;
 pub mod sampler;
 pub mod score;
+pub mod theory;
 pub mod workloads;
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
-pub mod theory;

@@ -35,52 +35,13 @@ use crate::theory::minimize::brent_min;
 use crate::theory::quadrature::GaussHermite;
 use crate::theory::roots::brent;
 
-/// The pointwise nonlinearity φ of the manifold model (SCIENCE.md §4.3).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Nonlinearity {
-    /// φ(x) = x.
-    Identity,
-    /// φ(x) = tanh x.
-    Tanh,
-    /// φ(x) = max(x, 0).
-    Relu,
-    /// φ(x) = sign x.
-    Sign,
-}
+/// The pointwise nonlinearity φ and the embedding of the manifold model (SCIENCE.md §4.3) are the data module's types:
+/// one definition serves the sampler and the theory.
+pub use crate::data::manifold::{Activation as Nonlinearity, Embedding};
 
-impl Nonlinearity {
-    /// φ(x).
-    pub fn apply(self, x: f64) -> f64 {
-        match self {
-            Nonlinearity::Identity => x,
-            Nonlinearity::Tanh => x.tanh(),
-            Nonlinearity::Relu => x.max(0.0),
-            Nonlinearity::Sign => {
-                if x > 0.0 {
-                    1.0
-                } else if x < 0.0 {
-                    -1.0
-                } else {
-                    0.0
-                }
-            }
-        }
-    }
-
-    fn is_odd(self) -> bool {
-        !matches!(self, Nonlinearity::Relu)
-    }
-}
-
-/// The embedding F of the manifold model (SCIENCE.md §4.3); see the module docs for the two normalizations.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Embedding {
-    /// F = √p V, V with orthonormal columns: unit variance on a p-dimensional subspace.
-    Orthonormal,
-    /// F with i.i.d. N(0, 1) entries: every coordinate of F z/√p has unit variance (the GLM setting).
-    Gaussian,
+/// Whether φ is odd (identity, tanh, sign), which makes the inner integrals symmetric.
+fn is_odd(phi: Nonlinearity) -> bool {
+    !matches!(phi, Nonlinearity::Relu)
 }
 
 /// Quadrature and search settings of the GLM formula.
@@ -331,7 +292,7 @@ impl Glm {
         let (rq, v) = (q.max(0.0).sqrt(), (1.0 - q).max(0.0));
         let nodes: Vec<(f64, f64)> =
             self.outer.nodes().iter().copied().zip(self.outer.weights().iter().copied()).collect();
-        let odd = self.phi.is_odd();
+        let odd = is_odd(self.phi);
         let mut total = 0.0;
         for (x, w) in nodes {
             if odd {
