@@ -11,6 +11,7 @@ pub mod error;
 pub mod isotropic;
 pub mod kernels;
 pub mod linalg;
+pub mod measure;
 pub mod noising;
 pub mod plot;
 pub mod precision;

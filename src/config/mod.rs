@@ -9,6 +9,7 @@ pub mod data;
 pub mod drift;
 pub mod forward;
 pub mod generate;
+pub mod measure;
 pub mod process;
 pub mod scenario;
 
@@ -16,6 +17,7 @@ pub use data::{Data, DataConfig, KClassConfig, ManifoldConfig, TwoClassConfig};
 pub use drift::DriftConfig;
 pub use forward::ForwardConfig;
 pub use generate::{GenerateConfig, SamplerConfig, ScoreKind};
+pub use measure::{CloningMethod, Experiment, MeasureConfig, SweptParameter, SweptQuantity};
 pub use process::{PrecisionConfig, ProcessConfig};
 pub use scenario::{Scenario, ScenarioConfig};
 
