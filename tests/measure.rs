@@ -98,3 +98,104 @@ fn issue5_runs_over_budget_are_refused_before_they_start() {
     let e = refuse(&cfg);
     assert!(e.contains("work budget"), "{e}");
 }
+
+/// An empirical-score scenario: Biroli's two classes at d = 16, n training points, a grid refined towards t_min.
+fn empirical(n: usize, particles: usize, experiment: &str, score: &str) -> MeasureConfig {
+    from_json(&format!(
+        r#"{{"scenario": {{"process": {{"d": 16}}, "n": {n}}},
+            "sampler": {{"grid": {{"t_max": 4, "t_min": 0.001, "steps": 200, "kind": "refined"}},
+                        "particles": {particles}, "score": "{score}", "integrator": "exponential"}},
+            "experiment": {experiment}, "seed": 3}}"#
+    ))
+    .unwrap()
+}
+
+#[test]
+fn entropy_estimator_has_its_exact_limits() {
+    // Collapsed limit (t ≪ t_C ≈ 0.41 here): only a sample's own training point counts, so the per-sample term is
+    // ½ − |z|²/(2d) with mean 0. Noise limit (t = 10): the noised points coincide to e^{−10}, so the term is
+    // ½ + α − |z|²/(2d) with mean α. In both, the per-sample standard deviation is √(2d)/(2d) = 1/√(2d), so the
+    // standard error with N = 600 samples is ≈ 0.0072; the reported error bars must match it and the means agree
+    // within 4 of them. In between, crit increases with t, stays below α, and is above the theory's f where f < 0.
+    let r = match run(&empirical(300, 600, r#"{"kind": "entropy", "times": [0.005, 0.3, 1.0, 10.0]}"#, "empirical"))
+        .unwrap()
+    {
+        MeasureResult::Entropy(e) => e,
+        other => panic!("{other:?}"),
+    };
+    let se = 1.0 / (2.0 * 16.0f64).sqrt() / 600f64.sqrt();
+    for k in [0, 3] {
+        assert!((r.crit_se[k] / se - 1.0).abs() < 0.15, "error bar {} vs {se}", r.crit_se[k]);
+    }
+    assert!(r.crit[0].abs() < 4.0 * r.crit_se[0], "collapsed: crit = {}", r.crit[0]);
+    assert!((r.crit[3] - r.alpha).abs() < 4.0 * r.crit_se[3], "noise: crit = {} vs α = {}", r.crit[3], r.alpha);
+    assert!(r.crit.windows(2).all(|w| w[0] < w[1]));
+    let f = r.theory_f.unwrap();
+    assert!(f[1] < 0.0 && r.crit[1] > f[1]);
+}
+
+#[test]
+fn nearest_neighbour_stability_memorization_and_clone_agreement() {
+    // The empirical score memorizes (n = 300 points at d = 16, t_C ≈ 0.41): every sample ends next to one training
+    // point (d₁/d₂ < 1/3), while the analytic score's samples do not. The stability time t̂_C is a finite-d
+    // crossover that moves with n like the theory's t_C: more points, later collapse in generation (smaller t).
+    let nn = |n: usize, score: &str| match run(&empirical(n, 300, r#"{"kind": "nearest_neighbour"}"#, score)).unwrap() {
+        MeasureResult::NearestNeighbour(r) => r,
+        other => panic!("{other:?}"),
+    };
+    let small = nn(300, "empirical");
+    assert!(small.memorization.fraction > 0.95, "memorized {}", small.memorization.fraction);
+    assert!(small.t_hat.iter().all(|&t| (0.001..=4.0).contains(&t)));
+    let large = nn(3000, "empirical");
+    assert!(large.theory_t_c.unwrap() < small.theory_t_c.unwrap());
+    let se = (small.t_hat_se.powi(2) + large.t_hat_se.powi(2)).sqrt();
+    assert!(small.t_hat_mean - large.t_hat_mean > 4.0 * se, "{} vs {}", small.t_hat_mean, large.t_hat_mean);
+    let analytic = nn(300, "analytic");
+    assert!(analytic.memorization.fraction < 0.05, "analytic memorized {}", analytic.memorization.fraction);
+    // Clone agreement on training points: certain below t_C (copies split at t = 0.05 stay captured by one point),
+    // rare far above it.
+    let c =
+        cloning(run(&empirical(300, 300, r#"{"kind": "cloning", "split_times": [0.05, 3.0]}"#, "empirical")).unwrap());
+    let phi_c = c.phi_c.unwrap();
+    assert!(phi_c[0] > 0.95 && phi_c[1] < 0.05, "φ̂_C = {phi_c:?}");
+}
+
+#[test]
+fn non_reversible_phi_at_theory_t_s_is_f1_for_q0_and_q_opt() {
+    // SCIENCE.md §9 reproduction 6 at full size: d = 8, U log-spaced from 0.1 to 10, μ = 6 along the fastest
+    // eigenvector (m̃ = 6/√8), C₀ = 0.05 I, 4000 clone pairs split at the theory's t_S of each design (a sweep over
+    // γ ∈ {0, 1}: Q = 0 and Q_opt, split factor 1). φ(t_S) = F(1) for any drift, so φ̂ must agree with F(1) within
+    // three standard errors (≈ 0.0066 each). Exact start (the stationary law is far from p_T along slow directions),
+    // exponential integrator with h = 5·10⁻⁴ so the fork lies within h of t_S (|dφ/dt| ≈ 3 there: ≤ 0.0015 shift).
+    // The test uses the exact-start shortcut (copies started from p_{t_S}, a quarter of the steps); the reproduction
+    // config experiments/nonreversible_d8.json runs the full integration from T.
+    let cfg: MeasureConfig = from_json(
+        r#"{"scenario": {"process": {"d": 8, "precision": {"kind": "log_spaced", "kappa": 100},
+                "drift": {"design": "optimal"}},
+              "data": {"model": "two_class", "sigma": 0.22360679774997896, "m_tilde": 2.1213203435596424,
+                "direction": {"kind": "fastest"}}},
+            "sampler": {"grid": {"t_max": 2, "t_min": 0, "steps": 4000, "kind": "uniform"}, "particles": 4000,
+                "integrator": "exponential", "start": "exact"},
+            "experiment": {"kind": "sweep", "parameter": "gamma", "values": [0, 1], "measure": ["t_s"],
+                "split_factors": [1.0], "method": "shortcut"},
+            "seed": 6}"#,
+    )
+    .unwrap();
+    let r = match run(&cfg).unwrap() {
+        MeasureResult::Sweep(s) => s,
+        other => panic!("{other:?}"),
+    };
+    let (t0, t1) = (r.theory_t_s[0].unwrap(), r.theory_t_s[1].unwrap());
+    assert!((t0 - (1.0f64 + 10.0 * (36.0 - 0.05)).ln() / 20.0).abs() < 1e-8, "closed form for Q = 0: {t0}");
+    assert!(t1 > t0, "Q_opt raises t_S when μ lies along the fastest direction: {t1} vs {t0}");
+    for c in r.cloning.iter().map(|c| c.as_ref().unwrap()) {
+        let f1 = diffusion_regimes::measure::crossing::F_AT_T_S;
+        assert!(
+            (c.phi[0] - f1).abs() < 3.0 * c.phi_se[0],
+            "φ̂ = {} ± {} at t = {}",
+            c.phi[0],
+            c.phi_se[0],
+            c.grid_times[0]
+        );
+    }
+}

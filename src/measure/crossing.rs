@@ -7,7 +7,7 @@ use super::estimate::Estimate;
 
 /// F(1) to the quadrature's accuracy: the cloning probability at s = 1, i.e. at t_S (SCIENCE.md §7 gives 0.7752).
 /// [`crate::theory::cloning::cloning_probability`] computes it; the test below pins the constant to it.
-pub const F_AT_T_S: f64 = 0.775_196_5;
+pub const F_AT_T_S: f64 = 0.775_200_245;
 
 /// A crossing time with its standard error and the bracketing split times.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
