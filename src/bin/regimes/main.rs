@@ -10,6 +10,8 @@ mod drift;
 mod forward;
 #[cfg(not(target_arch = "wasm32"))]
 mod io;
+#[cfg(not(target_arch = "wasm32"))]
+mod measure;
 
 #[cfg(not(target_arch = "wasm32"))]
 mod cli {
@@ -31,6 +33,8 @@ mod cli {
         Forward(super::forward::Args),
         /// The drift design: Q, eigenvalues of A, gap, bound Tr U/d, u_min and the ‖E_t‖₂ curve.
         Drift(super::drift::Args),
+        /// Measurements (SCIENCE.md §9): cloning, entropy estimator, nearest-neighbour stability, memorization, sweeps.
+        Measure(super::measure::Args),
     }
 
     pub fn main() -> std::process::ExitCode {
@@ -38,6 +42,7 @@ mod cli {
         let result = match cli.command {
             Command::Forward(args) => super::forward::run(args),
             Command::Drift(args) => super::drift::run(args),
+            Command::Measure(args) => super::measure::run(args),
         };
         match result {
             Ok(out) => {
