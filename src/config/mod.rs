@@ -11,6 +11,7 @@ pub mod forward;
 pub mod generate;
 pub mod process;
 pub mod scenario;
+pub mod theory;
 
 pub use data::{Data, DataConfig, KClassConfig, ManifoldConfig, TwoClassConfig};
 pub use drift::DriftConfig;
@@ -18,6 +19,7 @@ pub use forward::ForwardConfig;
 pub use generate::{GenerateConfig, SamplerConfig, ScoreKind};
 pub use process::{PrecisionConfig, ProcessConfig};
 pub use scenario::{Scenario, ScenarioConfig};
+pub use theory::{SweepConfig, SweepParameter, TheoryConfig};
 
 use serde::{Deserialize, Serialize};
 

@@ -9,7 +9,13 @@ mod drift;
 #[cfg(not(target_arch = "wasm32"))]
 mod forward;
 #[cfg(not(target_arch = "wasm32"))]
+mod generate;
+#[cfg(not(target_arch = "wasm32"))]
 mod io;
+#[cfg(not(target_arch = "wasm32"))]
+mod progress;
+#[cfg(not(target_arch = "wasm32"))]
+mod theory;
 
 #[cfg(not(target_arch = "wasm32"))]
 mod cli {
@@ -31,6 +37,12 @@ mod cli {
         Forward(super::forward::Args),
         /// The drift design: Q, eigenvalues of A, gap, bound Tr U/d, u_min and the ‖E_t‖₂ curve.
         Drift(super::drift::Args),
+        /// Speciation and collapse theory of one scenario: t_S (all roots), t_C, gap, bound, φ(t) and f(t) curves.
+        Theory(super::theory::TheoryArgs),
+        /// The theory along one parameter (γ, q, κ, α, n, d, β, m̃, σ).
+        Sweep(super::theory::SweepArgs),
+        /// Reverse-time generation with the exact mixture or empirical score.
+        Generate(super::generate::Args),
     }
 
     pub fn main() -> std::process::ExitCode {
@@ -38,6 +50,9 @@ mod cli {
         let result = match cli.command {
             Command::Forward(args) => super::forward::run(args),
             Command::Drift(args) => super::drift::run(args),
+            Command::Theory(args) => super::theory::theory(args),
+            Command::Sweep(args) => super::theory::sweep(args),
+            Command::Generate(args) => super::generate::run(args),
         };
         match result {
             Ok(out) => {
