@@ -52,6 +52,14 @@ export async function launchBrowser() {
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
 }
 
+// Servers still running; ended when this process exits, even on Ctrl-C (they run in their
+// own process groups, so the terminal's SIGINT does not reach them).
+const liveServers = new Set();
+process.on('exit', () => liveServers.forEach((kill) => kill()));
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => process.exit(130));
+}
+
 /**
  * Serve `root` with `python3 -m http.server` on 127.0.0.1 and a free port (port 0: the
  * kernel picks one, and the server prints it). Resolves to `{ url, close }`, where `url`
@@ -62,13 +70,24 @@ export function startServer(root) {
     const child = spawn('python3', ['-u', '-m', 'http.server', '--bind', '127.0.0.1', '0'], {
       cwd: root,
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group, so `close` also ends a python started through a wrapper (pyenv shim).
+      detached: true,
     });
+    const kill = () => {
+      liveServers.delete(kill);
+      try {
+        process.kill(-child.pid, 'SIGTERM');
+      } catch {
+        child.kill();
+      }
+    };
+    liveServers.add(kill);
     let out = '';
     let done = false;
     const fail = (err) => {
       if (!done) {
         done = true;
-        child.kill();
+        kill();
         reject(err);
       }
     };
@@ -86,7 +105,7 @@ export function startServer(root) {
           new Promise((res) => {
             if (child.exitCode !== null) return res();
             child.once('exit', () => res());
-            child.kill();
+            kill();
           });
         resolve({ url: `http://127.0.0.1:${m[1]}/`, close });
       }

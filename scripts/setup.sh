@@ -113,10 +113,13 @@ setup_npm_tools() {
             say "${spec%@*}" "installed (${spec##*@})"
         done
     fi
+    # Debian's binaryen (wasm-opt 108) builds wasm that fails on the page; lib.sh puts the
+    # npm wasm-opt first on PATH, and require_npm_wasm_opt checks that it wins.
     if [[ -x /usr/bin/wasm-opt ]]; then
-        say "Debian wasm-opt" "present (/usr/bin/wasm-opt, broken output); scripts put $TOOLS/node_modules/.bin first on PATH"
+        say "Debian wasm-opt" "present at /usr/bin/wasm-opt (broken output): shadowed by .tools/node_modules/.bin"
     fi
     require_npm_wasm_opt
+    say "wasm-opt on PATH" "$(command -v wasm-opt)"
 }
 
 setup_bench() {

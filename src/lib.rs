@@ -1,6 +1,6 @@
 //! Core of the diffusion-regimes playground: the science of SCIENCE.md as a pure Rust library.
 //!
-//! The core compiles natively with no browser crate in reach; [`wasm`] (wasm32 only) is the only module that knows
+//! The core compiles natively with no browser crate in reach; `wasm` (wasm32 only) is the only module that knows
 //! about the browser. Dependencies point one way: [`linalg`], [`random`] → [`precision`], [`process`] → the models,
 //! scores, samplers and theory → measurements → plotting → the wasm boundary and the CLI.
 
