@@ -24,6 +24,7 @@ const app = {
   origin: initial.origin,
   data: {}, // view key -> last result
   configs: {}, // view key -> the config that produced it
+  queries: {}, // view key -> the link query of the state that produced it
   frames: {}, // view key -> plot frame (for overlays)
   cursor: 0, // forward time of the cursor
   playing: false,
@@ -283,16 +284,18 @@ function draw(view) {
   const [, , ratio] = sizeCanvas(canvas, view);
   const frame = VIEW_IMPLS[view].draw(canvas, data, plotTheme(), ratio);
   app.frames[view] = frame ? Array.from(frame) : null;
+  // For tests and tools: how many times the view was drawn, and the link of the state it shows.
+  p.dataset.draws = String(Number(p.dataset.draws || 0) + 1);
+  p.dataset.drawnQuery = app.queries[view] || '';
   if (VIEW_IMPLS[view].hasCursor) drawCursor(view);
 }
 
 // --- Readout ---------------------------------------------------------------------------------------------------
 
-/** A number as text: 4 decimals in the usual range, scientific notation outside it. */
-export function formatNumber(x) {
-  if (typeof x !== 'number') return String(x);
-  if (Number.isInteger(x) && Math.abs(x) < 1e9) return String(x);
-  if (!Number.isFinite(x)) return String(x);
+/** A number as text: counts as integers; others with 4 decimals in the usual range, scientific notation outside it. */
+function formatNumber(x, integer = false) {
+  if (typeof x !== 'number' || !Number.isFinite(x)) return String(x);
+  if (integer) return String(Math.round(x));
   const a = Math.abs(x);
   if (a !== 0 && (a < 1e-3 || a >= 1e6)) return x.toExponential(4);
   return x.toFixed(4);
@@ -319,7 +322,7 @@ function renderReadout() {
     dt.textContent = item.label;
     const dd = document.createElement('dd');
     dd.dataset.key = item.key;
-    dd.textContent = formatNumber(item.value);
+    dd.textContent = formatNumber(item.value, item.integer);
     div.append(dt, dd);
     dl.append(div);
   }
@@ -392,10 +395,12 @@ async function compute(view, { onProgress = null } = {}) {
     viewError(view, message(e));
     return false;
   }
+  const q = location.search.slice(1);
   try {
     const result = await client.run(req.kind, req.config, { channel: view, onProgress });
     app.data[view] = result;
     app.configs[view] = req.config;
+    app.queries[view] = q;
     viewError(view, '');
     for (const p of PARAMS) if (p.core && controls.get(p.key)?.error.textContent.startsWith('invalid')) setFieldError(p.key, '');
     draw(view);

@@ -6,7 +6,7 @@
 //   draw(canvas, data, theme, ratio)    -> the plot frame (for overlays) or null
 //   svg(data, theme, w, h)              -> SVG string
 //   table(data)                         -> {columns, rows} for CSV
-//   readout(data)                       -> [{key, label, value, unit?}] numbers for the readout
+//   readout(data)                       -> [{key, label, value, integer?}] numbers for the readout
 import * as core from './pkg/diffusion_regimes.js';
 import { dataConfig, processConfig } from './params.js';
 
@@ -83,7 +83,7 @@ export const forward = {
   },
   readout(r) {
     return [
-      { key: 'paths', label: 'Simulated paths', value: r.labels.length },
+      { key: 'paths', label: 'Simulated paths', value: r.labels.length, integer: true },
       { key: 'T', label: 'Final time T', value: r.times[r.times.length - 1] },
     ];
   },
