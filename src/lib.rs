@@ -5,8 +5,11 @@
 //! scores, samplers and theory → measurements → plotting → the wasm boundary and the CLI.
 
 pub mod config;
+pub mod data;
 pub mod drift;
 pub mod error;
+pub mod isotropic;
+pub mod kernels;
 pub mod linalg;
 pub mod noising;
 pub mod plot;
@@ -14,6 +17,9 @@ pub mod precision;
 pub mod process;
 pub mod random;
 pub mod relaxation;
+pub mod sampler;
+pub mod score;
+pub mod workloads;
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

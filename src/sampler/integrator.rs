@@ -1,0 +1,195 @@
+//! One step of reverse-time generation (SCIENCE.md §6), in s = T − t with step h:
+//!
+//! - reverse SDE dx = [A x + 2 S(x, t)] ds + √2 dW;
+//! - probability-flow ODE dx/ds = A x + S(x, t) (deterministic, same marginals).
+//!
+//! Every integrator here is x ← L x + K S + N z with z ~ N(0, I), S evaluated at the start of the step (t_k):
+//!
+//! | integrator | L | K | N |
+//! | --- | --- | --- | --- |
+//! | Euler–Maruyama | I + hA | 2h | √(2h) |
+//! | exponential (SDE) | e^{Ah} | 2φ₁ | e^{Ah} chol(Σ_h) |
+//! | flow Euler | I + hA | h | 0 |
+//! | flow exponential | e^{Ah} | φ₁ | 0 |
+//!
+//! with φ₁ = ∫₀ʰ e^{Ar} dr, the top-right block of exp([[A, I], [0, 0]] h) (Van Loan 1978). The exponential SDE step
+//! solves the linear part exactly with the score frozen: its noise is N(0, ∫₀ʰ e^{Ar} 2 e^{Aᵀr} dr), and
+//! ∫₀ʰ e^{Ar} 2 e^{Aᵀr} dr = e^{Ah} Σ_h e^{Aᵀh} (substitute r → h − r in the forward Σ_h = ∫₀ʰ e^{−Ar} 2 e^{−Aᵀr} dr),
+//! so e^{Ah} L_h with L_h L_hᵀ = Σ_h is an exact factor; it avoids a Cholesky of a matrix that grows like e^{2‖A‖h}.
+//! Σ_h and e^{Ah} come from [`OuProcess`], never recomputed here.
+//!
+//! When A = c·I ([`Isotropic`]) all coefficients are scalars: e^{ch}, 2(e^{ch} − 1)/c and √((e^{2ch} − 1)/c).
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::Result;
+use crate::isotropic::Isotropic;
+use crate::kernels::dots;
+use crate::linalg::{cholesky, expm, spectral_norm};
+use crate::process::OuProcess;
+use crate::score::mixture::rows_of;
+
+/// Euler–Maruyama is stable and accurate for h‖A‖₂ ≤ 0.1 (SCIENCE.md §6's safe default); beyond it, it is only a
+/// warning: Biroli's runs use h = 0.01 with ‖A‖₂ = 1.
+pub const EM_SAFE_STEP: f64 = 0.1;
+
+/// The integrator of reverse-time generation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Integrator {
+    /// Euler–Maruyama on the reverse SDE (Biroli's step when A = I).
+    EulerMaruyama,
+    /// Exponential integrator on the reverse SDE: the linear part and its noise exactly, the score frozen over the step.
+    Exponential,
+    /// Euler on the probability-flow ODE.
+    FlowEuler,
+    /// Exponential Euler on the probability-flow ODE.
+    FlowExponential,
+}
+
+impl Integrator {
+    /// Whether the integrator draws noise (the reverse SDE) or not (the probability-flow ODE).
+    pub fn is_stochastic(self) -> bool {
+        matches!(self, Integrator::EulerMaruyama | Integrator::Exponential)
+    }
+
+    /// Whether the linear part is treated exactly.
+    pub fn is_exponential(self) -> bool {
+        matches!(self, Integrator::Exponential | Integrator::FlowExponential)
+    }
+
+    /// A warning when Euler–Maruyama (or flow Euler) runs with a step above h ≤ 0.1/‖A‖₂ ([`EM_SAFE_STEP`]).
+    /// Not an error: large steps are sometimes what the user wants to see.
+    pub fn step_warning(self, process: &OuProcess, max_step: f64) -> Option<String> {
+        if self.is_exponential() {
+            return None;
+        }
+        let norm = spectral_norm(process.drift());
+        let safe = EM_SAFE_STEP / norm;
+        (max_step > safe).then(|| {
+            format!(
+                "step {max_step:.3e} exceeds the safe Euler step 0.1/‖A‖₂ = {safe:.3e} (‖A‖₂ = {norm:.3}); \
+                 use more steps or the exponential integrator"
+            )
+        })
+    }
+}
+
+/// A coefficient of the step x ← L x + K S + N z: a scalar times the identity, or a dense matrix (rows).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Coefficient {
+    /// c·I.
+    Scalar(f64),
+    /// A d×d matrix, row-major.
+    Matrix(Vec<f64>),
+}
+
+impl Coefficient {
+    /// `out ← self · x` row by row for a particle-major batch (matrix case through the tiled [`dots`] kernel).
+    pub(crate) fn apply(&self, x: &[f64], d: usize, out: &mut [f64]) {
+        match self {
+            Coefficient::Scalar(c) => out.iter_mut().zip(x).for_each(|(o, xi)| *o = c * xi),
+            Coefficient::Matrix(m) => dots(x, m, d, out, d),
+        }
+    }
+
+    /// `acc += self · x`, using `tmp` for the matrix product.
+    fn add_apply(&self, x: &[f64], d: usize, tmp: &mut [f64], acc: &mut [f64]) {
+        match self {
+            Coefficient::Scalar(c) => acc.iter_mut().zip(x).for_each(|(a, xi)| *a += c * xi),
+            Coefficient::Matrix(m) => {
+                dots(x, m, d, tmp, d);
+                acc.iter_mut().zip(tmp.iter()).for_each(|(a, t)| *a += t);
+            }
+        }
+    }
+}
+
+/// The coefficients (L, K, N) of one step of size h (see the module table).
+#[derive(Clone, Debug, PartialEq)]
+pub struct StepCoefficients {
+    /// Step size h.
+    pub h: f64,
+    /// L, applied to x.
+    pub linear: Coefficient,
+    /// K, applied to the score.
+    pub score: Coefficient,
+    /// N, applied to standard normal noise; `None` for the flow.
+    pub noise: Option<Coefficient>,
+}
+
+impl StepCoefficients {
+    /// Computes the coefficients for step size h > 0.
+    ///
+    /// ```
+    /// use diffusion_regimes::{precision::Precision, process::OuProcess};
+    /// use diffusion_regimes::sampler::integrator::{Coefficient, Integrator, StepCoefficients};
+    /// let p = OuProcess::reversible(Precision::scaled_identity(2, 1.0).unwrap());
+    /// let c = StepCoefficients::new(&p, Integrator::Exponential, 0.1).unwrap();
+    /// assert_eq!(c.linear, Coefficient::Scalar(0.1f64.exp()));
+    /// ```
+    ///
+    /// # Errors
+    /// [`crate::error::Error::NotSpd`] if Σ_h cannot be factored (h so small that it underflows).
+    pub fn new(process: &OuProcess, integrator: Integrator, h: f64) -> Result<Self> {
+        assert!(h.is_finite() && h > 0.0, "step size must be positive, got {h}");
+        let stochastic = integrator.is_stochastic();
+        let k = if stochastic { 2.0 } else { 1.0 };
+        if let Some(iso) = Isotropic::of(process) {
+            let c = iso.c;
+            let (linear, score, noise) = if integrator.is_exponential() {
+                // φ₁ = (e^{ch} − 1)/c; noise variance e^{2ch} s_h = (e^{2ch} − 1)/c, by expm1 for small ch.
+                ((c * h).exp(), k * (c * h).exp_m1() / c, ((2.0 * c * h).exp_m1() / c).sqrt())
+            } else {
+                (1.0 + h * c, k * h, (2.0 * h).sqrt())
+            };
+            return Ok(StepCoefficients {
+                h,
+                linear: Coefficient::Scalar(linear),
+                score: Coefficient::Scalar(score),
+                noise: stochastic.then_some(Coefficient::Scalar(noise)),
+            });
+        }
+        let a = process.drift();
+        let d = a.nrows();
+        if !integrator.is_exponential() {
+            let lin = nalgebra::DMatrix::identity(d, d) + a * h;
+            return Ok(StepCoefficients {
+                h,
+                linear: Coefficient::Matrix(rows_of(&lin)),
+                score: Coefficient::Scalar(k * h),
+                noise: stochastic.then_some(Coefficient::Scalar((2.0 * h).sqrt())),
+            });
+        }
+        // e^{Ah} = E_{−h}: the propagator run backwards.
+        let e_plus = process.propagator(-h);
+        let mut block = nalgebra::DMatrix::zeros(2 * d, 2 * d);
+        block.view_mut((0, 0), (d, d)).copy_from(&(a * h));
+        block.view_mut((0, d), (d, d)).fill_with_identity();
+        block.view_mut((0, d), (d, d)).scale_mut(h);
+        let phi1 = expm(&block).view((0, d), (d, d)).into_owned();
+        let noise = if stochastic {
+            let l = cholesky(&process.noise_cov(h), "Σ_h")?.l();
+            Some(Coefficient::Matrix(rows_of(&(&e_plus * l))))
+        } else {
+            None
+        };
+        Ok(StepCoefficients {
+            h,
+            linear: Coefficient::Matrix(rows_of(&e_plus)),
+            score: Coefficient::Matrix(rows_of(&(phi1 * k))),
+            noise,
+        })
+    }
+
+    /// Applies the step to a particle-major batch: `next ← N z + K s + L x`. `s` and `z` are overwritten (they serve
+    /// as scratch for the matrix products once consumed); `z` holds the noise on entry (ignored by the flow).
+    pub fn apply(&self, x: &[f64], s: &mut [f64], z: &mut [f64], d: usize, next: &mut [f64]) {
+        match &self.noise {
+            Some(n) => n.apply(z, d, next),
+            None => next.fill(0.0),
+        }
+        self.score.add_apply(s, d, z, next);
+        self.linear.add_apply(x, d, s, next);
+    }
+}

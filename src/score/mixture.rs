@@ -1,0 +1,306 @@
+//! The exact score of a Gaussian mixture pushed forward by the forward process (SCIENCE.md §5):
+//! p_t = Σ_c w_c N(m_c, Γ_c), m_c = E_t μ_c, Γ_c = E_t C_c E_tᵀ + Σ_t, and
+//! ∇ ln p_t(x) = −Σ_c r_c(x) Γ_c⁻¹ (x − m_c), with posteriors r_c computed by log-sum-exp.
+//!
+//! Three evaluation paths compute the same function, from the most general to the cheapest, chosen once at
+//! construction:
+//! - **general** (any weights, means, per-class covariances): per particle and class one forward and one back
+//!   substitution with the Cholesky factor L_c of Γ_c (O(k d²)).
+//! - **two classes ±m, equal weights, shared Γ**: r₊ − r₋ = tanh(½(ℓ₊ − ℓ₋)) = tanh(mᵀΓ⁻¹x), so
+//!   S = −Γ⁻¹x + tanh(gᵀx) g with g = Γ⁻¹m: one batched product with Γ⁻¹ (O(d²), tiled).
+//! - **Biroli** (additionally U = c·I, Q = 0, C₀ = σ² I): Γ_t = σ²e^{−2ct} + s_t is a scalar and
+//!   S = −x/Γ_t + (m_t/Γ_t) tanh(m_t·x/Γ_t), m_t = e^{−ct} μ (Biroli et al. 2024; c = 1 is their process): O(d).
+
+use nalgebra::{DMatrix, DVector};
+
+use crate::data::mixture::Mixture;
+use crate::data::DataModel;
+use crate::error::{check_range, Error, Result};
+use crate::isotropic::Isotropic;
+use crate::kernels::{dot, dots, solve_lower, solve_upper};
+use crate::linalg::{cholesky, ln_det_chol, symmetrize};
+use crate::process::OuProcess;
+use crate::random::Stream;
+use crate::score::Score;
+
+/// Which formula evaluates the score (see the module docs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MixturePath {
+    /// Posterior-weighted sum over classes with Cholesky solves.
+    General,
+    /// S = −Γ⁻¹x + tanh(gᵀx) g for ½N(m, Γ) + ½N(−m, Γ).
+    TwoClassShared,
+    /// Biroli's scalar form for U = c·I, Q = 0, C₀ = σ² I.
+    Biroli,
+}
+
+/// Per-class data at the prepared time (general path).
+#[derive(Clone, Debug)]
+struct ClassAtTime {
+    mean: Vec<f64>,
+    /// Cholesky factor L_c of Γ_c, row-major.
+    l: Vec<f64>,
+    /// Rows of L_cᵀ.
+    lt: Vec<f64>,
+    /// ln w_c − ½ ln det Γ_c (the common −(d/2) ln 2π cancels in the posteriors).
+    log_weight: f64,
+}
+
+/// The exact mixture score with per-time data prepared once for all particles.
+#[derive(Clone, Debug)]
+pub struct MixtureScore {
+    process: OuProcess,
+    data: Mixture,
+    path: MixturePath,
+    iso: Option<Isotropic>,
+    t: Option<f64>,
+    // Biroli path: S = −x·inv_gamma + a tanh(a μ·x) μ.
+    mu: Vec<f64>,
+    inv_gamma: f64,
+    a: f64,
+    // Two-class path: Γ⁻¹ (row-major, symmetric) and g = Γ⁻¹ m_t.
+    gamma_inv: Vec<f64>,
+    g: Vec<f64>,
+    // General path.
+    classes: Vec<ClassAtTime>,
+    diff: Vec<f64>,
+    z: Vec<f64>,
+    v: Vec<f64>,
+    logits: Vec<f64>,
+}
+
+/// Row-major copy of a matrix (nalgebra is column-major, so this is the transpose's storage).
+pub(crate) fn rows_of(m: &DMatrix<f64>) -> Vec<f64> {
+    m.transpose().as_slice().to_vec()
+}
+
+impl MixtureScore {
+    /// The score of `data` (a mixture at time 0) under `process`, on the cheapest exact path that applies.
+    ///
+    /// ```
+    /// use diffusion_regimes::{data::mixture::{MeanDirection, Mixture}, precision::Precision, process::OuProcess};
+    /// use diffusion_regimes::score::{mixture::{MixturePath, MixtureScore}, Score};
+    /// let p = OuProcess::reversible(Precision::scaled_identity(2, 1.0).unwrap());
+    /// let m = Mixture::two_class_isotropic(2, 1.0, 1.0, MeanDirection::Ones, None).unwrap();
+    /// let mut s = MixtureScore::new(&p, &m).unwrap();
+    /// assert_eq!(s.path(), MixturePath::Biroli);
+    /// // With σ = 1 and U = I, Γ_t = 1: at x = 0 the score vanishes by symmetry.
+    /// s.prepare(0.7).unwrap();
+    /// let mut out = [1.0; 2];
+    /// s.evaluate(&[0.0, 0.0], &mut out);
+    /// assert_eq!(out, [0.0, 0.0]);
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Param`] when the process and the data have different dimensions.
+    pub fn new(process: &OuProcess, data: &Mixture) -> Result<Self> {
+        Self::with_path(process, data, None)
+    }
+
+    /// As [`MixtureScore::new`], forcing a path (to test the fast paths against the general one).
+    ///
+    /// # Errors
+    /// [`Error::Param`] for mismatched dimensions or a forced path that does not apply to this data and process.
+    pub fn with_path(process: &OuProcess, data: &Mixture, path: Option<MixturePath>) -> Result<Self> {
+        let d = data.dim();
+        if process.dim() != d {
+            return Err(Error::param("process dimension", process.dim(), format!("the data dimension {d}")));
+        }
+        let iso = Isotropic::of(process);
+        let two = data.symmetric_two_class_mean().cloned();
+        let biroli_ok = iso.is_some() && two.is_some() && data.isotropic_variance().is_some();
+        let best = if biroli_ok {
+            MixturePath::Biroli
+        } else if two.is_some() {
+            MixturePath::TwoClassShared
+        } else {
+            MixturePath::General
+        };
+        let path = match path {
+            None => best,
+            Some(MixturePath::General) => MixturePath::General,
+            Some(MixturePath::TwoClassShared) if two.is_some() => MixturePath::TwoClassShared,
+            Some(MixturePath::Biroli) if biroli_ok => MixturePath::Biroli,
+            Some(p) => {
+                return Err(Error::param("score path", format!("{p:?}"), format!("a path that applies ({best:?})")))
+            }
+        };
+        let k = data.n_classes();
+        Ok(MixtureScore {
+            process: process.clone(),
+            data: data.clone(),
+            path,
+            iso,
+            t: None,
+            mu: two.map(|m| m.as_slice().to_vec()).unwrap_or_default(),
+            inv_gamma: 0.0,
+            a: 0.0,
+            gamma_inv: Vec::new(),
+            g: Vec::new(),
+            classes: Vec::new(),
+            diff: vec![0.0; d],
+            z: vec![0.0; d],
+            v: vec![0.0; k * d],
+            logits: vec![0.0; k],
+        })
+    }
+
+    /// The evaluation path in use.
+    pub fn path(&self) -> MixturePath {
+        self.path
+    }
+
+    /// The data at time 0.
+    pub fn data(&self) -> &Mixture {
+        &self.data
+    }
+
+    /// Biroli's Γ_t = σ² e^{−2ct} + (1 − e^{−2ct})/c, m_t = e^{−ct} μ as (1/Γ_t, e^{−ct}/Γ_t).
+    fn biroli_scalars(&self, t: f64) -> Result<(f64, f64)> {
+        let iso = self.iso.expect("Biroli path has an isotropic process");
+        let s2 = self.data.isotropic_variance().expect("Biroli path has C0 = σ² I");
+        let e = iso.decay(t);
+        let gamma = s2 * e * e + iso.noise_var(t);
+        if gamma <= 0.0 {
+            return Err(Error::NotSpd { name: "Γ_t".into(), reason: format!("Γ_t = {gamma} at t = {t}") });
+        }
+        Ok((1.0 / gamma, e / gamma))
+    }
+}
+
+impl Score for MixtureScore {
+    fn dim(&self) -> usize {
+        self.data.dim()
+    }
+
+    fn prepare(&mut self, t: f64) -> Result<()> {
+        check_range("t", t, 0.0, f64::MAX)?;
+        if self.t == Some(t) {
+            return Ok(());
+        }
+        self.t = None;
+        match self.path {
+            MixturePath::Biroli => {
+                (self.inv_gamma, self.a) = self.biroli_scalars(t)?;
+            }
+            MixturePath::TwoClassShared => {
+                let (means, covs) = self.data.push_forward(&self.process.transition(t));
+                let chol = cholesky(&covs[0], "Γ_t")?;
+                let mut gi = chol.inverse();
+                symmetrize(&mut gi);
+                self.g = (&gi * &means[0]).as_slice().to_vec();
+                self.gamma_inv = rows_of(&gi);
+            }
+            MixturePath::General => {
+                let (means, covs) = self.data.push_forward(&self.process.transition(t));
+                let chols = covs.iter().map(|c| cholesky(c, "Γ_c(t)")).collect::<Result<Vec<_>>>()?;
+                self.classes = (0..self.data.n_classes())
+                    .map(|c| {
+                        let ch = &chols[if chols.len() == 1 { 0 } else { c }];
+                        let l = ch.l();
+                        ClassAtTime {
+                            mean: means[c].as_slice().to_vec(),
+                            l: rows_of(&l),
+                            lt: l.as_slice().to_vec(),
+                            log_weight: self.data.weights()[c].ln() - 0.5 * ln_det_chol(ch),
+                        }
+                    })
+                    .collect();
+            }
+        }
+        self.t = Some(t);
+        Ok(())
+    }
+
+    fn prepared_time(&self) -> Option<f64> {
+        self.t
+    }
+
+    fn evaluate(&mut self, x: &[f64], out: &mut [f64]) {
+        assert!(self.t.is_some(), "MixtureScore::evaluate before prepare");
+        let d = self.dim();
+        assert!(x.len() % d == 0 && out.len() == x.len(), "evaluate: particle-major buffers of equal length");
+        match self.path {
+            MixturePath::Biroli => {
+                let (ig, a) = (self.inv_gamma, self.a);
+                for (xp, op) in x.chunks_exact(d).zip(out.chunks_exact_mut(d)) {
+                    let coef = a * (a * dot(&self.mu, xp)).tanh();
+                    for ((o, xi), mi) in op.iter_mut().zip(xp).zip(&self.mu) {
+                        *o = coef * mi - ig * xi;
+                    }
+                }
+            }
+            MixturePath::TwoClassShared => {
+                dots(x, &self.gamma_inv, d, out, d);
+                for (xp, op) in x.chunks_exact(d).zip(out.chunks_exact_mut(d)) {
+                    let th = dot(&self.g, xp).tanh();
+                    for (o, gi) in op.iter_mut().zip(&self.g) {
+                        *o = th * gi - *o;
+                    }
+                }
+            }
+            MixturePath::General => {
+                for (xp, op) in x.chunks_exact(d).zip(out.chunks_exact_mut(d)) {
+                    for (c, cl) in self.classes.iter().enumerate() {
+                        for ((df, xi), mi) in self.diff.iter_mut().zip(xp).zip(&cl.mean) {
+                            *df = xi - mi;
+                        }
+                        solve_lower(&cl.l, &self.diff, &mut self.z);
+                        self.logits[c] = cl.log_weight - 0.5 * dot(&self.z, &self.z);
+                        solve_upper(&cl.lt, &self.z, &mut self.v[c * d..(c + 1) * d]);
+                    }
+                    let max = self.logits.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+                    let mut total = 0.0;
+                    for l in self.logits.iter_mut() {
+                        *l = (*l - max).exp();
+                        total += *l;
+                    }
+                    op.fill(0.0);
+                    for (r, v) in self.logits.iter().zip(self.v.chunks_exact(d)) {
+                        let w = -r / total;
+                        for (o, vi) in op.iter_mut().zip(v) {
+                            *o += w * vi;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn sample_marginal(&mut self, t: f64, rngs: &mut [Stream], x: &mut [f64]) -> Result<()> {
+        check_range("t", t, 0.0, f64::MAX)?;
+        let d = self.dim();
+        assert_eq!(x.len(), rngs.len() * d, "sample_marginal: one row per stream");
+        if self.path == MixturePath::Biroli {
+            // Scalar push-forward: ±e^{−ct}μ + √Γ_t z, avoiding d×d work for large d.
+            let (ig, a) = self.biroli_scalars(t)?;
+            let (sd, e) = ((1.0 / ig).sqrt(), a / ig);
+            let w0 = self.data.weights()[0];
+            for (rng, row) in rngs.iter_mut().zip(x.chunks_exact_mut(d)) {
+                let sign = if rng.uniform() < w0 { 1.0 } else { -1.0 };
+                rng.fill_normal(row);
+                for (xi, mi) in row.iter_mut().zip(&self.mu) {
+                    *xi = sign * e * mi + sd * *xi;
+                }
+            }
+            return Ok(());
+        }
+        let at_t = self.data.at_time(&self.process, t)?;
+        let mut scratch = Vec::new();
+        for (rng, row) in rngs.iter_mut().zip(x.chunks_exact_mut(d)) {
+            at_t.sample_point(rng, &mut scratch, row);
+        }
+        Ok(())
+    }
+}
+
+/// The mixture score at a single point, allocating: a convenience for tests and measurements outside hot loops.
+///
+/// # Errors
+/// As [`Score::prepare`].
+pub fn score_at(score: &mut MixtureScore, t: f64, x: &DVector<f64>) -> Result<DVector<f64>> {
+    score.prepare(t)?;
+    let mut out = vec![0.0; x.len()];
+    score.evaluate(x.as_slice(), &mut out);
+    Ok(DVector::from_vec(out))
+}

@@ -1,0 +1,279 @@
+#![cfg(not(target_arch = "wasm32"))]
+//! Generation checks of SCIENCE.md §6: Gaussian data is reproduced up to Monte Carlo error and a step-size error that
+//! shrinks with h; integrators agree at small h; forks share their past; runs are deterministic and independent of
+//! batch splitting and chunking.
+
+use diffusion_regimes::data::mixture::{MeanDirection, Mixture};
+use diffusion_regimes::drift::{optimal, Weights};
+use diffusion_regimes::precision::Precision;
+use diffusion_regimes::process::OuProcess;
+use diffusion_regimes::sampler::generate::{Generator, Projection, SnapshotPlan, Start};
+use diffusion_regimes::sampler::grid::TimeGrid;
+use diffusion_regimes::sampler::integrator::{Coefficient, Integrator, StepCoefficients};
+use diffusion_regimes::score::empirical::EmpiricalScore;
+use diffusion_regimes::score::mixture::MixtureScore;
+use diffusion_regimes::score::Score;
+use nalgebra::{DMatrix, DVector};
+
+fn optimal_process(d: usize, kappa: f64) -> OuProcess {
+    let u = Precision::log_spaced(d, kappa, None).unwrap();
+    let q = optimal(&u, &Weights::Linear).unwrap();
+    OuProcess::new(u, q).unwrap()
+}
+
+fn sample_cov(x: &[f64], d: usize) -> DMatrix<f64> {
+    let n = x.len() / d;
+    let mut c = DMatrix::zeros(d, d);
+    let mean = DVector::from_fn(d, |k, _| x.iter().skip(k).step_by(d).sum::<f64>() / n as f64);
+    for row in x.chunks_exact(d) {
+        let z = DVector::from_column_slice(row) - &mean;
+        c += &z * z.transpose();
+    }
+    c / n as f64
+}
+
+fn coef_matrix(c: &Coefficient, d: usize) -> DMatrix<f64> {
+    match c {
+        Coefficient::Scalar(s) => DMatrix::identity(d, d) * *s,
+        Coefficient::Matrix(m) => DMatrix::from_row_slice(d, d, m),
+    }
+}
+
+/// The exact covariance of the discrete scheme for Gaussian data N(0, C): the score is linear, S = −Γ_t⁻¹ x, so
+/// x' = (L − K Γ_t⁻¹) x + N z and Cov' = M Cov Mᵀ + N Nᵀ, starting from Γ_T (exact start). This isolates the step-size
+/// error from the Monte Carlo error.
+fn scheme_covariance(process: &OuProcess, c: &DMatrix<f64>, integrator: Integrator, grid: &TimeGrid) -> DMatrix<f64> {
+    let d = c.nrows();
+    let gamma = |t: f64| {
+        let tr = process.transition(t);
+        &tr.propagator * c * tr.propagator.transpose() + tr.noise_cov
+    };
+    let mut cov = gamma(grid.times()[0]);
+    for k in 0..grid.steps() {
+        let co = StepCoefficients::new(process, integrator, grid.step_size(k)).unwrap();
+        let gi = gamma(grid.times()[k]).try_inverse().unwrap();
+        let m = coef_matrix(&co.linear, d) - coef_matrix(&co.score, d) * gi;
+        let n = co.noise.as_ref().map(|n| coef_matrix(n, d)).unwrap_or_else(|| DMatrix::zeros(d, d));
+        cov = &m * cov * m.transpose() + &n * n.transpose();
+    }
+    cov
+}
+
+/// Largest |Ĉ − P|_ij in units of the standard error sqrt((P_ii P_jj + P_ij²)/N) of a Gaussian sample covariance
+/// entry (Var(x_i x_j) = P_ii P_jj + P_ij² for centered Gaussians; the mean correction is O(1/N)).
+fn max_z_score(c_hat: &DMatrix<f64>, p: &DMatrix<f64>, n: usize) -> f64 {
+    let d = p.nrows();
+    let mut z: f64 = 0.0;
+    for i in 0..d {
+        for j in 0..d {
+            let se = ((p[(i, i)] * p[(j, j)] + p[(i, j)].powi(2)) / n as f64).sqrt();
+            z = z.max((c_hat[(i, j)] - p[(i, j)]).abs() / se);
+        }
+    }
+    z
+}
+
+fn rel_err(a: &DMatrix<f64>, c: &DMatrix<f64>) -> f64 {
+    (a - c).amax() / c.amax()
+}
+
+/// Runs the Gaussian check at K and 2K steps; returns the measured relative covariance errors at h and h/2.
+fn gaussian_check(process: &OuProcess, c: &DMatrix<f64>, integrator: Integrator, t_max: f64, k: usize) -> (f64, f64) {
+    let d = c.nrows();
+    let data = Mixture::gaussian(DVector::zeros(d), c.clone()).unwrap();
+    let n = 100_000;
+    let mut errs = Vec::new();
+    let mut predicted = Vec::new();
+    for steps in [k, 2 * k] {
+        let grid = TimeGrid::uniform(t_max, 0.0, steps).unwrap();
+        let score = MixtureScore::new(process, &data).unwrap();
+        let mut g = Generator::new(process, score, grid.clone(), integrator).unwrap();
+        let state = g.generate(n, 0, 17, Start::Exact).unwrap();
+        let c_hat = sample_cov(state.positions(), d);
+        let p = scheme_covariance(process, c, integrator, &grid);
+        // The sampler reproduces its own discrete law: |Ĉ − P| ≤ 5 standard errors for every entry (fixed seed; the
+        // chance of a 5σ deviation among ≤ 16 entries is below 10⁻⁵).
+        let z = max_z_score(&c_hat, &p, n);
+        assert!(z < 5.0, "{integrator:?} K={steps}: {z:.2} standard errors from the scheme's covariance");
+        errs.push(rel_err(&c_hat, c));
+        predicted.push(rel_err(&p, c));
+    }
+    eprintln!(
+        "{integrator:?} d={d} K={k}: measured |Ĉ−C|/|C| = {:.4} at h, {:.4} at h/2 (scheme's exact: {:.4}, {:.4})",
+        errs[0], errs[1], predicted[0], predicted[1]
+    );
+    // The step-size error is first order: halving h halves it (ratio 0.5 up to O(h) corrections).
+    assert!(predicted[1] < 0.65 * predicted[0], "exact scheme errors {predicted:?}");
+    // Monte Carlo: s.e. of an entry ≈ sqrt(2/N) ≈ 0.0045 relative; the bias at h is chosen ≥ 10 s.e., so the measured
+    // error must shrink too.
+    assert!(predicted[0] > 10.0 * (2.0 / n as f64).sqrt(), "the test needs a step error well above the noise");
+    assert!(errs[1] < 0.8 * errs[0], "measured errors {errs:?}");
+    (errs[0], errs[1])
+}
+
+#[test]
+fn gaussian_data_is_reproduced_with_u_identity() {
+    let process = OuProcess::reversible(Precision::scaled_identity(3, 1.0).unwrap());
+    let c = DMatrix::from_row_slice(3, 3, &[1.0, 0.5, 0.0, 0.5, 2.0, 0.3, 0.0, 0.3, 0.5]);
+    gaussian_check(&process, &c, Integrator::EulerMaruyama, 4.0, 20);
+    gaussian_check(&process, &c, Integrator::Exponential, 4.0, 20);
+}
+
+#[test]
+fn gaussian_data_is_reproduced_with_anisotropic_u_and_optimal_q() {
+    let process = optimal_process(4, 10.0);
+    assert!(process.q().norm() > 0.1);
+    let c = DMatrix::from_fn(4, 4, |i, j| if i == j { 1.0 + 0.5 * i as f64 } else { 0.2 });
+    // ‖A‖₂ ≈ 12 here; with the score frozen over a step, the exponential scheme is still only conditionally stable
+    // (the score's own stiffness −Γ_t⁻¹ ≈ −U is not integrated exactly), so h = 0.1 and 0.05.
+    gaussian_check(&process, &c, Integrator::Exponential, 4.0, 40);
+}
+
+fn two_class_generator(integrator: Integrator, steps: usize, t_max: f64) -> Generator<MixtureScore> {
+    let process = optimal_process(3, 10.0);
+    let data = Mixture::two_class_isotropic(3, 1.0, 0.7, MeanDirection::Fastest, Some(process.precision())).unwrap();
+    let score = MixtureScore::new(&process, &data).unwrap();
+    Generator::new(&process, score, TimeGrid::uniform(t_max, 0.0, steps).unwrap(), integrator).unwrap()
+}
+
+#[test]
+fn euler_and_exponential_integrators_agree_at_small_steps() {
+    // Driven by the same normals, the two schemes' paths differ by O(h) per unit time (additive noise: both are strong
+    // order 1, and the exponential noise factor is √(2h)(I + O(h))). At h = 5·10⁻⁴ with ‖A‖₂ ≈ 12 the mean distance is
+    // a few 10⁻³ of the typical |x|; 0.02 leaves room while still failing for any O(1) mistake.
+    for (sde, flow) in
+        [(Integrator::EulerMaruyama, Integrator::Exponential), (Integrator::FlowEuler, Integrator::FlowExponential)]
+    {
+        let mut a = two_class_generator(sde, 4000, 2.0);
+        let mut b = two_class_generator(flow, 4000, 2.0);
+        let xa = a.generate(500, 0, 3, Start::Stationary).unwrap();
+        let xb = b.generate(500, 0, 3, Start::Stationary).unwrap();
+        let diff: f64 = xa.positions().iter().zip(xb.positions()).map(|(u, v)| (u - v).abs()).sum();
+        let size: f64 = xa.positions().iter().map(|u| u.abs()).sum();
+        assert!(diff / size < 0.02, "{sde:?} vs {flow:?}: relative path difference {}", diff / size);
+    }
+}
+
+#[test]
+fn forks_share_the_past_and_differ_in_the_future() {
+    let mut g = two_class_generator(Integrator::Exponential, 200, 4.0);
+    let plan = SnapshotPlan {
+        times: vec![4.0, 3.0, 2.0, 1.0, 0.0],
+        particles: Some(vec![0, 5]),
+        projection: Projection::Full,
+    };
+    let mut original = g.start(40, 0, 11, Start::Stationary, Some(&plan)).unwrap();
+    let mut reference = g.start(40, 0, 11, Start::Stationary, Some(&plan)).unwrap();
+    let at = g.run_until(&mut original, 2.0).unwrap();
+    assert!((at.t - 2.0).abs() < 1e-12 && at.done);
+    let mut clone = original.clone_with_noise(99);
+    let mut clone_again = original.clone_with_noise(99);
+    g.continue_to_end(&mut original).unwrap();
+    g.continue_to_end(&mut clone).unwrap();
+    g.continue_to_end(&mut clone_again).unwrap();
+    g.continue_to_end(&mut reference).unwrap();
+    // Forking does not perturb the original.
+    assert_eq!(original.positions(), reference.positions());
+    // Identical past: snapshots at t = 4, 3, 2 agree bit for bit; the future differs.
+    let (so, sc) = (original.snapshots().unwrap(), clone.snapshots().unwrap());
+    let per = so.particles.len() * so.width;
+    assert_eq!(so.values[..3 * per], sc.values[..3 * per]);
+    assert!(so.values[3 * per..].iter().zip(&sc.values[3 * per..]).all(|(a, b)| a != b));
+    assert_ne!(original.positions(), clone.positions());
+    // Clones with the same seed are the same clone.
+    assert_eq!(clone.positions(), clone_again.positions());
+}
+
+fn run_split<S: Score + Clone>(g: &Generator<S>, sizes: &[usize], seed: u64, start: Start) -> Vec<f64> {
+    let mut out = Vec::new();
+    let mut first = 0;
+    for &n in sizes {
+        let mut g = g.clone();
+        out.extend_from_slice(g.generate(n, first, seed, start).unwrap().positions());
+        first += n as u64;
+    }
+    out
+}
+
+#[test]
+fn runs_are_deterministic_and_independent_of_batch_splitting_and_chunking() {
+    let process = optimal_process(5, 10.0);
+    let data = Mixture::two_class_isotropic(5, 1.0, 0.5, MeanDirection::Ones, None).unwrap();
+    let ts = data.sample(300, 4).unwrap();
+    let iso = OuProcess::reversible(Precision::scaled_identity(5, 1.0).unwrap());
+    let analytic = Generator::new(
+        &process,
+        MixtureScore::new(&process, &data).unwrap(),
+        TimeGrid::uniform(3.0, 0.0, 30).unwrap(),
+        Integrator::Exponential,
+    )
+    .unwrap();
+    let empirical = Generator::new(
+        &process,
+        EmpiricalScore::new(&process, &ts).unwrap(),
+        TimeGrid::refined(3.0, 1e-3, 30).unwrap(),
+        Integrator::Exponential,
+    )
+    .unwrap();
+    let empirical_iso = Generator::new(
+        &iso,
+        EmpiricalScore::new(&iso, &ts).unwrap(),
+        TimeGrid::refined(3.0, 1e-3, 30).unwrap(),
+        Integrator::EulerMaruyama,
+    )
+    .unwrap();
+    // 37 particles = 18 + 19: neither part is a multiple of the kernels' 4-particle tiles.
+    for start in [Start::Stationary, Start::Exact] {
+        let whole = run_split(&analytic, &[37], 8, start);
+        assert_eq!(whole, run_split(&analytic, &[37], 8, start));
+        assert_eq!(whole, run_split(&analytic, &[18, 19], 8, start));
+        assert_ne!(whole, run_split(&analytic, &[37], 9, start));
+    }
+    for g in [&empirical, &empirical_iso] {
+        let whole = run_split(g, &[37], 8, Start::Exact);
+        assert_eq!(whole, run_split(g, &[37], 8, Start::Exact));
+        assert_eq!(whole, run_split(g, &[18, 19], 8, Start::Exact));
+        assert_eq!(whole, run_split(g, &[1, 35, 1], 8, Start::Exact));
+    }
+    // Chunked runs (3 steps at a time, as the browser does) equal one-shot runs.
+    let mut g = empirical.clone();
+    let mut s = g.start(37, 0, 8, Start::Exact, None).unwrap();
+    let mut chunks = 0;
+    while !g.run_chunk(&mut s, 3, usize::MAX).unwrap().done {
+        chunks += 1;
+    }
+    assert_eq!(chunks, 9);
+    assert_eq!(s.positions(), &run_split(&empirical, &[37], 8, Start::Exact)[..]);
+}
+
+#[test]
+fn invalid_runs_are_refused_with_the_parameter_named() {
+    let mut g = two_class_generator(Integrator::EulerMaruyama, 10, 1.0);
+    let e = g.start(0, 0, 1, Start::Stationary, None).unwrap_err();
+    assert!(e.to_string().contains("invalid particles = 0"), "{e}");
+    let plan = SnapshotPlan { times: vec![0.5], particles: Some(vec![7]), projection: Projection::Full };
+    assert!(g.start(5, 0, 1, Start::Stationary, Some(&plan)).unwrap_err().to_string().contains("snapshot particle"));
+    // Euler with h ≫ 0.1/‖A‖₂ is allowed but warned about.
+    assert!(g.step_warning().is_some());
+    assert!(two_class_generator(Integrator::Exponential, 10, 1.0).step_warning().is_none());
+}
+
+#[test]
+fn snapshots_record_projections_at_grid_times() {
+    let mut g = two_class_generator(Integrator::Exponential, 50, 5.0);
+    let mu = g.score().data().means()[0].as_slice().to_vec();
+    let plan = SnapshotPlan {
+        times: vec![5.0, 2.52, 0.0],
+        particles: None,
+        projection: Projection::Directions(vec![mu.clone()]),
+    };
+    let mut s = g.start(9, 0, 2, Start::Stationary, Some(&plan)).unwrap();
+    g.continue_to_end(&mut s).unwrap();
+    let snaps = s.snapshots().unwrap();
+    assert_eq!(snaps.times, vec![5.0, 2.5, 0.0]);
+    let last = &snaps.values[2 * 9..3 * 9];
+    for (p, v) in last.iter().enumerate() {
+        let x = &s.positions()[p * 3..(p + 1) * 3];
+        assert_eq!(*v, diffusion_regimes::kernels::dot(&mu, x));
+    }
+}

@@ -1,0 +1,97 @@
+#![cfg(not(target_arch = "wasm32"))]
+//! The step loop allocates nothing after warm-up (HOUSE_STYLE performance, issue: sampler). A counting global
+//! allocator wraps the system one; this file is its own test binary so no other test's allocations are counted, and
+//! it holds a single test so no concurrent test thread allocates while counting.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use diffusion_regimes::data::mixture::{MeanDirection, Mixture};
+use diffusion_regimes::drift::{optimal, Weights};
+use diffusion_regimes::precision::Precision;
+use diffusion_regimes::process::OuProcess;
+use diffusion_regimes::sampler::generate::{Generator, Start};
+use diffusion_regimes::sampler::grid::TimeGrid;
+use diffusion_regimes::sampler::integrator::Integrator;
+use diffusion_regimes::score::empirical::EmpiricalScore;
+use diffusion_regimes::score::mixture::MixtureScore;
+use diffusion_regimes::score::Score;
+
+struct Counting;
+
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::SeqCst);
+        // SAFETY: forwards the caller's layout to the system allocator unchanged.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: `ptr` was returned by `System.alloc` with this layout.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::SeqCst);
+        // SAFETY: as `dealloc` and `alloc`.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// Allocations made by `steps` steps after a one-step warm-up.
+fn allocations_of_steps<S: Score>(g: &mut Generator<S>, particles: usize, steps: usize) -> usize {
+    let mut state = g.start(particles, 0, 1, Start::Stationary, None).unwrap();
+    g.run_chunk(&mut state, 1, usize::MAX).unwrap();
+    let before = ALLOCATIONS.load(Ordering::SeqCst);
+    let p = g.run_chunk(&mut state, steps, usize::MAX).unwrap();
+    let after = ALLOCATIONS.load(Ordering::SeqCst);
+    assert_eq!(p.step, steps + 1, "the counted chunk ran all its steps");
+    after - before
+}
+
+#[test]
+fn step_loop_allocates_nothing_after_warm_up() {
+    let d = 16;
+    let iso = OuProcess::reversible(Precision::scaled_identity(d, 1.0).unwrap());
+    let data = Mixture::two_class_isotropic(d, 1.0, 1.0, MeanDirection::Ones, None).unwrap();
+    let ts = data.sample(200, 3).unwrap();
+    // Analytic (Biroli) score, uniform grid, Euler–Maruyama and exponential.
+    for integrator in [Integrator::EulerMaruyama, Integrator::Exponential, Integrator::FlowExponential] {
+        let mut g = Generator::new(
+            &iso,
+            MixtureScore::new(&iso, &data).unwrap(),
+            TimeGrid::uniform(5.0, 0.0, 40).unwrap(),
+            integrator,
+        )
+        .unwrap();
+        assert_eq!(allocations_of_steps(&mut g, 37, 30), 0, "analytic score, {integrator:?}");
+    }
+    // Empirical score (isotropic path), refined grid: per-step coefficients are scalars, still no allocation.
+    let mut g = Generator::new(
+        &iso,
+        EmpiricalScore::new(&iso, &ts).unwrap(),
+        TimeGrid::refined(5.0, 1e-3, 40).unwrap(),
+        Integrator::EulerMaruyama,
+    )
+    .unwrap();
+    assert_eq!(allocations_of_steps(&mut g, 37, 30), 0, "empirical score");
+
+    // General U: the per-step preparation computes E_t and Σ_t through OuProcess::transition, which allocates a fixed
+    // number of d×d matrices per step. What must hold is that this does not grow with the number of particles.
+    let u = Precision::log_spaced(d, 10.0, None).unwrap();
+    let q = optimal(&u, &Weights::Linear).unwrap();
+    let aniso = OuProcess::new(u, q).unwrap();
+    let mut g = Generator::new(
+        &aniso,
+        MixtureScore::new(&aniso, &data).unwrap(),
+        TimeGrid::uniform(5.0, 0.0, 40).unwrap(),
+        Integrator::Exponential,
+    )
+    .unwrap();
+    let few = allocations_of_steps(&mut g.clone(), 8, 30);
+    let many = allocations_of_steps(&mut g, 300, 30);
+    assert_eq!(few, many, "general-U allocations per step must not depend on the batch size");
+}
