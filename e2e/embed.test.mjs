@@ -5,14 +5,21 @@ import { canvasInk, waitForStatus } from './harness.mjs';
 
 const MIN_INK = 0.02;
 
-/** The frame whose URL contains `embed=`, once it exists. */
+/** The frame whose URL contains `embed=`, once it exists (a frame may attach as about:blank and navigate later). */
 async function embedFrame(page) {
-  for (let i = 0; i < 200; i += 1) {
-    const f = page.frames().find((x) => x.url().includes('embed='));
-    if (f) return f;
-    await page.waitForEvent('frameattached');
-  }
-  throw new Error('no embedded frame');
+  const find = () => page.frames().find((x) => x.url().includes('embed='));
+  if (find()) return find();
+  return new Promise((resolve) => {
+    const check = () => {
+      const f = find();
+      if (!f) return;
+      page.off('frameattached', check);
+      page.off('framenavigated', check);
+      resolve(f);
+    };
+    page.on('frameattached', check);
+    page.on('framenavigated', check);
+  });
 }
 
 export const tests = [

@@ -51,7 +51,7 @@ export const tests = [
     async run({ page, baseUrl, assert }) {
       await page.goto(baseUrl);
       assert.equal((await waitForStatus(page)).state, 'ready');
-      for (const view of ['forward', 'relaxation']) {
+      for (const view of ['trajectories', 'forward', 'relaxation']) {
         await openView(page, view);
         const i = await ink(page, view);
         assert.ok(i > MIN_INK, `${view}: ink ${i}`);
@@ -200,7 +200,7 @@ export const tests = [
   {
     name: 'forward view exports carry the seed, and their paths match the drawn run',
     async run({ page, baseUrl, assert }) {
-      await page.goto(`${baseUrl}?seed=42&particles=7`);
+      await page.goto(`${baseUrl}?view=forward&seed=42&particles=7`);
       await waitForStatus(page, ['ready']);
       const csv = (await download(page, '[data-export="csv"]')).bytes.toString('utf8');
       assert.match(csv, /^# seed: 42$/m);
@@ -213,18 +213,20 @@ export const tests = [
   {
     name: 'keyboard: Space plays and pauses the time cursor, arrows step it; theme switch redraws dark',
     async run({ page, baseUrl, assert }) {
-      await page.goto(baseUrl);
+      await page.goto(`${baseUrl}?view=forward`);
       await waitForStatus(page, ['ready']);
       const cursor = () => page.textContent('section[data-view="forward"] [data-cursor-value]');
+      const play = 'section[data-view="forward"] [data-play]';
       assert.equal(await cursor(), 't = 0.000');
       await page.locator('body').click({ position: { x: 5, y: 5 } });
       await page.keyboard.press('ArrowRight');
       assert.equal(await cursor(), 't = 0.080');
       await page.keyboard.press(' ');
-      assert.equal(await page.getAttribute('[data-play]', 'aria-pressed'), 'true');
-      await page.waitForFunction(() => document.querySelector('[data-cursor-value]').textContent !== 't = 0.080');
+      assert.equal(await page.getAttribute(play, 'aria-pressed'), 'true');
+      await page.waitForFunction(() =>
+        document.querySelector('section[data-view="forward"] [data-cursor-value]').textContent !== 't = 0.080');
       await page.keyboard.press(' ');
-      assert.equal(await page.getAttribute('[data-play]', 'aria-pressed'), 'false');
+      assert.equal(await page.getAttribute(play, 'aria-pressed'), 'false');
 
       const before = await draws(page, 'forward');
       await page.selectOption('#theme', 'dark');
@@ -264,6 +266,39 @@ jobs.relaxation = async (config, ctx) => {
       await waitForDraw(page, 'relaxation', before);
       assert.equal(await page.inputValue('#ctl-kappa'), '20');
       assert.ok((await ink(page, 'relaxation')) > MIN_INK);
+    },
+  },
+  {
+    name: 'trajectories: generation draws T on the left, exports its paths, and Cancel stops a long run',
+    async run({ page, baseUrl, assert }) {
+      await page.goto(`${baseUrl}?view=trajectories&particles=20&seed=3`);
+      await waitForStatus(page, ['ready']);
+      assert.ok((await ink(page, 'trajectories')) > MIN_INK);
+      // The cursor starts at the left edge of the axis: t = T = 4.
+      assert.equal(await page.textContent('section[data-view="trajectories"] [data-cursor-value]'), 't = 4.000');
+      const csv = (await download(page, '[data-export="csv"]')).bytes.toString('utf8');
+      const rows = csv.split('\n').filter((l) => /^\d/.test(l));
+      assert.equal(Number(rows[0].split(',')[0]), 4, 'the first row is t = T');
+      assert.equal(Number(rows[rows.length - 1].split(',')[0]), 0, 'the last row is t = 0');
+      // A long run (d = 512, 2000 paths, 2000 steps) is cancelled from its progress bar.
+      await page.fill('#ctl-d', '512');
+      await page.fill('#ctl-particles', '2000');
+      await page.fill('#ctl-steps', '2000');
+      const before = await draws(page, 'trajectories');
+      await page.click('section[data-view="trajectories"] [data-run]');
+      await page.waitForFunction(() => {
+        const p = document.querySelector('section[data-view="trajectories"] [data-progress]');
+        return p.hasAttribute('value') && p.value > 0;
+      });
+      await page.click('section[data-view="trajectories"] [data-cancel]');
+      await page.waitForFunction(() => !document.querySelector('section[data-view="trajectories"] [data-run]').disabled);
+      assert.equal(await draws(page, 'trajectories'), before, 'a cancelled run draws nothing');
+      // The page still runs.
+      await page.fill('#ctl-d', '8');
+      await page.fill('#ctl-particles', '10');
+      await page.fill('#ctl-steps', '50');
+      await page.click('section[data-view="trajectories"] [data-run]');
+      await waitForDraw(page, 'trajectories', before);
     },
   },
   {

@@ -26,8 +26,8 @@ const app = {
   configs: {}, // view key -> the config that produced it
   queries: {}, // view key -> the link query of the state that produced it
   frames: {}, // view key -> plot frame (for overlays)
-  cursor: 0, // forward time of the cursor
-  playing: false,
+  cursors: {}, // view key -> forward time of its cursor
+  playing: false, // the key of the view whose cursor plays, or false
 };
 
 const $ = (sel, root = document) => root.querySelector(sel);
@@ -262,6 +262,7 @@ function openView(key) {
   const impl = VIEW_IMPLS[key];
   if (app.data[key]) draw(key);
   else if (impl.theory) scheduleTheory(0);
+  else if (booted) panel(key).querySelector('[data-run]').click(); // a simulation view runs once when first opened
   renderReadout();
 }
 
@@ -287,7 +288,10 @@ function draw(view) {
   // For tests and tools: how many times the view was drawn, and the link of the state it shows.
   p.dataset.draws = String(Number(p.dataset.draws || 0) + 1);
   p.dataset.drawnQuery = app.queries[view] || '';
-  if (VIEW_IMPLS[view].hasCursor) drawCursor(view);
+  if (VIEW_IMPLS[view].hasCursor) {
+    if (app.cursors[view] === undefined && app.frames[view]) app.cursors[view] = app.frames[view][4];
+    setCursor(view, app.cursors[view]);
+  }
 }
 
 // --- Readout ---------------------------------------------------------------------------------------------------
@@ -368,6 +372,7 @@ function invalidControls() {
 }
 
 let theoryTimer = 0;
+let booted = false; // set once the first plot is drawn
 function scheduleTheory(delay = 120) {
   clearTimeout(theoryTimer);
   theoryTimer = setTimeout(runTheory, delay);
@@ -451,24 +456,32 @@ function wireRunbar(view) {
   cancel.addEventListener('click', () => client.cancel(view));
 }
 
-// --- Time cursor (forward view) --------------------------------------------------------------------------------
+// --- Time cursor (views with hasCursor) ------------------------------------------------------------------------
+//
+// The cursor is a forward time. It moves along the drawn axis: left to right, so from T down to 0 in generation views.
 
-function cursorRange(view) {
+/** [x at the left edge, x at the right edge] of a view's time axis. */
+function cursorAxis(view) {
+  const f = app.frames[view];
+  if (f) return [f[4], f[5]];
   const d = app.data[view];
-  if (!d) return [0, 1];
-  return [d.times[0], d.times[d.times.length - 1]];
+  return d ? [d.times[0], d.times[d.times.length - 1]] : [0, 1];
 }
 
 function setCursor(view, t) {
-  const [lo, hi] = cursorRange(view);
-  app.cursor = Math.min(hi, Math.max(lo, t));
+  const [a, b] = cursorAxis(view);
+  const lo = Math.min(a, b);
+  const hi = Math.max(a, b);
+  app.cursors[view] = Math.min(hi, Math.max(lo, t));
   const p = panel(view);
   const slider = p.querySelector('[data-cursor]');
-  slider.min = String(lo);
-  slider.max = String(hi);
-  slider.step = String((hi - lo) / 1000 || 0.001);
-  slider.value = String(app.cursor);
-  p.querySelector('[data-cursor-value]').textContent = `t = ${app.cursor.toFixed(3)}`;
+  // The slider runs left to right like the axis: its value is the fraction of the way from the left edge.
+  slider.min = '0';
+  slider.max = '1';
+  slider.step = '0.001';
+  slider.value = String(b === a ? 0 : (app.cursors[view] - a) / (b - a));
+  slider.setAttribute('aria-valuetext', `t = ${app.cursors[view].toFixed(3)}`);
+  p.querySelector('[data-cursor-value]').textContent = `t = ${app.cursors[view].toFixed(3)}`;
   drawCursor(view);
 }
 
@@ -483,9 +496,9 @@ function drawCursor(view) {
   const ctx = overlay.getContext('2d');
   ctx.clearRect(0, 0, overlay.width, overlay.height);
   const f = app.frames[view];
-  if (!f) return;
+  if (!f || app.cursors[view] === undefined) return;
   const [left, right, top, bottom, xl, xr] = f;
-  const x = left + ((app.cursor - xl) / (xr - xl)) * (right - left);
+  const x = left + ((app.cursors[view] - xl) / (xr - xl)) * (right - left);
   const ratio = base.width / Math.max(1, base.clientWidth);
   ctx.strokeStyle = plotTheme() === 'dark' ? '#ffffff' : '#000000';
   ctx.lineWidth = 2 * ratio;
@@ -496,49 +509,60 @@ function drawCursor(view) {
   ctx.stroke();
 }
 
+/** Moves the cursor by `fraction` of the axis, left to right (wrapping when `wrap`). */
+function moveCursor(view, fraction, wrap = false) {
+  const [a, b] = cursorAxis(view);
+  let u = (app.cursors[view] - a) / (b - a || 1) + fraction;
+  if (wrap && u > 1) u = 0;
+  setCursor(view, a + Math.min(1, Math.max(0, u)) * (b - a));
+}
+
 let lastFrame = 0;
 function animate(now) {
   if (!app.playing) return;
-  const view = 'forward';
-  const [lo, hi] = cursorRange(view);
   const dt = lastFrame ? (now - lastFrame) / 1000 : 0;
   lastFrame = now;
-  // The whole range in eight seconds.
-  let t = app.cursor + (dt * (hi - lo)) / 8;
-  if (t > hi) t = lo;
-  setCursor(view, t);
+  // The whole axis in eight seconds.
+  moveCursor(app.playing, dt / 8, true);
   requestAnimationFrame(animate);
 }
 
-function setPlaying(on) {
-  app.playing = on;
-  const b = panel('forward').querySelector('[data-play]');
-  b.textContent = on ? 'Pause' : 'Play';
-  b.setAttribute('aria-pressed', String(on));
+/** Starts or stops playing the cursor of `view` (app.playing holds the playing view's key, or false). */
+function setPlaying(view, on) {
+  app.playing = on ? view : false;
+  for (const v of VIEWS) {
+    const b = panel(v.key).querySelector('[data-play]');
+    if (!b) continue;
+    const playing = app.playing === v.key;
+    b.textContent = playing ? 'Pause' : 'Play';
+    b.setAttribute('aria-pressed', String(playing));
+  }
   lastFrame = 0;
   if (on) requestAnimationFrame(animate);
 }
 
-function stepCursor(sign) {
-  const [lo, hi] = cursorRange('forward');
-  setCursor('forward', app.cursor + (sign * (hi - lo)) / 50);
-}
-
 function wireCursor() {
-  const p = panel('forward');
-  p.querySelector('[data-play]').addEventListener('click', () => setPlaying(!app.playing));
-  p.querySelector('[data-cursor]').addEventListener('input', (ev) => setCursor('forward', Number(ev.target.value)));
+  for (const v of VIEWS) {
+    if (!VIEW_IMPLS[v.key].hasCursor) continue;
+    const p = panel(v.key);
+    p.querySelector('[data-play]').addEventListener('click', () => setPlaying(v.key, app.playing !== v.key));
+    p.querySelector('[data-cursor]').addEventListener('input', (ev) => {
+      const [a, b] = cursorAxis(v.key);
+      setCursor(v.key, a + Number(ev.target.value) * (b - a));
+    });
+  }
   document.addEventListener('keydown', (ev) => {
-    if (app.view !== 'forward' || ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    const view = app.view;
+    if (!VIEW_IMPLS[view].hasCursor || ev.ctrlKey || ev.metaKey || ev.altKey) return;
     const t = ev.target;
     const typing = t instanceof HTMLInputElement && t.type !== 'range';
     if (typing || t instanceof HTMLSelectElement || t instanceof HTMLTextAreaElement) return;
     if (ev.key === ' ' && !(t instanceof HTMLButtonElement) && !(t instanceof HTMLAnchorElement)) {
       ev.preventDefault();
-      setPlaying(!app.playing);
+      setPlaying(view, app.playing !== view);
     } else if ((ev.key === 'ArrowRight' || ev.key === 'ArrowLeft') && !(t instanceof HTMLInputElement) && t.role !== 'tab') {
       ev.preventDefault();
-      stepCursor(ev.key === 'ArrowRight' ? 1 : -1);
+      moveCursor(view, ev.key === 'ArrowRight' ? 0.02 : -0.02);
     }
   });
 }
@@ -749,13 +773,12 @@ async function main() {
   const impl = VIEW_IMPLS[app.view];
   clearTimeout(theoryTimer); // openView scheduled the same computation; run it once, here.
   const ok = impl.theory ? await compute(app.view) : await runFirst(app.view);
+  booted = true;
   setStatus('ready', ok ? 'Ready.' : 'Ready (the first plot was refused: see the message above it).');
 }
 
 async function runFirst(view) {
-  const ok = await compute(view);
-  if (ok && VIEW_IMPLS[view].hasCursor) setCursor(view, cursorRange(view)[0]);
-  return ok;
+  return compute(view);
 }
 
 main();

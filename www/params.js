@@ -22,6 +22,7 @@ export const PAGE_MAX_DIM = 512;
 
 /** Views, in tab order. Only views whose core exists are listed (a view without its core is absent, not faked). */
 export const VIEWS = [
+  { key: 'trajectories', title: 'Trajectories' },
   { key: 'forward', title: 'Forward process' },
   { key: 'relaxation', title: 'Relaxation' },
 ];
@@ -85,6 +86,9 @@ export const PARAMS = [
   { key: 'steps', group: 'run', label: 'Time steps', kind: 'int', min: 1, max: 2000, def: 200, core: ['steps'] },
   { key: 'particles', group: 'run', label: 'Trajectories', kind: 'int', min: 1, max: 2000, def: 60,
     core: ['particles'] },
+  { key: 'integrator', group: 'run', label: 'Integrator (generation)', kind: 'enum', def: 'euler_maruyama',
+    options: [['euler_maruyama', 'Euler–Maruyama (reverse SDE)'], ['exponential', 'exponential (reverse SDE)'],
+      ['flow_euler', 'Euler (probability flow ODE)'], ['flow_exponential', 'exponential (probability flow ODE)']] },
   { key: 'seed', group: 'run', label: 'Seed', kind: 'int', min: 0, max: MAX_SEED, def: 1, core: ['seed'] },
 ];
 

@@ -89,6 +89,48 @@ export const forward = {
   },
 };
 
+export const trajectories = {
+  key: 'trajectories',
+  title: 'Trajectories',
+  theory: false,
+  hasCursor: true,
+  canvasHeight: (w) => Math.max(260, Math.round((w * 420) / 800)),
+  request(s) {
+    return {
+      kind: 'trajectories',
+      config: { schema: core.schema_version(), process: processConfig(s), data: dataConfig(s), t_max: s.T,
+        steps: s.steps, particles: s.particles, seed: s.seed, integrator: s.integrator },
+    };
+  },
+  draw(canvas, r, theme, ratio) {
+    return core.draw_trajectories(canvas, r.times, r.projections, r.labels, theme, ratio);
+  },
+  svg(r, theme, w, h) {
+    return core.svg_trajectories(r.times, r.projections, r.labels, theme, w, h);
+  },
+  table(r) {
+    const n = r.times.length;
+    const particles = r.labels.length;
+    const columns = ['t'];
+    for (let p = 0; p < particles; p += 1) columns.push(`path_${p}_class_${r.labels[p] > 0 ? 'plus' : 'minus'}`);
+    const rows = [];
+    for (let k = 0; k < n; k += 1) {
+      const row = [r.times[k]];
+      for (let p = 0; p < particles; p += 1) row.push(r.projections[p * n + k]);
+      rows.push(row);
+    }
+    return { columns, rows };
+  },
+  readout(r) {
+    let plus = 0;
+    for (const l of r.labels) if (l > 0) plus += 1;
+    return [
+      { key: 'generated', label: 'Generated samples', value: r.labels.length, integer: true },
+      { key: 'class_plus_fraction', label: 'Fraction ending in class +1', value: plus / r.labels.length },
+    ];
+  },
+};
+
 export const relaxation = {
   key: 'relaxation',
   title: 'Relaxation',
@@ -138,4 +180,4 @@ export const relaxation = {
   },
 };
 
-export const VIEW_IMPLS = { forward, relaxation };
+export const VIEW_IMPLS = { trajectories, forward, relaxation };

@@ -3,6 +3,7 @@
 //
 // Protocol. main -> worker:
 //   {type: "run", id, kind, config}   id: a positive integer, increasing; kind: a key of `jobs` below
+//                                     ("forward", "trajectories", "relaxation")
 //   {type: "cancel", id}              stop job `id` at its next chunk boundary (or drop it if still queued)
 // worker -> main:
 //   {type: "ready"}                   once the wasm module is loaded
@@ -12,7 +13,8 @@
 //   {type: "cancelled", id}
 //   {type: "crash", id, error}        a panic (WebAssembly.RuntimeError) in job `id`; the worker closes itself
 // Jobs run one at a time, in order. Between chunks a job yields to the event loop, so a cancel message is seen.
-// Typed arrays in results are transferred, not copied. Layout of "forward": projections[p * times.length + k].
+// Typed arrays in results are transferred, not copied. Layout of "forward" and "trajectories":
+// projections[p * times.length + k]; "trajectories" times run from T down to 0.
 import init, * as core from "./pkg/diffusion_regimes.js";
 
 class Cancelled extends Error {}
@@ -40,6 +42,22 @@ const jobs = {
         result.band_mean.buffer, result.band_sd.buffer]];
     } finally {
       r.free();
+    }
+  },
+
+  // config: the generation run of src/wasm/generation.rs. Stepped in chunks of about 1/CHUNKS of the grid.
+  async trajectories(config, ctx) {
+    const run = new core.GenerationRun(JSON.stringify(config));
+    try {
+      const total = run.total_steps();
+      const chunk = Math.max(1, Math.ceil(total / 50));
+      while (!run.step(chunk)) await ctx.step(run.done_steps(), total);
+      await ctx.step(total, total);
+      const result = { times: run.times(), projections: run.projections(), labels: run.labels(),
+        warning: run.step_warning() };
+      return [result, [result.times.buffer, result.projections.buffer, result.labels.buffer]];
+    } finally {
+      run.free();
     }
   },
 

@@ -4,6 +4,7 @@
 pub mod noising;
 pub mod relaxation;
 pub mod theme;
+pub mod trajectories;
 
 pub use theme::{Style, Theme};
 
