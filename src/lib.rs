@@ -19,6 +19,7 @@ pub mod random;
 pub mod relaxation;
 pub mod sampler;
 pub mod score;
+pub mod theory;
 pub mod workloads;
 
 #[cfg(target_arch = "wasm32")]

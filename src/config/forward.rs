@@ -36,8 +36,9 @@ impl ForwardConfig {
     pub fn run(&self) -> Result<NoisingRun> {
         check_schema(self.schema)?;
         let process = self.process.build()?;
-        let (mu, c0) = self.data.mean_and_cov(process.precision())?;
-        noising::run(&process, &mu, &c0, self.t_max, self.steps, self.particles, self.seed)
+        let mixture = self.data.mixture(process.precision())?;
+        let mu = mixture.symmetric_two_class_mean().expect("a two-class config builds a symmetric two-class mixture");
+        noising::run(&process, mu, mixture.cov(0), self.t_max, self.steps, self.particles, self.seed)
     }
 }
 

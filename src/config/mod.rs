@@ -8,12 +8,16 @@
 pub mod data;
 pub mod drift;
 pub mod forward;
+pub mod generate;
 pub mod process;
+pub mod scenario;
 
-pub use data::{Direction, TwoClassConfig};
+pub use data::{Data, DataConfig, KClassConfig, ManifoldConfig, TwoClassConfig};
 pub use drift::DriftConfig;
 pub use forward::ForwardConfig;
+pub use generate::{GenerateConfig, SamplerConfig, ScoreKind};
 pub use process::{PrecisionConfig, ProcessConfig};
+pub use scenario::{Scenario, ScenarioConfig};
 
 use serde::{Deserialize, Serialize};
 

@@ -5,6 +5,7 @@
 //! particles) into buffers it owns, then *evaluated* on a particle-major batch `x[p * d + k]`, writing into a
 //! caller's buffer of the same layout without allocating.
 
+pub mod any;
 pub mod empirical;
 pub mod mixture;
 

@@ -1,0 +1,65 @@
+//! `regimes`: the native command-line tool for every batch computation of the playground.
+//!
+//! Each subcommand reads one JSON config (the same serde types as the page's worker protocol and URL state) and
+//! prints JSON (or CSV where a table makes sense) on stdout. Errors go to stderr with exit code 2.
+//! One file per subcommand; this file only dispatches.
+
+#[cfg(not(target_arch = "wasm32"))]
+mod drift;
+#[cfg(not(target_arch = "wasm32"))]
+mod forward;
+#[cfg(not(target_arch = "wasm32"))]
+mod io;
+
+#[cfg(not(target_arch = "wasm32"))]
+mod cli {
+    use std::io::Write;
+
+    use clap::{Parser, Subcommand};
+
+    /// Dynamical regimes of diffusion models: batch computations with exact scores.
+    #[derive(Parser)]
+    #[command(name = "regimes", version, about, long_about = None)]
+    struct Cli {
+        #[command(subcommand)]
+        command: Command,
+    }
+
+    #[derive(Subcommand)]
+    enum Command {
+        /// Forward (noising) trajectories of a two-class mixture with the exact mean ± 2 s.d. band.
+        Forward(super::forward::Args),
+        /// The drift design: Q, eigenvalues of A, gap, bound Tr U/d, u_min and the ‖E_t‖₂ curve.
+        Drift(super::drift::Args),
+    }
+
+    pub fn main() -> std::process::ExitCode {
+        let cli = Cli::parse();
+        let result = match cli.command {
+            Command::Forward(args) => super::forward::run(args),
+            Command::Drift(args) => super::drift::run(args),
+        };
+        match result {
+            Ok(out) => {
+                let mut stdout = std::io::stdout().lock();
+                if writeln!(stdout, "{out}").is_err() {
+                    return std::process::ExitCode::from(1);
+                }
+                std::process::ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                std::process::ExitCode::from(2)
+            }
+        }
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn main() -> std::process::ExitCode {
+    cli::main()
+}
+
+// The binary target also compiles (empty) for wasm32 so `cargo test --target wasm32-unknown-unknown` builds.
+#[cfg(target_arch = "wasm32")]
+fn main() {}
