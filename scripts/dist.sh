@@ -28,6 +28,15 @@ while read -r ref; do
     fi
 done < <(grep -oE '(src|href)="[^"]+"' dist/index.html | sed -E 's/^[a-z]+="//; s/"$//' |
     grep -vE '^(https?:|data:|mailto:|#|/)' || true)
+# Every relative module import (`from "./x.js"`, `new URL("./x.js", import.meta.url)`) in dist/www/*.js too.
+for js in dist/www/*.js; do
+    while read -r ref; do
+        if [[ ! -e "$(dirname "$js")/$ref" ]]; then
+            echo "dist: $js references missing file '$ref'" >&2
+            missing=1
+        fi
+    done < <(grep -oE "(from |URL\()[\"'](\./|\.\./)[^\"']+[\"']" "$js" | sed -E "s/^(from |URL\()[\"']//; s/[\"']$//" || true)
+done
 ((missing == 0))
 
 echo "dist/ written: $(find dist -type f | wc -l) files, $(du -sh dist | cut -f1)"

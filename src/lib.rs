@@ -8,6 +8,7 @@ pub mod config;
 pub mod data;
 pub mod drift;
 pub mod error;
+pub mod generation;
 pub mod isotropic;
 pub mod kernels;
 pub mod linalg;

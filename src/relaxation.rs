@@ -1,7 +1,7 @@
 //! Relaxation of the forward process: the spectrum of A, the gap against its bound Tr U / d and the reversible gap
 //! u_min, and the transient ‖E_t‖₂ against e^{−g t} (SCIENCE.md §2). What `regimes drift` and the Relaxation view show.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{check_count, check_open_closed, Result};
 use crate::process::OuProcess;
@@ -10,7 +10,8 @@ use crate::process::OuProcess;
 pub const MAX_CURVE_POINTS: usize = 2000;
 
 /// The relaxation spectrum of one process.
-#[derive(Clone, Debug, Serialize)]
+/// Deserialize: the page sends a report computed in its Worker back to the main thread's drawing code.
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RelaxationReport {
     /// Dimension d.
     pub d: usize,

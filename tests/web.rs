@@ -68,3 +68,40 @@ fn svg_export_uses_the_same_drawing() {
         .unwrap();
     assert!(svg.starts_with("<svg") && svg.contains("forward time t"));
 }
+
+const RELAXATION: &str = r#"{"process":{"d":6,"precision":{"kind":"log_spaced","kappa":10},"drift":{"design":"optimal"}},
+    "t_max":2,"points":20}"#;
+const SWEEP: &str = r#"{"parameter":"γ","strengths":[0,1,2],"gaps":[0.3,1.2,1.1],"current":1}"#;
+
+#[wasm_bindgen_test]
+fn relaxation_view_draws_on_a_canvas_and_exports_svg() {
+    let report = wasm::relaxation_report(RELAXATION).unwrap();
+    let c = canvas(900, 320);
+    wasm::draw_relaxation(c.clone(), &report, SWEEP, "light", 1.0).unwrap();
+    let f = painted_fraction(&c);
+    assert!(f > 0.05, "only {f} of the canvas was painted");
+    let svg = wasm::svg_relaxation(&report, SWEEP, "dark", 900, 320).unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains("Eigenvalues of A") && svg.contains("current design"));
+}
+
+#[wasm_bindgen_test]
+fn relaxation_drawing_refuses_inconsistent_input_with_a_js_error() {
+    let report = wasm::relaxation_report(RELAXATION).unwrap();
+    let bad_sweep = r#"{"parameter":"q","strengths":[0,1],"gaps":[1]}"#;
+    let err = wasm::svg_relaxation(&report, bad_sweep, "light", 400, 300).expect_err("refused");
+    let msg = js_sys::Error::from(wasm_bindgen::JsValue::from(err)).message().as_string().unwrap();
+    assert!(msg.contains("sweep"), "{msg}");
+    assert!(wasm::svg_relaxation(&report, SWEEP, "sepia", 400, 300).is_err());
+}
+
+#[wasm_bindgen_test]
+fn forward_drawing_returns_the_plot_frame_for_the_cursor() {
+    let r = wasm::run_forward(CONFIG).unwrap();
+    let c = canvas(640, 360);
+    let frame = wasm::draw_forward(c, r.times(), r.projections(), r.labels(), r.band_mean(), r.band_sd(), "light", 2.0)
+        .unwrap();
+    assert_eq!(frame.len(), 6);
+    let (left, right, top, bottom) = (frame[0], frame[1], frame[2], frame[3]);
+    assert!(0.0 < left && left < right && right <= 640.0 && 0.0 <= top && top < bottom && bottom <= 360.0);
+    assert_eq!((frame[4], frame[5]), (0.0, 3.0));
+}

@@ -1,133 +1,784 @@
-// The page's main thread: loads the wasm package (for drawing), starts the simulation Worker, wires the controls,
-// and draws results with the Rust plotting code on canvases.
-import init, * as core from "./pkg/diffusion_regimes.js";
+// The page's main thread: loads the wasm package (for drawing), starts the simulation Worker, builds the controls
+// from the parameter table, keeps the state in the URL, and draws each view with the Rust plotting code.
+//
+// Data from the URL, attributes and messages never reaches innerHTML, eval or new Function: text goes through
+// textContent, elements through createElement, and every URL value through parseValue (www/params.js).
+import init, * as core from './pkg/diffusion_regimes.js';
+import { CancelledError, SimClient, Superseded, WorkerCrashed } from './client.js';
+import {
+  GROUPS, PARAMS, PARAM_BY_KEY, VIEWS, allowed, baseline, crossCheck, formatValue, fromQuery, parseValue, toQuery,
+} from './params.js';
+import { PRESETS } from './presets.js';
+import { VIEW_IMPLS } from './views.js';
+import { downloadBlob, toCsv } from './export.js';
 
-const status = document.getElementById("status");
+// --- State -----------------------------------------------------------------------------------------------------
+
+const initial = fromQuery(location.search, PRESETS);
+const app = {
+  state: initial.state,
+  view: initial.view,
+  preset: initial.preset,
+  theme: initial.theme,
+  embed: initial.embed,
+  origin: initial.origin,
+  data: {}, // view key -> last result
+  configs: {}, // view key -> the config that produced it
+  queries: {}, // view key -> the link query of the state that produced it
+  frames: {}, // view key -> plot frame (for overlays)
+  cursors: {}, // view key -> forward time of its cursor
+  playing: false, // the key of the view whose cursor plays, or false
+};
+
+const $ = (sel, root = document) => root.querySelector(sel);
+const status = $('#status');
 function setStatus(state, text) {
   status.dataset.state = state;
   status.textContent = text;
 }
+function message(e) {
+  return e && e.message ? e.message : String(e);
+}
 
-// --- Worker with request ids: stale results are dropped. ---
-let worker = null;
-let nextId = 1;
-const pending = new Map();
-function startWorker() {
-  worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
-  const ready = new Promise((resolve, reject) => {
-    worker.onmessage = (ev) => {
-      const msg = ev.data;
-      if (msg.type === "ready") return resolve();
-      if (msg.type === "fatal") return reject(new Error(msg.error));
-      const p = pending.get(msg.id);
-      if (!p) return;
-      pending.delete(msg.id);
-      if (msg.ok) p.resolve(msg.result); else p.reject(new Error(msg.error));
-    };
-    worker.onerror = (ev) => {
+// --- Theme -----------------------------------------------------------------------------------------------------
+
+const darkQuery = matchMedia('(prefers-color-scheme: dark)');
+function plotTheme() {
+  if (app.theme === 'light' || app.theme === 'dark') return app.theme;
+  return darkQuery.matches ? 'dark' : 'light';
+}
+function applyTheme() {
+  if (app.theme === 'auto') delete document.documentElement.dataset.theme;
+  else document.documentElement.dataset.theme = app.theme;
+  $('#theme').value = app.theme;
+}
+
+// --- URL -------------------------------------------------------------------------------------------------------
+
+function query() {
+  return toQuery({ state: app.state, view: app.view, preset: app.preset, theme: app.theme }, PRESETS);
+}
+function syncUrl() {
+  const q = app.embed
+    ? toQuery({ state: app.state, view: app.view, preset: app.preset, theme: app.theme, embed: app.embed }, PRESETS)
+    : query();
+  history.replaceState(null, '', `${location.pathname}?${q}`);
+  const full = new URL(`index.html?${query()}`, new URL('../', import.meta.url));
+  $('#full-link').href = full.href;
+  $('#share-url').value = full.href;
+  updateEmbedSnippets();
+}
+
+function showNotice(lines) {
+  const box = $('#notice');
+  box.replaceChildren();
+  if (!lines.length) {
+    box.hidden = true;
+    return;
+  }
+  const p = document.createElement('p');
+  p.textContent = 'Some values in the link were ignored:';
+  const ul = document.createElement('ul');
+  for (const line of lines.slice(0, 20)) {
+    const li = document.createElement('li');
+    li.textContent = line;
+    ul.append(li);
+  }
+  const close = document.createElement('button');
+  close.type = 'button';
+  close.textContent = 'Dismiss';
+  close.addEventListener('click', () => { box.hidden = true; });
+  box.append(p, ul, close);
+  box.hidden = false;
+}
+
+// --- Controls --------------------------------------------------------------------------------------------------
+
+const controls = new Map(); // key -> {p, input, error, wrap}
+
+function buildControls() {
+  const form = $('#controls');
+  for (const g of GROUPS) {
+    const fs = document.createElement('fieldset');
+    const legend = document.createElement('legend');
+    legend.textContent = g.title;
+    fs.append(legend);
+    for (const p of PARAMS.filter((x) => x.group === g.key)) {
+      const wrap = document.createElement('div');
+      wrap.className = 'field';
+      const label = document.createElement('label');
+      label.htmlFor = `ctl-${p.key}`;
+      label.textContent = p.label;
+      let input;
+      if (p.kind === 'enum') {
+        input = document.createElement('select');
+        for (const [v, text] of p.options) {
+          const o = document.createElement('option');
+          o.value = v;
+          o.textContent = text;
+          input.append(o);
+        }
+      } else {
+        input = document.createElement('input');
+        input.type = 'text';
+        input.inputMode = p.kind === 'int' || p.kind === 'optint' ? 'numeric' : 'decimal';
+        input.autocomplete = 'off';
+        input.spellcheck = false;
+      }
+      input.id = `ctl-${p.key}`;
+      input.name = p.key;
+      const error = document.createElement('p');
+      error.className = 'field-error';
+      error.id = `err-${p.key}`;
+      error.setAttribute('aria-live', 'polite');
+      const hint = document.createElement('p');
+      hint.className = 'field-hint';
+      hint.id = `hint-${p.key}`;
+      hint.textContent = p.kind === 'enum' ? '' : allowed(p);
+      input.setAttribute('aria-describedby', `hint-${p.key} err-${p.key}`);
+      wrap.append(label, input, hint, error);
+      fs.append(wrap);
+      controls.set(p.key, { p, input, error, wrap });
+      input.addEventListener(p.kind === 'enum' ? 'change' : 'input', () => onControl(p.key));
+    }
+    form.append(fs);
+  }
+  form.addEventListener('submit', (ev) => ev.preventDefault());
+}
+
+function setFieldError(key, text) {
+  const c = controls.get(key);
+  if (!c) return false;
+  c.error.textContent = text;
+  if (text) c.input.setAttribute('aria-invalid', 'true');
+  else c.input.removeAttribute('aria-invalid');
+  return true;
+}
+
+function writeControls() {
+  for (const [key, c] of controls) {
+    c.input.value = formatValue(c.p, app.state[key]);
+    setFieldError(key, '');
+  }
+  updateVisibility();
+}
+
+function updateVisibility(state = app.state) {
+  for (const c of controls.values()) c.wrap.hidden = c.p.show ? !c.p.show(state) : false;
+}
+
+/** The state with every control whose text parses (the others keep their last valid value). */
+function readControls() {
+  const next = { ...app.state };
+  for (const [k, c] of controls) {
+    const r = parseValue(c.p, c.input.value);
+    if (r.ok) next[k] = r.value;
+  }
+  return next;
+}
+
+/** Keys that a cross-parameter rule (crossCheck) may flag. */
+const CROSS_KEYS = ['uvals'];
+
+function onControl(key) {
+  const c = controls.get(key);
+  const r = parseValue(c.p, c.input.value);
+  setFieldError(key, r.ok ? '' : `${c.p.label}: ${r.error}.`);
+  if (!r.ok) return;
+  const next = readControls();
+  // A cross-parameter rule is reported next to the control it concerns, and the state keeps its last valid value
+  // until the combination is valid (the controls show what the user typed).
+  const cross = crossCheck(next);
+  for (const k of CROSS_KEYS) setFieldError(k, controlError(k));
+  for (const e of cross) setFieldError(e.key, `${PARAM_BY_KEY.get(e.key).label}: ${e.error}.`);
+  updateVisibility(next);
+  if (cross.length) return;
+  const theoryChanged = PARAMS.some((p) => p.theory && next[p.key] !== app.state[p.key]);
+  app.state = next;
+  syncUrl();
+  if (theoryChanged) scheduleTheory();
+}
+
+/** The control's own parse error (if its current text is invalid), or ''. */
+function controlError(key) {
+  const c = controls.get(key);
+  const r = parseValue(c.p, c.input.value);
+  return r.ok ? '' : `${c.p.label}: ${r.error}.`;
+}
+
+/** Places a core error message next to the control it names; returns false when it names none of them. */
+function placeCoreError(msg) {
+  const m = /^invalid ([\w.[\]]+) = /.exec(msg) || /^(condition number of U)/.exec(msg);
+  if (!m) return false;
+  const name = m[1].replace(/\[\d+\]$/, '');
+  for (const p of PARAMS) {
+    if (p.core && p.core.includes(name) && controls.get(p.key) && !controls.get(p.key).wrap.hidden) {
+      return setFieldError(p.key, msg);
+    }
+  }
+  return false;
+}
+
+// --- Tabs and views -------------------------------------------------------------------------------------------
+
+function panel(view) {
+  return $(`#view-${view}`);
+}
+
+function buildTabs() {
+  const tabs = $('#tabs');
+  for (const v of VIEWS) {
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.role = 'tab';
+    b.id = `tab-${v.key}`;
+    b.setAttribute('aria-controls', `view-${v.key}`);
+    b.textContent = v.title;
+    b.addEventListener('click', () => openView(v.key));
+    b.addEventListener('keydown', (ev) => {
+      const i = VIEWS.findIndex((x) => x.key === v.key);
+      const step = ev.key === 'ArrowRight' ? 1 : ev.key === 'ArrowLeft' ? -1 : 0;
+      if (!step) return;
       ev.preventDefault();
-      reject(new Error(`the simulation worker failed: ${ev.message || "could not start"}`));
-    };
-  });
-  return ready;
-}
-function request(kind, config) {
-  const id = nextId++;
-  return new Promise((resolve, reject) => {
-    pending.set(id, { resolve, reject });
-    worker.postMessage({ id, kind, config });
-  });
+      ev.stopPropagation();
+      const next = VIEWS[(i + step + VIEWS.length) % VIEWS.length].key;
+      openView(next);
+      $(`#tab-${next}`).focus();
+    });
+    tabs.append(b);
+  }
 }
 
-// --- Theme and canvas sizing. ---
-function theme() {
-  const forced = document.documentElement.dataset.theme;
-  if (forced === "light" || forced === "dark") return forced;
-  return matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light";
+function openView(key) {
+  app.view = key;
+  for (const v of VIEWS) {
+    const selected = v.key === key;
+    const tab = $(`#tab-${v.key}`);
+    tab.setAttribute('aria-selected', String(selected));
+    tab.tabIndex = selected ? 0 : -1;
+    panel(v.key).hidden = !selected;
+  }
+  syncUrl();
+  const impl = VIEW_IMPLS[key];
+  if (app.data[key]) draw(key);
+  else if (impl.theory) scheduleTheory(0);
+  else if (booted) panel(key).querySelector('[data-run]').click(); // a simulation view runs once when first opened
+  renderReadout();
 }
-function sizeCanvas(canvas) {
-  const ratio = window.devicePixelRatio || 1;
-  const cssWidth = canvas.clientWidth || 800;
-  const cssHeight = Math.round(cssWidth * 420 / 800);
+
+/** Sizes a canvas for its CSS width and the device pixel ratio; returns [cssWidth, cssHeight, ratio]. */
+function sizeCanvas(canvas, view) {
+  const ratio = Math.min(4, Math.max(1, window.devicePixelRatio || 1));
+  const cssWidth = Math.max(280, canvas.parentElement.clientWidth || 800);
+  const cssHeight = VIEW_IMPLS[view].canvasHeight(cssWidth);
+  canvas.style.height = `${cssHeight}px`;
   canvas.width = Math.round(cssWidth * ratio);
   canvas.height = Math.round(cssHeight * ratio);
-  return ratio;
+  return [cssWidth, cssHeight, ratio];
 }
 
-// --- The forward view. ---
-const form = document.getElementById("forward-controls");
-const formError = document.getElementById("forward-error");
-const canvas = document.getElementById("plot-forward");
-let lastForward = null;
-let latestForward = 0;
-
-function readForwardConfig() {
-  const fields = {};
-  for (const input of form.querySelectorAll("input")) {
-    input.removeAttribute("aria-invalid");
-    const v = Number(input.value);
-    const min = Number(input.min), max = Number(input.max);
-    const integer = input.step === "1";
-    if (input.value.trim() === "" || !Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v))) {
-      input.setAttribute("aria-invalid", "true");
-      input.focus();
-      throw new Error(`${input.parentElement.firstChild.textContent.trim()}: expected ${integer ? "an integer" : "a number"} in [${min}, ${max}], got "${input.value}"`);
-    }
-    fields[input.name] = v;
+function draw(view) {
+  const data = app.data[view];
+  const p = panel(view);
+  if (!data || p.hidden) return;
+  const canvas = $(`#plot-${view}`);
+  const [, , ratio] = sizeCanvas(canvas, view);
+  const frame = VIEW_IMPLS[view].draw(canvas, data, plotTheme(), ratio);
+  app.frames[view] = frame ? Array.from(frame) : null;
+  // For tests and tools: how many times the view was drawn, and the link of the state it shows.
+  p.dataset.draws = String(Number(p.dataset.draws || 0) + 1);
+  p.dataset.drawnQuery = app.queries[view] || '';
+  if (VIEW_IMPLS[view].hasCursor) {
+    if (app.cursors[view] === undefined && app.frames[view]) app.cursors[view] = app.frames[view][4];
+    setCursor(view, app.cursors[view]);
   }
+}
+
+// --- Readout ---------------------------------------------------------------------------------------------------
+
+/** A number as text: counts as integers; others with 4 decimals in the usual range, scientific notation outside it. */
+function formatNumber(x, integer = false) {
+  if (typeof x !== 'number' || !Number.isFinite(x)) return String(x);
+  if (integer) return String(Math.round(x));
+  const a = Math.abs(x);
+  if (a !== 0 && (a < 1e-3 || a >= 1e6)) return x.toExponential(4);
+  return x.toFixed(4);
+}
+
+function renderReadout() {
+  const dl = $('#readout');
+  dl.replaceChildren();
+  const items = [];
+  for (const v of VIEWS) {
+    const data = app.data[v.key];
+    if (!data) continue;
+    for (const item of VIEW_IMPLS[v.key].readout(data)) items.push({ ...item, view: v.title });
+  }
+  if (!items.length) {
+    const p = document.createElement('div');
+    p.textContent = 'No results yet.';
+    dl.append(p);
+    return;
+  }
+  for (const item of items) {
+    const div = document.createElement('div');
+    const dt = document.createElement('dt');
+    dt.textContent = item.label;
+    const dd = document.createElement('dd');
+    dd.dataset.key = item.key;
+    dd.textContent = formatNumber(item.value, item.integer);
+    div.append(dt, dd);
+    dl.append(div);
+  }
+}
+
+// --- Worker ----------------------------------------------------------------------------------------------------
+
+const client = new SimClient(new URL('./worker.js', import.meta.url), {
+  onCrash(msg) {
+    setStatus('error', `The simulation worker stopped: ${msg}. A fresh worker is starting; your parameters are kept.`);
+  },
+  onRestart() {
+    setStatus('ready', 'A fresh simulation worker is ready (the previous one crashed). Parameters are kept; run again.');
+  },
+});
+
+function viewError(view, text) {
+  const el = panel(view).querySelector('[data-view-error]');
+  el.textContent = text;
+}
+
+function handleRunError(view, e) {
+  if (e instanceof Superseded) return;
+  if (e instanceof CancelledError) {
+    viewError(view, '');
+    return;
+  }
+  if (e instanceof WorkerCrashed) {
+    viewError(view, `The run stopped because the simulation worker crashed: ${e.message}.`);
+    return;
+  }
+  const msg = message(e);
+  viewError(view, placeCoreError(msg) ? 'A value was refused: see the message next to its control.' : msg);
+}
+
+/** Validates the current state for a request: every visible control must hold a valid value. */
+function invalidControls() {
+  const bad = [];
+  for (const [key, c] of controls) {
+    if (!c.wrap.hidden && c.input.getAttribute('aria-invalid') === 'true') bad.push(key);
+  }
+  return bad;
+}
+
+let theoryTimer = 0;
+let booted = false; // set once the first plot is drawn
+function scheduleTheory(delay = 120) {
+  clearTimeout(theoryTimer);
+  theoryTimer = setTimeout(runTheory, delay);
+}
+
+async function runTheory() {
+  const key = app.view;
+  const impl = VIEW_IMPLS[key];
+  if (!impl.theory) {
+    // Theory views that are not open are recomputed when opened; drop their stale results.
+    for (const v of VIEWS) if (VIEW_IMPLS[v.key].theory) delete app.data[v.key];
+    return;
+  }
+  for (const v of VIEWS) if (VIEW_IMPLS[v.key].theory && v.key !== key) delete app.data[v.key];
+  await compute(key);
+}
+
+/** Runs a view's request in the worker (superseding the previous one of that view) and draws the result. */
+async function compute(view, { onProgress = null } = {}) {
+  const impl = VIEW_IMPLS[view];
+  let req;
+  try {
+    req = impl.request(app.state);
+  } catch (e) {
+    viewError(view, message(e));
+    return false;
+  }
+  const q = location.search.slice(1);
+  try {
+    const result = await client.run(req.kind, req.config, { channel: view, onProgress });
+    app.data[view] = result;
+    app.configs[view] = req.config;
+    app.queries[view] = q;
+    viewError(view, '');
+    for (const p of PARAMS) if (p.core && controls.get(p.key)?.error.textContent.startsWith('invalid')) setFieldError(p.key, '');
+    draw(view);
+    renderReadout();
+    return true;
+  } catch (e) {
+    handleRunError(view, e);
+    return false;
+  }
+}
+
+// --- Run bar (simulation views) -------------------------------------------------------------------------------
+
+function wireRunbar(view) {
+  const p = panel(view);
+  const bar = p.querySelector('[data-runbar]');
+  if (!bar) return;
+  const run = bar.querySelector('[data-run]');
+  const cancel = bar.querySelector('[data-cancel]');
+  const progress = bar.querySelector('[data-progress]');
+  const elapsed = bar.querySelector('[data-elapsed]');
+  run.addEventListener('click', async () => {
+    const bad = invalidControls();
+    if (bad.length) {
+      viewError(view, `Fix the value of ${bad.map((k) => PARAM_BY_KEY.get(k).label).join(', ')} first.`);
+      return;
+    }
+    run.disabled = true;
+    cancel.disabled = false;
+    progress.removeAttribute('value');
+    const t0 = performance.now();
+    const tick = setInterval(() => { elapsed.textContent = `${((performance.now() - t0) / 1000).toFixed(1)} s`; }, 100);
+    setStatus('busy', 'Running…');
+    const ok = await compute(view, {
+      onProgress(done, total) {
+        progress.max = Math.max(1, total);
+        progress.value = done;
+      },
+    });
+    clearInterval(tick);
+    elapsed.textContent = `${((performance.now() - t0) / 1000).toFixed(2)} s`;
+    progress.max = 1;
+    progress.value = ok ? 1 : 0;
+    run.disabled = false;
+    cancel.disabled = true;
+    if (status.dataset.state === 'busy') setStatus('ready', ok ? 'Ready.' : 'Ready (the last run did not finish: see the message above the plot).');
+  });
+  cancel.addEventListener('click', () => client.cancel(view));
+}
+
+// --- Time cursor (views with hasCursor) ------------------------------------------------------------------------
+//
+// The cursor is a forward time. It moves along the drawn axis: left to right, so from T down to 0 in generation views.
+
+/** [x at the left edge, x at the right edge] of a view's time axis. */
+function cursorAxis(view) {
+  const f = app.frames[view];
+  if (f) return [f[4], f[5]];
+  const d = app.data[view];
+  return d ? [d.times[0], d.times[d.times.length - 1]] : [0, 1];
+}
+
+function setCursor(view, t) {
+  const [a, b] = cursorAxis(view);
+  const lo = Math.min(a, b);
+  const hi = Math.max(a, b);
+  app.cursors[view] = Math.min(hi, Math.max(lo, t));
+  const p = panel(view);
+  const slider = p.querySelector('[data-cursor]');
+  // The slider runs left to right like the axis: its value is the fraction of the way from the left edge.
+  slider.min = '0';
+  slider.max = '1';
+  slider.step = '0.001';
+  slider.value = String(b === a ? 0 : (app.cursors[view] - a) / (b - a));
+  slider.setAttribute('aria-valuetext', `t = ${app.cursors[view].toFixed(3)}`);
+  p.querySelector('[data-cursor-value]').textContent = `t = ${app.cursors[view].toFixed(3)}`;
+  drawCursor(view);
+}
+
+function drawCursor(view) {
+  const p = panel(view);
+  const overlay = p.querySelector('[data-overlay]');
+  const base = $(`#plot-${view}`);
+  if (!overlay) return;
+  overlay.width = base.width;
+  overlay.height = base.height;
+  overlay.style.height = base.style.height;
+  const ctx = overlay.getContext('2d');
+  ctx.clearRect(0, 0, overlay.width, overlay.height);
+  const f = app.frames[view];
+  if (!f || app.cursors[view] === undefined) return;
+  const [left, right, top, bottom, xl, xr] = f;
+  const x = left + ((app.cursors[view] - xl) / (xr - xl)) * (right - left);
+  const ratio = base.width / Math.max(1, base.clientWidth);
+  ctx.strokeStyle = plotTheme() === 'dark' ? '#ffffff' : '#000000';
+  ctx.lineWidth = 2 * ratio;
+  ctx.setLineDash([6 * ratio, 4 * ratio]);
+  ctx.beginPath();
+  ctx.moveTo(x, top);
+  ctx.lineTo(x, bottom);
+  ctx.stroke();
+}
+
+/** Moves the cursor by `fraction` of the axis, left to right (wrapping when `wrap`). */
+function moveCursor(view, fraction, wrap = false) {
+  const [a, b] = cursorAxis(view);
+  let u = (app.cursors[view] - a) / (b - a || 1) + fraction;
+  if (wrap && u > 1) u = 0;
+  setCursor(view, a + Math.min(1, Math.max(0, u)) * (b - a));
+}
+
+let lastFrame = 0;
+function animate(now) {
+  if (!app.playing) return;
+  const dt = lastFrame ? (now - lastFrame) / 1000 : 0;
+  lastFrame = now;
+  // The whole axis in eight seconds.
+  moveCursor(app.playing, dt / 8, true);
+  requestAnimationFrame(animate);
+}
+
+/** Starts or stops playing the cursor of `view` (app.playing holds the playing view's key, or false). */
+function setPlaying(view, on) {
+  app.playing = on ? view : false;
+  for (const v of VIEWS) {
+    const b = panel(v.key).querySelector('[data-play]');
+    if (!b) continue;
+    const playing = app.playing === v.key;
+    b.textContent = playing ? 'Pause' : 'Play';
+    b.setAttribute('aria-pressed', String(playing));
+  }
+  lastFrame = 0;
+  if (on) requestAnimationFrame(animate);
+}
+
+function wireCursor() {
+  for (const v of VIEWS) {
+    if (!VIEW_IMPLS[v.key].hasCursor) continue;
+    const p = panel(v.key);
+    p.querySelector('[data-play]').addEventListener('click', () => setPlaying(v.key, app.playing !== v.key));
+    p.querySelector('[data-cursor]').addEventListener('input', (ev) => {
+      const [a, b] = cursorAxis(v.key);
+      setCursor(v.key, a + Number(ev.target.value) * (b - a));
+    });
+  }
+  document.addEventListener('keydown', (ev) => {
+    const view = app.view;
+    if (!VIEW_IMPLS[view].hasCursor || ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    const t = ev.target;
+    const typing = t instanceof HTMLInputElement && t.type !== 'range';
+    if (typing || t instanceof HTMLSelectElement || t instanceof HTMLTextAreaElement) return;
+    if (ev.key === ' ' && !(t instanceof HTMLButtonElement) && !(t instanceof HTMLAnchorElement)) {
+      ev.preventDefault();
+      setPlaying(view, app.playing !== view);
+    } else if ((ev.key === 'ArrowRight' || ev.key === 'ArrowLeft') && !(t instanceof HTMLInputElement) && t.role !== 'tab') {
+      ev.preventDefault();
+      moveCursor(view, ev.key === 'ArrowRight' ? 0.02 : -0.02);
+    }
+  });
+}
+
+// --- Presets ---------------------------------------------------------------------------------------------------
+
+function buildPresets() {
+  const sel = $('#preset');
+  for (const [key, p] of Object.entries(PRESETS)) {
+    const o = document.createElement('option');
+    o.value = key;
+    o.textContent = p.title;
+    sel.append(o);
+  }
+  sel.addEventListener('change', () => applyPreset(sel.value || null));
+}
+
+function showPresetInfo() {
+  const box = $('#preset-info');
+  const p = app.preset && PRESETS[app.preset];
+  $('#preset').value = app.preset || '';
+  box.hidden = !p;
+  if (!p) return;
+  $('#preset-title').textContent = p.title;
+  $('#preset-commentary').textContent = p.commentary;
+}
+
+function applyPreset(key) {
+  app.preset = key;
+  app.state = baseline(key, PRESETS);
+  app.data = {};
+  writeControls();
+  showPresetInfo();
+  const view = key ? PRESETS[key].view : app.view;
+  openView(view);
+  if (!VIEW_IMPLS[view].theory) panel(view).querySelector('[data-run]')?.click();
+}
+
+// --- Share, embed, export --------------------------------------------------------------------------------------
+
+function embedUrl() {
+  return new URL(`index.html?${toQuery({ state: app.state, view: app.view, preset: app.preset, theme: app.theme, embed: app.view }, PRESETS)}`,
+    new URL('../', import.meta.url)).href;
+}
+
+function updateEmbedSnippets() {
+  const src = embedUrl();
+  const title = VIEWS.find((v) => v.key === app.view).title;
+  $('#embed-iframe').value = `<iframe src="${src.replaceAll('&', '&amp;').replaceAll('"', '&quot;')}" title="${title} (diffusion regimes playground)" width="100%" height="560" style="border:0" loading="lazy"></iframe>`;
+  const params = toQuery({ state: app.state, view: app.view, preset: app.preset, theme: 'auto' }, PRESETS)
+    .split('&').filter((kv) => !/^(v|view|preset)=/.test(kv)).join('&');
+  const attrs = [`view="${app.view}"`];
+  if (app.preset) attrs.push(`preset="${app.preset}"`);
+  if (params) attrs.push(`params="${params.replaceAll('&', '&amp;').replaceAll('"', '&quot;')}"`);
+  if (app.theme !== 'auto') attrs.push(`theme="${app.theme}"`);
+  const script = new URL('./embed.js', import.meta.url).href;
+  $('#embed-element').value = `<script type="module" src="${script}"></script>\n<regimes-playground ${attrs.join(' ')}></regimes-playground>`;
+}
+
+function wireShare() {
+  $('#copy-link').addEventListener('click', async () => {
+    const url = $('#share-url').value;
+    try {
+      await navigator.clipboard.writeText(url);
+      setStatus('ready', 'Link copied.');
+    } catch {
+      // Clipboard refused (permissions, insecure context): show the link selected instead.
+      $('#embed-panel').hidden = false;
+      $('#embed-button').setAttribute('aria-expanded', 'true');
+      $('#share-url').focus();
+      $('#share-url').select();
+      setStatus('ready', 'Copy the selected link (the clipboard is not available here).');
+    }
+  });
+  $('#embed-button').addEventListener('click', () => {
+    const box = $('#embed-panel');
+    box.hidden = !box.hidden;
+    $('#embed-button').setAttribute('aria-expanded', String(!box.hidden));
+  });
+  $('#theme').addEventListener('change', (ev) => {
+    app.theme = ev.target.value;
+    applyTheme();
+    syncUrl();
+    redrawAll();
+  });
+}
+
+function exportHeader(view) {
   return {
+    generator: 'diffusion-regimes playground',
+    version: core.version(),
     schema: core.schema_version(),
-    process: { d: fields.d },
-    data: { sigma: fields.sigma, m_tilde: 1 },
-    t_max: fields.t_max, steps: 200, particles: fields.particles, seed: fields.seed,
+    view,
+    seed: app.state.seed,
+    link: $('#share-url').value,
+    config: app.configs[view],
   };
 }
 
-function drawForward() {
-  if (!lastForward) return;
-  const r = lastForward;
-  const ratio = sizeCanvas(canvas);
-  core.draw_forward(canvas, r.times, r.projections, r.labels, r.band_mean, r.band_sd, theme(), ratio);
-}
-
-async function runForward() {
-  formError.textContent = "";
-  let config;
-  try {
-    config = readForwardConfig();
-  } catch (e) {
-    formError.textContent = e.message;
+async function exportView(kind) {
+  const view = app.view;
+  const impl = VIEW_IMPLS[view];
+  const data = app.data[view];
+  if (!data) {
+    viewError(view, 'Nothing to export yet: run or wait for the view to draw.');
     return;
   }
-  const mine = ++latestForward;
-  setStatus("busy", "Running the forward process…");
-  const t0 = performance.now();
+  const base = `regimes-${view}`;
+  const canvas = $(`#plot-${view}`);
+  const cssW = Math.round(canvas.clientWidth) || 800;
+  const cssH = Math.round(canvas.clientHeight) || impl.canvasHeight(cssW);
   try {
-    const result = await request("forward", config);
-    if (mine !== latestForward) return; // a newer run superseded this one
-    lastForward = result;
-    drawForward();
-    setStatus("ready", `Ready. ${config.particles} trajectories in d = ${config.process.d}, ${((performance.now() - t0) / 1000).toFixed(2)} s.`);
+    if (kind === 'png') {
+      const scale = Number($('#png-scale').value) || 2;
+      const c = document.createElement('canvas');
+      c.width = Math.round(cssW * scale);
+      c.height = Math.round(cssH * scale);
+      impl.draw(c, data, plotTheme(), scale);
+      const blob = await new Promise((resolve) => c.toBlob(resolve, 'image/png'));
+      downloadBlob(blob, `${base}@${scale}x.png`);
+    } else if (kind === 'svg') {
+      const svg = impl.svg(data, plotTheme(), cssW, cssH);
+      downloadBlob(new Blob([svg], { type: 'image/svg+xml' }), `${base}.svg`);
+    } else if (kind === 'csv') {
+      downloadBlob(new Blob([toCsv(exportHeader(view), impl.table(data))], { type: 'text/csv' }), `${base}.csv`);
+    } else if (kind === 'json') {
+      const body = { ...exportHeader(view), readout: impl.readout(data), data };
+      const json = JSON.stringify(body, (k, v) => (ArrayBuffer.isView(v) ? Array.from(v) : v), 1);
+      downloadBlob(new Blob([json], { type: 'application/json' }), `${base}.json`);
+    }
   } catch (e) {
-    if (mine !== latestForward) return;
-    formError.textContent = e.message;
-    setStatus("ready", "Ready (last run refused: see the message under the controls).");
+    viewError(view, `Export failed: ${message(e)}`);
   }
 }
 
-form.addEventListener("submit", (ev) => { ev.preventDefault(); runForward(); });
-matchMedia("(prefers-color-scheme: dark)").addEventListener("change", drawForward);
-let resizeTimer = 0;
-window.addEventListener("resize", () => { clearTimeout(resizeTimer); resizeTimer = setTimeout(drawForward, 100); });
+function wireExport() {
+  for (const b of document.querySelectorAll('[data-export]')) {
+    b.addEventListener('click', () => exportView(b.dataset.export));
+  }
+}
+
+// --- Embed mode ------------------------------------------------------------------------------------------------
+//
+// ?embed=<view> shows one view with a minimal strip. The page posts its height to the host:
+//   {type: "regimes-playground:height", height}     (to the origin named by ?origin=, else to any origin: the
+//                                                    height is not private)
+// and accepts exactly one message, only from window.parent and only when ?origin= names the sender's origin:
+//   {type: "regimes-playground:theme", theme: "auto" | "light" | "dark"}
+
+function setupEmbed() {
+  document.body.dataset.embed = app.embed;
+  const post = () => {
+    const height = Math.ceil(document.documentElement.scrollHeight);
+    window.parent.postMessage({ type: 'regimes-playground:height', height }, app.origin || '*');
+  };
+  if (window.parent !== window) {
+    new ResizeObserver(post).observe(document.body);
+    post();
+  }
+  window.addEventListener('message', (ev) => {
+    if (ev.source !== window.parent || window.parent === window) return;
+    if (!app.origin || ev.origin !== app.origin) return;
+    const m = ev.data;
+    if (!m || typeof m !== 'object' || m.type !== 'regimes-playground:theme') return;
+    if (!['auto', 'light', 'dark'].includes(m.theme)) return;
+    app.theme = m.theme;
+    applyTheme();
+    redrawAll();
+  });
+}
+
+// --- Boot ------------------------------------------------------------------------------------------------------
+
+function redrawAll() {
+  for (const v of VIEWS) draw(v.key);
+}
 
 async function main() {
+  buildControls();
+  buildTabs();
+  buildPresets();
+  writeControls();
+  showPresetInfo();
+  applyTheme();
+  showNotice(initial.notices);
+  wireShare();
+  wireExport();
+  wireCursor();
+  for (const v of VIEWS) wireRunbar(v.key);
+  if (app.embed) setupEmbed();
+  darkQuery.addEventListener('change', redrawAll);
+  let resizeTimer = 0;
+  window.addEventListener('resize', () => {
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(redrawAll, 100);
+  });
   try {
     await init();
-    await startWorker();
+    $('#version').textContent = `Version ${core.version()}.`;
+    await client.start();
   } catch (e) {
-    setStatus("error", `The playground could not start: ${e && e.message ? e.message : e}. Reload the page; if it persists, your browser may lack WebAssembly support.`);
+    setStatus('error', `The playground could not start: ${message(e)}. Reload the page; if it persists, your browser may lack WebAssembly support.`);
     return;
   }
-  await runForward();
+  openView(app.view);
+  syncUrl();
+  // The first plot: the open view (theory views compute at once; simulation views run once with the link's values).
+  const impl = VIEW_IMPLS[app.view];
+  clearTimeout(theoryTimer); // openView scheduled the same computation; run it once, here.
+  const ok = impl.theory ? await compute(app.view) : await runFirst(app.view);
+  booted = true;
+  setStatus('ready', ok ? 'Ready.' : 'Ready (the first plot was refused: see the message above it).');
 }
+
+async function runFirst(view) {
+  return compute(view);
+}
+
 main();

@@ -1,13 +1,37 @@
-// The simulation Worker: owns a wasm instance and runs the core's computations off the main thread.
+// The simulation Worker: owns a wasm instance and runs the core's computations off the main thread. It is the crash
+// boundary: a panic in wasm poisons the instance, so the worker reports it and closes; the page starts a fresh one.
 //
-// Protocol (main -> worker): {id, kind, config}   kind: "forward" | "relaxation"
-//          (worker -> main): {type: "ready"} once, then {id, ok: true, result} or {id, ok: false, error}
-//                            {type: "fatal", error} if the wasm module cannot load.
-// Typed arrays in results are transferred, not copied. Layout of "forward": projections[p * times.length + k].
+// Protocol. main -> worker:
+//   {type: "run", id, kind, config}   id: a positive integer, increasing; kind: a key of `jobs` below
+//                                     ("forward", "trajectories", "relaxation")
+//   {type: "cancel", id}              stop job `id` at its next chunk boundary (or drop it if still queued)
+// worker -> main:
+//   {type: "ready"}                   once the wasm module is loaded
+//   {type: "fatal", error}            the wasm module could not load (the worker is useless)
+//   {type: "progress", id, done, total}
+//   {type: "result", id, ok: true, result} | {type: "result", id, ok: false, error}
+//   {type: "cancelled", id}
+//   {type: "crash", id, error}        a panic (WebAssembly.RuntimeError) in job `id`; the worker closes itself
+// Jobs run one at a time, in order. Between chunks a job yields to the event loop, so a cancel message is seen.
+// Typed arrays in results are transferred, not copied. Layout of "forward" and "trajectories":
+// projections[p * times.length + k]; "trajectories" times run from T down to 0.
 import init, * as core from "./pkg/diffusion_regimes.js";
 
-const runners = {
-  forward(config) {
+class Cancelled extends Error {}
+
+/** Yields to the event loop (a MessageChannel round trip: faster than setTimeout's clamped delay). */
+function yieldToEvents() {
+  return new Promise((resolve) => {
+    const ch = new MessageChannel();
+    ch.port1.onmessage = () => resolve();
+    ch.port2.postMessage(null);
+  });
+}
+
+// Each job: async (config, ctx) => [result, transferList]. ctx.step(done, total) reports progress and is the
+// cancellation point.
+const jobs = {
+  async forward(config) {
     const r = core.run_forward(JSON.stringify(config));
     try {
       const result = {
@@ -20,25 +44,118 @@ const runners = {
       r.free();
     }
   },
-  relaxation(config) {
-    return [JSON.parse(core.relaxation_report(JSON.stringify(config))), []];
+
+  // config: the generation run of src/wasm/generation.rs. Stepped in chunks of about 1/CHUNKS of the grid.
+  async trajectories(config, ctx) {
+    const run = new core.GenerationRun(JSON.stringify(config));
+    try {
+      const total = run.total_steps();
+      const chunk = Math.max(1, Math.ceil(total / 50));
+      while (!run.step(chunk)) await ctx.step(run.done_steps(), total);
+      await ctx.step(total, total);
+      const result = { times: run.times(), projections: run.projections(), labels: run.labels(),
+        warning: run.step_warning() };
+      return [result, [result.times.buffer, result.projections.buffer, result.labels.buffer]];
+    } finally {
+      run.free();
+    }
+  },
+
+  // config: {report: DriftConfig, sweep: {parameter, strengths, current, design: Design, key}}
+  // The report of the current design, then one report per strength (2-point curve: only the gap is used).
+  async relaxation(config, ctx) {
+    const report = JSON.parse(core.relaxation_report(JSON.stringify(config.report)));
+    const { sweep } = config;
+    const total = sweep.strengths.length;
+    const gaps = [];
+    for (let i = 0; i < total; i += 1) {
+      await ctx.step(i, total);
+      const drift = { ...sweep.design, [sweep.key]: sweep.strengths[i] };
+      const process = { ...config.report.process, drift };
+      const r = JSON.parse(core.relaxation_report(JSON.stringify({ process, t_max: 1, points: 2 })));
+      gaps.push(r.gap);
+    }
+    await ctx.step(total, total);
+    const result = {
+      report,
+      sweep: { parameter: sweep.parameter, strengths: sweep.strengths, gaps, current: sweep.current },
+    };
+    return [result, []];
   },
 };
 
+const queue = [];
+const cancelled = new Set();
+let running = false;
+
+async function runJob({ id, kind, config }) {
+  const ctx = {
+    async step(done, total) {
+      postMessage({ type: "progress", id, done, total });
+      await yieldToEvents();
+      if (cancelled.has(id)) throw new Cancelled();
+    },
+  };
+  try {
+    const job = Object.hasOwn(jobs, kind) ? jobs[kind] : null;
+    if (!job) throw new Error(`unknown request kind ${JSON.stringify(String(kind).slice(0, 40))}`);
+    const [result, transfer] = await job(config, ctx);
+    postMessage({ type: "result", id, ok: true, result }, transfer);
+  } catch (e) {
+    if (e instanceof Cancelled) {
+      postMessage({ type: "cancelled", id });
+    } else if (e instanceof WebAssembly.RuntimeError) {
+      // A panic: the instance is poisoned. Say so and stop; the page starts a fresh worker.
+      postMessage({ type: "crash", id, error: e.message || "a panic in the simulation core" });
+      self.close();
+    } else {
+      postMessage({ type: "result", id, ok: false, error: e && e.message ? e.message : String(e) });
+    }
+  } finally {
+    cancelled.delete(id);
+  }
+}
+
+async function pump() {
+  if (running) return;
+  running = true;
+  try {
+    while (queue.length) {
+      const job = queue.shift();
+      if (cancelled.has(job.id)) {
+        cancelled.delete(job.id);
+        postMessage({ type: "cancelled", id: job.id });
+        continue;
+      }
+      await runJob(job);
+    }
+  } finally {
+    running = false;
+  }
+}
+
 const ready = init().then(
   () => postMessage({ type: "ready" }),
-  (e) => { postMessage({ type: "fatal", error: `the simulation core failed to load: ${e && e.message ? e.message : e}` }); throw e; },
+  (e) => {
+    postMessage({ type: "fatal", error: `the simulation core failed to load: ${e && e.message ? e.message : e}` });
+    throw e;
+  },
 );
+ready.catch(() => {}); // Reported as "fatal" above; nothing else to do with it.
 
 self.onmessage = async (event) => {
-  const { id, kind, config } = event.data || {};
+  const msg = event.data;
+  if (!msg || typeof msg !== "object" || !Number.isSafeInteger(msg.id) || msg.id <= 0) return;
+  if (msg.type === "cancel") {
+    cancelled.add(msg.id);
+    return;
+  }
+  if (msg.type !== "run" || typeof msg.kind !== "string") return;
   try {
     await ready;
-    const run = runners[kind];
-    if (!run) throw new Error(`unknown request kind ${JSON.stringify(kind)}`);
-    const [result, transfer] = run(config);
-    postMessage({ id, ok: true, result }, transfer);
-  } catch (e) {
-    postMessage({ id, ok: false, error: e && e.message ? e.message : String(e) });
+  } catch {
+    return;
   }
+  queue.push(msg);
+  pump();
 };

@@ -12,6 +12,7 @@ pub mod generate;
 pub mod measure;
 pub mod process;
 pub mod scenario;
+pub mod theory;
 
 pub use data::{Data, DataConfig, KClassConfig, ManifoldConfig, TwoClassConfig};
 pub use drift::DriftConfig;
@@ -20,6 +21,7 @@ pub use generate::{GenerateConfig, SamplerConfig, ScoreKind};
 pub use measure::{CloningMethod, Experiment, MeasureConfig, SweptParameter, SweptQuantity};
 pub use process::{PrecisionConfig, ProcessConfig};
 pub use scenario::{Scenario, ScenarioConfig};
+pub use theory::{SweepConfig, SweepParameter, TheoryConfig};
 
 use serde::{Deserialize, Serialize};
 

@@ -22,7 +22,6 @@ use crate::config::measure::apply_parameter;
 use crate::config::{CloningMethod, Experiment, MeasureConfig, Scenario, ScenarioConfig, ScoreKind, SweptQuantity};
 use crate::data::training_set::TrainingSet;
 use crate::error::{Error, Result};
-use crate::kernels::dot;
 use crate::sampler::generate::{Generator, Start};
 use crate::sampler::grid::TimeGrid;
 use crate::sampler::integrator::Integrator;
@@ -43,7 +42,8 @@ pub const UNIT_SAMPLES: u64 = 512;
 pub struct Setting {
     /// The validated scenario.
     pub scenario: Scenario,
-    /// The training set (drawn from the run's seed) when the score, a nearest-point query or the estimator needs it.
+    /// The training set (drawn from [`crate::generation::training_seed`] of the run's seed, as the generation views
+    /// do) when the score, a nearest-point query or the estimator needs it.
     pub training: Option<TrainingSet>,
     /// The score of generation.
     pub score: ScoreKind,
@@ -159,7 +159,8 @@ impl NearestBuffers {
 
 /// Classes at t = 0 of the particle rows `x` (SCIENCE.md §9.1): with the empirical score the label of the nearest
 /// training point (computed at the grid's end time t_K > 0, in the Σ_{t_K} metric); with the analytic score the
-/// nearest class mean (two symmetric classes: the sign of μ·x, class 0 for μ·x ≥ 0).
+/// nearest class mean (two symmetric classes ±μ: the sign of μ·x), by [`crate::generation::classify`], the one
+/// definition shared with the generation views.
 ///
 /// # Errors
 /// As [`NearestBuffers::query`].
@@ -176,20 +177,9 @@ pub fn classify(
         return Ok(buffers.nearest.iter().map(|n| Outcome { class: labels[n.index], point: n.index as u32 }).collect());
     }
     let m = setting.scenario.data.mixture().expect("the analytic score has a mixture");
-    Ok(x.chunks_exact(d)
-        .map(|xp| {
-            let class = match m.symmetric_two_class_mean() {
-                Some(mu) => u32::from(dot(mu.as_slice(), xp) < 0.0),
-                None => {
-                    let dist =
-                        |mu: &nalgebra::DVector<f64>| xp.iter().zip(mu.iter()).map(|(a, b)| (a - b) * (a - b)).sum();
-                    let ds: Vec<f64> = m.means().iter().map(dist).collect();
-                    (0..ds.len()).fold(0, |best, c| if ds[c] < ds[best] { c } else { best }) as u32
-                }
-            };
-            Outcome { class, point: u32::MAX }
-        })
-        .collect())
+    let means: Vec<Vec<f64>> = m.means().iter().map(|mu| mu.as_slice().to_vec()).collect();
+    let classes = crate::generation::classify(x, d, &means, None);
+    Ok(classes.into_iter().map(|class| Outcome { class, point: u32::MAX }).collect())
 }
 
 /// A seed for the k-th part of a run with a given purpose tag, derived from the run's seed (the streams mix it again,
@@ -256,8 +246,11 @@ fn setting_for(
 ) -> Result<Setting> {
     let scenario = scenario_config.build()?;
     let grid = TimeGrid::from_spec(&config.sampler.grid)?;
-    let training =
-        if need_training || score == ScoreKind::Empirical { Some(scenario.training_set(config.seed)?) } else { None };
+    let training = if need_training || score == ScoreKind::Empirical {
+        Some(scenario.training_set(crate::generation::training_seed(config.seed))?)
+    } else {
+        None
+    };
     Ok(Setting {
         scenario,
         training,

@@ -2,13 +2,52 @@
 //! pass an SVG string backend. One drawing function per view serves the screen, the tests and the export.
 
 pub mod noising;
+pub mod relaxation;
 pub mod theme;
+pub mod trajectories;
 
 pub use theme::{Style, Theme};
 
 use plotters::prelude::*;
 
 use crate::error::{Error, Result};
+
+/// Where a chart's plotting area landed on the target, in device pixels, and the x values at its left and right
+/// edges: the page draws interactive overlays (a time cursor) with it, without redrawing the plot.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PlotFrame {
+    /// Left edge of the plotting area (pixels).
+    pub left: f64,
+    /// Right edge (pixels).
+    pub right: f64,
+    /// Top edge (pixels).
+    pub top: f64,
+    /// Bottom edge (pixels).
+    pub bottom: f64,
+    /// The x value drawn at the left edge (for a generation plot, T: time runs right to left).
+    pub x_left: f64,
+    /// The x value drawn at the right edge.
+    pub x_right: f64,
+}
+
+impl PlotFrame {
+    /// From plotters' pixel ranges and the x values at the left and right edges.
+    pub fn of((xs, ys): &(std::ops::Range<i32>, std::ops::Range<i32>), (x_left, x_right): (f64, f64)) -> Self {
+        PlotFrame {
+            left: f64::from(xs.start),
+            right: f64::from(xs.end),
+            top: f64::from(ys.start),
+            bottom: f64::from(ys.end),
+            x_left,
+            x_right,
+        }
+    }
+
+    /// As a flat array `[left, right, top, bottom, x_left, x_right]` (what the boundary returns to JavaScript).
+    pub fn to_array(self) -> Vec<f64> {
+        vec![self.left, self.right, self.top, self.bottom, self.x_left, self.x_right]
+    }
+}
 
 /// Converts a plotting error into the crate's error.
 pub(crate) fn plot_err<E: std::error::Error + Send + Sync>(e: DrawingAreaErrorKind<E>) -> Error {

@@ -3,7 +3,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{plot_err, Style};
+use super::{plot_err, PlotFrame, Style};
 use crate::error::Result;
 use crate::noising::NoisingRun;
 
@@ -11,10 +11,11 @@ use crate::noising::NoisingRun;
 const MAX_DRAWN_PATHS: usize = 200;
 
 /// Draws a noising run: paths coloured by class, the exact band (mean ± 2 s.d.) of each class, axes and labels.
+/// Returns where the plotting area landed, so the page can draw its time cursor over it.
 ///
 /// # Errors
 /// A plotting error from the backend.
-pub fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, run: &NoisingRun, style: Style) -> Result<()> {
+pub fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, run: &NoisingRun, style: Style) -> Result<PlotFrame> {
     let theme = style.theme;
     root.fill(&theme.background()).map_err(plot_err)?;
     let n_t = run.times.len();
@@ -86,8 +87,9 @@ pub fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, run: &NoisingRun, 
         .position(SeriesLabelPosition::UpperRight)
         .draw()
         .map_err(plot_err)?;
+    let frame = PlotFrame::of(&chart.plotting_area().get_pixel_range(), (0.0, t_max));
     root.present().map_err(plot_err)?;
-    Ok(())
+    Ok(frame)
 }
 
 #[cfg(test)]
@@ -101,7 +103,15 @@ mod tests {
         let cfg: ForwardConfig =
             from_json(r#"{"process": {"d": 16}, "t_max": 3, "steps": 30, "particles": 40, "seed": 2}"#).unwrap();
         let run = cfg.run().unwrap();
-        let svg = to_svg(640, 400, |root| draw(root, &run, Style::new(crate::plot::Theme::Dark, 1.0))).unwrap();
+        let mut frame = None;
+        let svg = to_svg(640, 400, |root| {
+            frame = Some(draw(root, &run, Style::new(crate::plot::Theme::Dark, 1.0))?);
+            Ok(())
+        })
+        .unwrap();
+        let frame = frame.unwrap();
+        assert!(0.0 < frame.left && frame.left < frame.right && frame.right <= 640.0, "{frame:?}");
+        assert_eq!((frame.x_left, frame.x_right), (0.0, 3.0));
         assert!(svg.contains("forward time t"));
         assert!(svg.contains("exact mean"));
         // 40 paths + 2 mean lines at least, and 2 band polygons.

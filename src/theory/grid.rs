@@ -24,6 +24,7 @@ pub const MAX_RATIO: f64 = 1e12;
 /// The forward-time range searched for a transition and the number of scan points (SCIENCE.md §7: "scan on a grid
 /// uniform in ln t, then bracketed root finding").
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct ScanRange {
     /// Lower end of the searched forward time, > 0.
     pub t_min: f64,

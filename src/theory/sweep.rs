@@ -98,6 +98,7 @@ impl TheoryInput {
 
 /// Options of [`evaluate`] and [`sweep`].
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct TheoryOptions {
     /// The range searched for t_S and t_C and the number of speciation scan points.
     pub scan: ScanRange,

@@ -61,6 +61,8 @@ fn rebuild(
 }
 
 /// Draws a noising run on a canvas. `theme` is "light" or "dark"; `pixel_ratio` is `devicePixelRatio`.
+/// Returns the plotting area `[left, right, top, bottom, t_left, t_right]` (canvas pixels, forward times) for the
+/// page's time cursor.
 ///
 /// # Errors
 /// A `JsError` for inconsistent arrays, an unknown theme, or a canvas without a 2D context.
@@ -75,10 +77,10 @@ pub fn draw_forward(
     band_sd: Vec<f64>,
     theme: &str,
     pixel_ratio: f64,
-) -> Result<(), JsError> {
+) -> Result<Vec<f64>, JsError> {
     let run = rebuild(times, projections, labels, band_mean, band_sd)?;
     let style = style(theme, pixel_ratio)?;
-    crate::plot::noising::draw(canvas_backend(canvas)?, &run, style).map_err(js_err)
+    crate::plot::noising::draw(canvas_backend(canvas)?, &run, style).map(|f| f.to_array()).map_err(js_err)
 }
 
 /// The same drawing as an SVG string of `width`×`height` CSS pixels (the export path).
@@ -100,7 +102,7 @@ pub fn svg_forward(
     let run = rebuild(times, projections, labels, band_mean, band_sd)?;
     let style = style(theme, 1.0)?;
     crate::plot::to_svg(width.clamp(100, 8000), height.clamp(100, 8000), |root| {
-        crate::plot::noising::draw(root, &run, style)
+        crate::plot::noising::draw(root, &run, style).map(|_| ())
     })
     .map_err(js_err)
 }

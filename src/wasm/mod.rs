@@ -6,9 +6,11 @@
 //! functions; the main thread calls the `draw_*` functions (plotters-canvas needs a DOM canvas).
 
 mod forward;
+mod generation;
 mod relaxation;
 
 pub use forward::*;
+pub use generation::*;
 pub use relaxation::*;
 
 use wasm_bindgen::prelude::*;

@@ -12,12 +12,16 @@ use diffusion_regimes::config::MeasureConfig;
 use diffusion_regimes::measure::engine::{finish, MeasureResult, Measurement, Partial, UnitJob};
 
 use crate::io::{csv_header, envelope, read_config, Format};
+use crate::progress::Bar;
 
 /// Work per chunk of a unit between progress updates and stop checks (particle-steps or estimator terms).
 const CHUNK_WORK: u64 = 20_000;
 
-/// Redraw interval of the progress bar.
+/// Interval at which the main thread looks at the progress between partials.
 const REDRAW: Duration = Duration::from_millis(250);
+
+/// Resolution of the progress bar (it redraws when the percentage changes).
+const PERCENT: u64 = 100;
 
 /// Arguments of `regimes measure`.
 #[derive(clap::Args)]
@@ -42,7 +46,7 @@ pub fn run(args: Args) -> Result<String, String> {
     let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
     #[allow(clippy::disallowed_methods)] // Native-only CLI: wall time for the progress bar and the report.
     let started = std::time::Instant::now();
-    let partials = run_threads(&m, threads, !args.quiet, started)?;
+    let partials = run_threads(&m, threads, !args.quiet)?;
     let result = finish(&m, partials).map_err(|e| e.to_string())?;
     if !args.quiet {
         eprintln!(
@@ -58,12 +62,7 @@ pub fn run(args: Args) -> Result<String, String> {
 }
 
 /// Runs every unit on `threads` scoped threads; the calling thread draws progress and collects the partials.
-fn run_threads(
-    m: &Measurement,
-    threads: usize,
-    bar: bool,
-    started: std::time::Instant,
-) -> Result<Vec<Partial>, String> {
+fn run_threads(m: &Measurement, threads: usize, show_bar: bool) -> Result<Vec<Partial>, String> {
     let units = m.units();
     let total_work = m.work(0..m.total()).max(1);
     let next = AtomicUsize::new(0);
@@ -101,7 +100,7 @@ fn run_threads(
         }
         drop(tx);
         let mut partials = Vec::with_capacity(units.len());
-        let mut drawn = started.elapsed();
+        let mut bar = show_bar.then(|| Bar::new("measure", PERCENT as usize));
         while partials.len() < units.len() {
             match rx.recv_timeout(REDRAW) {
                 Ok(Ok(p)) => partials.push(p),
@@ -112,31 +111,16 @@ fn run_threads(
                 Err(mpsc::RecvTimeoutError::Timeout) => {}
                 Err(mpsc::RecvTimeoutError::Disconnected) => return Err("a worker thread ended early".into()),
             }
-            if bar && started.elapsed() >= drawn + REDRAW {
-                drawn = started.elapsed();
-                draw(done_work.load(Ordering::Relaxed), total_work, drawn.as_secs_f64());
+            if let Some(b) = bar.as_mut() {
+                b.set((PERCENT * done_work.load(Ordering::Relaxed) / total_work) as usize);
             }
         }
-        if bar {
-            draw(total_work, total_work, started.elapsed().as_secs_f64());
-            eprintln!();
+        if let Some(b) = bar.as_mut() {
+            b.set(PERCENT as usize);
+            b.finish();
         }
         Ok(partials)
     })
-}
-
-/// A text progress bar on stderr: `[#####-----]  50%  12.0 s, ~12 s left`.
-fn draw(done: u64, total: u64, elapsed: f64) {
-    const WIDTH: usize = 40;
-    let f = (done as f64 / total as f64).min(1.0);
-    let filled = (f * WIDTH as f64).round() as usize;
-    let left = if f > 0.0 { elapsed * (1.0 - f) / f } else { f64::NAN };
-    eprint!(
-        "\r[{}{}] {:5.1}%  {elapsed:.1} s, ~{left:.0} s left   ",
-        "#".repeat(filled),
-        "-".repeat(WIDTH - filled),
-        100.0 * f
-    );
 }
 
 fn opt(x: Option<f64>) -> String {

@@ -1,0 +1,86 @@
+// Embedding in a blog post (issue 6): the embed page in an iframe and the <regimes-playground> element, both in a
+// host page served from another origin (the runner's hostUrl), and the height the embedded page reports.
+
+import { canvasInk, waitForStatus } from './harness.mjs';
+
+const MIN_INK = 0.02;
+
+/** The frame whose URL contains `embed=`, once it exists (a frame may attach as about:blank and navigate later). */
+async function embedFrame(page) {
+  const find = () => page.frames().find((x) => x.url().includes('embed='));
+  if (find()) return find();
+  return new Promise((resolve) => {
+    const check = () => {
+      const f = find();
+      if (!f) return;
+      page.off('frameattached', check);
+      page.off('framenavigated', check);
+      resolve(f);
+    };
+    page.on('frameattached', check);
+    page.on('framenavigated', check);
+  });
+}
+
+export const tests = [
+  {
+    name: 'embed mode in an iframe on another origin shows one view, a link back, and reports its height',
+    async run({ page, baseUrl, hostUrl, assert }) {
+      const src = `${baseUrl}?v=1&embed=relaxation&preset=plane-jordan&origin=${encodeURIComponent(new URL(hostUrl).origin)}`;
+      await page.goto(`${hostUrl}?src=${encodeURIComponent(src)}&width=600&height=300`);
+      const frame = await embedFrame(page);
+      assert.equal((await waitForStatus(frame, ['ready'])).state, 'ready');
+      const [c] = await canvasInk(frame, '#plot-relaxation');
+      assert.ok(c.ink > MIN_INK, `ink ${c.ink}`);
+      assert.equal(await frame.isVisible('#controls'), false, 'no parameter panel in embed mode');
+      assert.equal(await frame.isVisible('#tab-forward'), false, 'no tabs in embed mode');
+      const link = await frame.getAttribute('#full-link', 'href');
+      assert.ok(link.includes('preset=plane-jordan') && !link.includes('embed='), link);
+      assert.ok(await frame.isVisible('#full-link'));
+    },
+  },
+  {
+    name: 'the custom element renders a view from another origin and resizes to the reported height',
+    async run({ page, context, baseUrl, hostUrl, assert }) {
+      // A static host serving embed.js to other origins must allow CORS (module scripts are fetched in CORS mode;
+      // GitHub Pages sends this header). Python's http.server does not, so the test adds it.
+      await context.route(/\/www\/embed\.js$/, async (route) => {
+        const res = await route.fetch();
+        await route.fulfill({ response: res, headers: { ...res.headers(), 'access-control-allow-origin': '*' } });
+      });
+      const module = `${baseUrl}www/embed.js`;
+      await page.goto(`${hostUrl}element.html?module=${encodeURIComponent(module)}&view=relaxation` +
+        `&preset=optimal-transient&params=${encodeURIComponent('d=8&kappa=30')}&theme=dark&height=150`);
+      const frame = await embedFrame(page);
+      assert.equal((await waitForStatus(frame, ['ready'])).state, 'ready');
+      assert.equal(await frame.inputValue('#ctl-d'), '8');
+      assert.equal(await frame.getAttribute('html', 'data-theme'), 'dark');
+      const [c] = await canvasInk(frame, '#plot-relaxation');
+      assert.ok(c.ink > MIN_INK, `ink ${c.ink}`);
+      // The element started at 150 px and grows to the page's reported height.
+      await page.waitForFunction(() => {
+        const f = document.querySelector('regimes-playground').shadowRoot.querySelector('iframe');
+        return parseFloat(f.style.height) > 300;
+      });
+    },
+  },
+  {
+    name: 'the embedded page ignores messages of the wrong shape or origin, and obeys a documented one',
+    async run({ page, baseUrl, hostUrl, assert }) {
+      const origin = new URL(hostUrl).origin;
+      const src = `${baseUrl}?embed=forward&origin=${encodeURIComponent(origin)}`;
+      await page.goto(`${hostUrl}?src=${encodeURIComponent(src)}`);
+      const frame = await embedFrame(page);
+      await waitForStatus(frame, ['ready']);
+      const send = (msg, target) => page.evaluate(([m, t]) => {
+        document.querySelector('#embed').contentWindow.postMessage(m, t);
+      }, [msg, target]);
+      await send({ type: 'regimes-playground:theme', theme: '<img src=x>' }, '*');
+      await send({ type: 'something-else', theme: 'dark' }, '*');
+      await send('regimes-playground:theme', '*');
+      await send({ type: 'regimes-playground:theme', theme: 'dark' }, '*');
+      await frame.waitForFunction(() => document.documentElement.dataset.theme === 'dark');
+      assert.equal(await frame.evaluate(() => document.querySelectorAll('img').length), 0);
+    },
+  },
+];

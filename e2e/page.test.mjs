@@ -1,0 +1,315 @@
+// The playground page (issue 6): every view draws, the URL holds the state, bad values are refused next to their
+// control, exports, keyboard, theme, and the worker as the crash boundary.
+//
+// Contract with www/main.js used here: `#status[data-state]` ("ready" once the first plot is drawn); each view is a
+// `section[data-view=KEY]` with `canvas#plot-KEY`, and its `data-draws` attribute counts the draws; readout values
+// are `#readout dd[data-key=KEY]`; controls are `#ctl-KEY` with their messages in `#err-KEY`.
+
+import { readFileSync } from 'node:fs';
+import { canvasInk, waitForStatus } from './harness.mjs';
+
+const MIN_INK = 0.02;
+
+/** Number of draws of a view so far. */
+async function draws(page, view) {
+  return Number(await page.getAttribute(`section[data-view="${view}"]`, 'data-draws')) || 0;
+}
+
+/** Waits until the view has been drawn more than `before` times. */
+async function waitForDraw(page, view, before) {
+  await page.waitForFunction(
+    ([v, n]) => Number(document.querySelector(`section[data-view="${v}"]`).dataset.draws || 0) > n,
+    [view, before],
+  );
+}
+
+async function readout(page) {
+  return page.evaluate(() =>
+    Object.fromEntries(Array.from(document.querySelectorAll('#readout dd'), (dd) => [dd.dataset.key, dd.textContent])),
+  );
+}
+
+async function ink(page, view) {
+  const [c] = await canvasInk(page, `#plot-${view}`);
+  return c.ink;
+}
+
+async function openView(page, view) {
+  const before = await draws(page, view);
+  await page.click(`#tab-${view}`);
+  if (before === 0) await waitForDraw(page, view, 0);
+}
+
+async function download(page, selector) {
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.click(selector)]);
+  return { name: dl.suggestedFilename(), bytes: readFileSync(await dl.path()) };
+}
+
+export const tests = [
+  {
+    name: 'every view draws after load, and the forward view again after Run',
+    async run({ page, baseUrl, assert }) {
+      await page.goto(baseUrl);
+      assert.equal((await waitForStatus(page)).state, 'ready');
+      for (const view of ['trajectories', 'forward', 'relaxation']) {
+        await openView(page, view);
+        const i = await ink(page, view);
+        assert.ok(i > MIN_INK, `${view}: ink ${i}`);
+      }
+      await openView(page, 'forward');
+      const before = await draws(page, 'forward');
+      await page.fill('#ctl-seed', '5');
+      await page.click('section[data-view="forward"] [data-run]');
+      await waitForDraw(page, 'forward', before);
+      assert.ok((await ink(page, 'forward')) > MIN_INK);
+      assert.match(await page.textContent('section[data-view="forward"] [data-elapsed]'), /\d s$/);
+    },
+  },
+  {
+    name: 'relaxation readout: the LNP test vector U = diag(1, 4) reaches the bound 2.5',
+    async run({ page, baseUrl, assert }) {
+      await page.goto(`${baseUrl}?v=1&view=relaxation&d=2&U=diagonal&uvals=1,4&drift=optimal`);
+      await waitForStatus(page, ['ready']);
+      const r = await readout(page);
+      assert.equal(r.gap, '2.5000');
+      assert.equal(r.bound, '2.5000');
+      assert.equal(r.u_min, '1.0000');
+    },
+  },
+  {
+    name: 'changing controls updates the URL, and that URL restores the controls and the readout',
+    async run({ page, context, baseUrl, assert }) {
+      await page.goto(`${baseUrl}?view=relaxation`);
+      await waitForStatus(page, ['ready']);
+      let before = await draws(page, 'relaxation');
+      await page.fill('#ctl-d', '12');
+      await page.selectOption('#ctl-U', 'log_spaced');
+      await page.fill('#ctl-kappa', '50');
+      await page.selectOption('#ctl-drift', 'scaled');
+      await page.fill('#ctl-gamma', '0.5');
+      await waitForDraw(page, 'relaxation', before);
+      // The last change may still be in flight: wait until the drawn result is the one for the final state.
+      await page.waitForFunction(() => document.querySelector('#readout dd[data-key="gain"]') &&
+        document.querySelector('section[data-view="relaxation"]').dataset.drawnQuery === location.search.slice(1));
+      const url = page.url();
+      const q = new URL(url).searchParams;
+      assert.equal(q.get('v'), '1');
+      assert.equal(q.get('d'), '12');
+      assert.equal(q.get('kappa'), '50');
+      assert.equal(q.get('gamma'), '0.5');
+      assert.equal(q.get('drift'), 'scaled');
+      assert.equal(q.get('view'), 'relaxation');
+      assert.equal(q.get('seed'), null, 'defaults are omitted');
+      const numbers = await readout(page);
+
+      const page2 = await context.newPage();
+      await page2.goto(url);
+      await waitForStatus(page2, ['ready']);
+      assert.equal(await page2.inputValue('#ctl-d'), '12');
+      assert.equal(await page2.inputValue('#ctl-U'), 'log_spaced');
+      assert.equal(await page2.inputValue('#ctl-kappa'), '50');
+      assert.equal(await page2.inputValue('#ctl-gamma'), '0.5');
+      assert.deepEqual(await readout(page2), numbers);
+      before = await draws(page2, 'relaxation');
+      assert.ok(before > 0 && (await ink(page2, 'relaxation')) > MIN_INK);
+    },
+  },
+  {
+    name: 'a bad value shows the allowed range next to its control, and the page still runs',
+    async run({ page, baseUrl, assert }) {
+      await page.goto(`${baseUrl}?view=relaxation`);
+      await waitForStatus(page, ['ready']);
+      await page.fill('#ctl-d', '0');
+      assert.match(await page.textContent('#err-d'), /integer in \[1, 512\]/);
+      assert.equal(await page.getAttribute('#ctl-d', 'aria-invalid'), 'true');
+      assert.doesNotMatch(page.url(), /[?&]d=0/, 'an invalid value never reaches the URL');
+      await page.fill('#ctl-d', 'abc');
+      assert.match(await page.textContent('#err-d'), /got "abc"/);
+      // A rule across parameters: a diagonal U needs d values.
+      await page.fill('#ctl-d', '3');
+      await page.selectOption('#ctl-U', 'diagonal');
+      assert.match(await page.textContent('#err-uvals'), /expected d = 3 values, got 2/);
+      // Fixing it runs again.
+      const before = await draws(page, 'relaxation');
+      await page.fill('#ctl-uvals', '1, 2, 9');
+      await waitForDraw(page, 'relaxation', before);
+      assert.equal(await page.textContent('#err-uvals'), '');
+      assert.equal(await page.textContent('#err-d'), '');
+      const r = await readout(page);
+      assert.equal(r.bound, '4.0000');
+      assert.equal(r.gap, '1.0000', 'Q = 0: the gap is u_min');
+      assert.equal((await waitForStatus(page)).state, 'ready');
+    },
+  },
+  {
+    name: 'garbage in the URL is ignored parameter by parameter with a visible notice',
+    async run({ page, baseUrl, assert }) {
+      await page.goto(`${baseUrl}?v=1&view=relaxation&d=abc&kappa=-5&U=log_spaced&zzz=1&theme=purple&preset=nope&drift=optimal`);
+      assert.equal((await waitForStatus(page)).state, 'ready');
+      const notice = await page.textContent('#notice');
+      for (const text of ['Dimension d', 'Condition number', 'zzz', 'theme', 'nope']) {
+        assert.ok(notice.includes(text), `the notice does not mention ${text}: ${notice}`);
+      }
+      assert.ok(await page.isVisible('#notice'));
+      // The good values were kept.
+      assert.equal(await page.inputValue('#ctl-U'), 'log_spaced');
+      assert.equal(await page.inputValue('#ctl-drift'), 'optimal');
+      assert.equal(await page.inputValue('#ctl-d'), '64');
+      assert.ok((await ink(page, 'relaxation')) > MIN_INK);
+    },
+  },
+  {
+    name: 'export: PNG at the chosen scale, a valid SVG, and CSV and JSON whose numbers match the readout',
+    async run({ page, baseUrl, assert }) {
+      await page.goto(`${baseUrl}?view=relaxation&preset=optimal-transient`);
+      await waitForStatus(page, ['ready']);
+      const r = await readout(page);
+      const cssWidth = await page.evaluate(() => document.querySelector('#plot-relaxation').clientWidth);
+
+      await page.selectOption('#png-scale', '3');
+      const png = await download(page, '[data-export="png"]');
+      assert.match(png.name, /\.png$/);
+      assert.deepEqual([...png.bytes.subarray(0, 8)], [137, 80, 78, 71, 13, 10, 26, 10], 'PNG signature');
+      assert.equal(png.bytes.readUInt32BE(16), Math.round(cssWidth * 3), 'PNG width = CSS width × scale');
+
+      const svg = await download(page, '[data-export="svg"]');
+      const text = svg.bytes.toString('utf8');
+      const parsed = await page.evaluate((s) => {
+        const doc = new DOMParser().parseFromString(s, 'image/svg+xml');
+        return { root: doc.documentElement.nodeName, error: doc.querySelector('parsererror') !== null };
+      }, text);
+      assert.deepEqual(parsed, { root: 'svg', error: false });
+      assert.ok(text.includes('Eigenvalues of A'));
+
+      const csv = (await download(page, '[data-export="csv"]')).bytes.toString('utf8');
+      assert.match(csv, /^# generator: /m);
+      assert.match(csv, /^# seed: /m);
+      const config = JSON.parse(/^# config: (.*)$/m.exec(csv)[1]);
+      assert.equal(config.report.process.d, 16);
+      const row = (name) => Number(csv.split('\n').find((l) => l.startsWith(`${name},`)).split(',')[2]);
+      assert.equal(row('gap').toFixed(4), r.gap);
+      assert.equal(row('bound_tau').toFixed(4), r.bound);
+      assert.equal(row('u_min').toFixed(4), r.u_min);
+
+      const json = JSON.parse((await download(page, '[data-export="json"]')).bytes.toString('utf8'));
+      assert.equal(json.view, 'relaxation');
+      assert.equal(json.data.report.gap.toFixed(4), r.gap);
+      assert.ok(json.link.includes('preset=optimal-transient'));
+    },
+  },
+  {
+    name: 'forward view exports carry the seed, and their paths match the drawn run',
+    async run({ page, baseUrl, assert }) {
+      await page.goto(`${baseUrl}?view=forward&seed=42&particles=7`);
+      await waitForStatus(page, ['ready']);
+      const csv = (await download(page, '[data-export="csv"]')).bytes.toString('utf8');
+      assert.match(csv, /^# seed: 42$/m);
+      const header = csv.split('\n').find((l) => l.startsWith('t,'));
+      assert.equal(header.split(',').length, 3 + 7);
+      const svg = (await download(page, '[data-export="svg"]')).bytes.toString('utf8');
+      assert.ok(svg.startsWith('<svg') && svg.includes('forward time t'));
+    },
+  },
+  {
+    name: 'keyboard: Space plays and pauses the time cursor, arrows step it; theme switch redraws dark',
+    async run({ page, baseUrl, assert }) {
+      await page.goto(`${baseUrl}?view=forward`);
+      await waitForStatus(page, ['ready']);
+      const cursor = () => page.textContent('section[data-view="forward"] [data-cursor-value]');
+      const play = 'section[data-view="forward"] [data-play]';
+      assert.equal(await cursor(), 't = 0.000');
+      await page.locator('body').click({ position: { x: 5, y: 5 } });
+      await page.keyboard.press('ArrowRight');
+      assert.equal(await cursor(), 't = 0.080');
+      await page.keyboard.press(' ');
+      assert.equal(await page.getAttribute(play, 'aria-pressed'), 'true');
+      await page.waitForFunction(() =>
+        document.querySelector('section[data-view="forward"] [data-cursor-value]').textContent !== 't = 0.080');
+      await page.keyboard.press(' ');
+      assert.equal(await page.getAttribute(play, 'aria-pressed'), 'false');
+
+      const before = await draws(page, 'forward');
+      await page.selectOption('#theme', 'dark');
+      await waitForDraw(page, 'forward', before);
+      assert.equal(await page.getAttribute('html', 'data-theme'), 'dark');
+      const corner = await page.evaluate(() => Array.from(
+        document.querySelector('#plot-forward').getContext('2d').getImageData(2, 2, 1, 1).data));
+      assert.ok(corner[0] < 60 && corner[1] < 60 && corner[2] < 60, `dark background expected, got ${corner}`);
+      assert.match(page.url(), /theme=dark/);
+    },
+  },
+  {
+    name: 'a crash of the simulation worker is reported, a fresh worker starts, and the state is kept',
+    async run({ page, context, baseUrl, assert }) {
+      // The real worker, with its relaxation job made to panic (as a wasm panic surfaces: a RuntimeError) when d = 13.
+      await context.route(/\/www\/worker\.js$/, async (route) => {
+        const res = await route.fetch();
+        const body = `${await res.text()}
+const realRelaxation = jobs.relaxation;
+jobs.relaxation = async (config, ctx) => {
+  if (config.report.process.d === 13) throw new WebAssembly.RuntimeError('unreachable (test panic)');
+  return realRelaxation(config, ctx);
+};`;
+        await route.fulfill({ response: res, body });
+      });
+      await page.goto(`${baseUrl}?view=relaxation&kappa=20&U=log_spaced`);
+      await waitForStatus(page, ['ready']);
+      await page.fill('#ctl-d', '13');
+      const crash = await waitForStatus(page, ['error']);
+      assert.match(crash.text, /crashed.*fresh worker/i);
+      await page.waitForFunction(() => /worker crashed/.test(document.querySelector('[data-view="relaxation"] [data-view-error]').textContent));
+      const ready = await waitForStatus(page, ['ready']);
+      assert.match(ready.text, /fresh simulation worker/);
+      assert.equal(await page.inputValue('#ctl-d'), '13', 'the state is kept');
+      const before = await draws(page, 'relaxation');
+      await page.fill('#ctl-d', '12');
+      await waitForDraw(page, 'relaxation', before);
+      assert.equal(await page.inputValue('#ctl-kappa'), '20');
+      assert.ok((await ink(page, 'relaxation')) > MIN_INK);
+    },
+  },
+  {
+    name: 'trajectories: generation draws T on the left, exports its paths, and Cancel stops a long run',
+    async run({ page, baseUrl, assert }) {
+      await page.goto(`${baseUrl}?view=trajectories&particles=20&seed=3`);
+      await waitForStatus(page, ['ready']);
+      assert.ok((await ink(page, 'trajectories')) > MIN_INK);
+      // The cursor starts at the left edge of the axis: t = T = 4.
+      assert.equal(await page.textContent('section[data-view="trajectories"] [data-cursor-value]'), 't = 4.000');
+      const csv = (await download(page, '[data-export="csv"]')).bytes.toString('utf8');
+      const rows = csv.split('\n').filter((l) => /^\d/.test(l));
+      assert.equal(Number(rows[0].split(',')[0]), 4, 'the first row is t = T');
+      assert.equal(Number(rows[rows.length - 1].split(',')[0]), 0, 'the last row is t = 0');
+      // A long run (d = 512, 2000 paths, 2000 steps) is cancelled from its progress bar.
+      await page.fill('#ctl-d', '512');
+      await page.fill('#ctl-particles', '2000');
+      await page.fill('#ctl-steps', '2000');
+      const before = await draws(page, 'trajectories');
+      await page.click('section[data-view="trajectories"] [data-run]');
+      await page.waitForFunction(() => {
+        const p = document.querySelector('section[data-view="trajectories"] [data-progress]');
+        return p.hasAttribute('value') && p.value > 0;
+      });
+      await page.click('section[data-view="trajectories"] [data-cancel]');
+      await page.waitForFunction(() => !document.querySelector('section[data-view="trajectories"] [data-run]').disabled);
+      assert.equal(await draws(page, 'trajectories'), before, 'a cancelled run draws nothing');
+      // The page still runs.
+      await page.fill('#ctl-d', '8');
+      await page.fill('#ctl-particles', '10');
+      await page.fill('#ctl-steps', '50');
+      await page.click('section[data-view="trajectories"] [data-run]');
+      await waitForDraw(page, 'trajectories', before);
+    },
+  },
+  {
+    name: 'the page is usable at 400 px: no horizontal scroll, the plot is visible and drawn',
+    async run({ page, baseUrl, assert }) {
+      await page.setViewportSize({ width: 400, height: 800 });
+      await page.goto(`${baseUrl}?view=relaxation`);
+      await waitForStatus(page, ['ready']);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 0, `horizontal overflow of ${overflow} px`);
+      assert.ok((await ink(page, 'relaxation')) > MIN_INK);
+    },
+  },
+];

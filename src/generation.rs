@@ -1,0 +1,256 @@
+//! A whole generation run from a validated [`GenerateConfig`]: the score the config asks for (the data model's exact
+//! score, or the empirical score of a seeded training set), the time grid, a resumable batch, snapshots, and the class
+//! of every sample at the end (SCIENCE.md §6, §9.1).
+//!
+//! Runs are chunked ([`GenerationJob::step`]) so the page's Worker can report progress and cancel, and cover a range
+//! of particle indices so a pool of Workers (or threads) can split one run without changing its numbers.
+
+use serde::Serialize;
+
+use crate::config::{GenerateConfig, Scenario, ScoreKind};
+use crate::data::training_set::TrainingSet;
+use crate::error::{check_count, Error, Result};
+use crate::sampler::generate::{BatchState, Generator, Progress};
+use crate::sampler::grid::TimeGrid;
+use crate::score::any::AnyScore;
+use crate::score::empirical::{EmpiricalScore, Nearest};
+use crate::score::mixture::MixtureScore;
+use crate::score::Score;
+
+/// The training-set draw of a run uses this stream index offset from the run's seed, so the training set and the
+/// generation noise never share streams (they also differ by [`crate::random::Purpose`]).
+pub const TRAINING_SEED_SALT: u64 = 0x7261_696e; // "rain"
+
+/// The seed of the training set of a run with seed `seed`.
+pub fn training_seed(seed: u64) -> u64 {
+    seed ^ TRAINING_SEED_SALT
+}
+
+/// Builds the score of a scenario: the exact mixture score, or the empirical score of the scenario's training set
+/// (drawn with [`training_seed`]), which is returned too.
+///
+/// # Errors
+/// [`Error::Param`] naming `sampler.score` when the analytic score is asked of a model without one; training-set
+/// errors (n, budget).
+pub fn build_score(s: &Scenario, kind: ScoreKind, seed: u64) -> Result<(AnyScore, Option<TrainingSet>)> {
+    match kind {
+        ScoreKind::Analytic => {
+            let m = s.data.mixture().ok_or_else(|| {
+                Error::param("sampler.score", "analytic", "\"empirical\" for a model without an exact score")
+            })?;
+            Ok((AnyScore::Mixture(MixtureScore::new(&s.process, m)?), None))
+        }
+        ScoreKind::Empirical => {
+            let ts = s.training_set(training_seed(seed))?;
+            let score = EmpiricalScore::new(&s.process, &ts)?;
+            Ok((AnyScore::Empirical(score), Some(ts)))
+        }
+    }
+}
+
+/// The class of a generated sample at t = 0 (SCIENCE.md §9.1): the nearest class mean for the analytic score (two
+/// classes ±μ: the sign of μ·x), the label of the nearest training point for the empirical score.
+///
+/// `means` are the class means (row per class); `nearest` the nearest training point of each sample when the
+/// empirical score drove the run.
+pub fn classify(x: &[f64], d: usize, means: &[Vec<f64>], nearest: Option<(&[Nearest], &TrainingSet)>) -> Vec<u32> {
+    match nearest {
+        Some((nn, ts)) => nn.iter().map(|n| ts.labels()[n.index]).collect(),
+        None => x
+            .chunks_exact(d)
+            .map(|xp| {
+                let mut best = (f64::INFINITY, 0u32);
+                for (c, m) in means.iter().enumerate() {
+                    let dist: f64 = xp.iter().zip(m).map(|(a, b)| (a - b) * (a - b)).sum();
+                    if dist < best.0 {
+                        best = (dist, c as u32);
+                    }
+                }
+                best.1
+            })
+            .collect(),
+    }
+}
+
+/// What a generation run returns.
+#[derive(Clone, Debug, Serialize)]
+pub struct GenerationResult {
+    /// Dimension d.
+    pub d: usize,
+    /// Global index of the first particle of this range.
+    pub first_index: u64,
+    /// Number of particles.
+    pub particles: usize,
+    /// The end time t_min of the grid.
+    pub t_end: f64,
+    /// Samples at t_min, particle-major `samples[p * d + k]`.
+    pub samples: Vec<f64>,
+    /// Class of each sample (see [`classify`]).
+    pub classes: Vec<u32>,
+    /// For the empirical score: the nearest training point of each sample and the ratio d₁/d₂ of the distances to
+    /// the nearest and second nearest (memorized when below 1/3, SCIENCE.md §9.5).
+    pub nearest: Option<Vec<u32>>,
+    /// d₁/d₂ per sample (empirical score only).
+    pub distance_ratio: Option<Vec<f64>>,
+    /// Snapshot times (forward time), if snapshots were asked for.
+    pub snapshot_times: Vec<f64>,
+    /// Recorded particles (indices within this range).
+    pub snapshot_particles: Vec<usize>,
+    /// Components per recorded particle.
+    pub snapshot_width: usize,
+    /// `snapshot_values[(s * snapshot_particles.len() + j) * snapshot_width + c]`.
+    pub snapshot_values: Vec<f64>,
+}
+
+/// A resumable generation run over particle indices `first .. first + count`.
+pub struct GenerationJob {
+    generator: Generator<AnyScore>,
+    state: BatchState,
+    training: Option<TrainingSet>,
+    means: Vec<Vec<f64>>,
+    t_end: f64,
+}
+
+impl GenerationJob {
+    /// Validates the config and starts particles `first .. first + count` (all of them: `0, cfg.sampler.particles`).
+    ///
+    /// # Errors
+    /// Any parameter error; a range outside `0 .. particles`.
+    pub fn new(cfg: &GenerateConfig, first: usize, count: usize) -> Result<Self> {
+        let scenario = cfg.validate()?;
+        check_count("particle range length", count, 1, cfg.sampler.particles)?;
+        if first + count > cfg.sampler.particles {
+            return Err(Error::param(
+                "particle range",
+                format!("{first}..{}", first + count),
+                format!("a range inside 0..{}", cfg.sampler.particles),
+            ));
+        }
+        let (score, training) = build_score(&scenario, cfg.sampler.score, cfg.seed)?;
+        let means = scenario
+            .data
+            .mixture()
+            .map(|m| m.means().iter().map(|v| v.as_slice().to_vec()).collect())
+            .unwrap_or_default();
+        let grid = TimeGrid::from_spec(&cfg.sampler.grid)?;
+        let t_end = *grid.times().last().expect("a grid has at least two times");
+        let mut generator = Generator::new(&scenario.process, score, grid, cfg.sampler.integrator)?;
+        let state = generator.start(count, first as u64, cfg.seed, cfg.sampler.start, cfg.snapshots.as_ref())?;
+        Ok(GenerationJob { generator, state, training, means, t_end })
+    }
+
+    /// Runs at most `max_steps` steps.
+    ///
+    /// # Errors
+    /// A score that cannot be prepared at some time (numerical failure).
+    pub fn step(&mut self, max_steps: usize) -> Result<Progress> {
+        let stop = self.generator.grid().steps();
+        self.generator.run_chunk(&mut self.state, max_steps, stop)
+    }
+
+    /// Whether every step has run.
+    pub fn is_done(&self) -> bool {
+        self.state.step() >= self.generator.grid().steps()
+    }
+
+    /// The samples, their classes and the snapshots.
+    ///
+    /// # Errors
+    /// [`Error::Param`] if called before the run is done.
+    pub fn finish(mut self) -> Result<GenerationResult> {
+        if !self.is_done() {
+            return Err(Error::param("generation", "an unfinished run", "a finished run (call step until done)"));
+        }
+        let d = self.state.dim();
+        let x = self.state.positions().to_vec();
+        let np = self.state.n_particles();
+        let (nearest, ratio, classes) = match (self.generator.score_mut(), &self.training) {
+            (AnyScore::Empirical(score), Some(ts)) => {
+                score.prepare(self.t_end)?;
+                let mut nn = vec![Nearest { index: 0, d2: 0.0, d2_second: 0.0 }; np];
+                let mut out = vec![0.0; x.len()];
+                score.evaluate_with_nearest(&x, &mut out, Some(&mut nn));
+                let classes = classify(&x, d, &self.means, Some((&nn, ts)));
+                let idx = nn.iter().map(|n| n.index as u32).collect();
+                let ratio = nn.iter().map(|n| (n.d2 / n.d2_second).sqrt()).collect();
+                (Some(idx), Some(ratio), classes)
+            }
+            _ => (None, None, classify(&x, d, &self.means, None)),
+        };
+        let (snapshot_times, snapshot_particles, snapshot_width, snapshot_values) = match self.state.snapshots() {
+            Some(s) => (s.times.clone(), s.particles.clone(), s.width, s.values.clone()),
+            None => (Vec::new(), Vec::new(), 0, Vec::new()),
+        };
+        Ok(GenerationResult {
+            d,
+            first_index: self.state.first_index(),
+            particles: np,
+            t_end: self.t_end,
+            samples: x,
+            classes,
+            nearest,
+            distance_ratio: ratio,
+            snapshot_times,
+            snapshot_particles,
+            snapshot_width,
+            snapshot_values,
+        })
+    }
+}
+
+/// Runs a whole generation config in one go (the CLI; the page uses [`GenerationJob`] in chunks).
+///
+/// # Errors
+/// As [`GenerationJob::new`] and [`GenerationJob::step`].
+pub fn run(cfg: &GenerateConfig) -> Result<GenerationResult> {
+    let mut job = GenerationJob::new(cfg, 0, cfg.sampler.particles)?;
+    job.step(usize::MAX)?;
+    job.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::from_json;
+
+    const CFG: &str = r#"{"scenario": {"process": {"d": 16}, "n": 200},
+        "sampler": {"score": "analytic", "grid": {"t_max": 5, "t_min": 0.001, "steps": 200, "kind": "uniform"},
+                    "particles": 64},
+        "seed": 3}"#;
+
+    #[test]
+    fn analytic_run_separates_classes_and_is_split_invariant() {
+        let cfg: GenerateConfig = from_json(CFG).unwrap();
+        let r = run(&cfg).unwrap();
+        // Both classes appear (each with probability 1/2 per particle: 64 all-equal has probability 2^-63).
+        assert!(r.classes.contains(&0) && r.classes.contains(&1));
+        // The same particles from two ranges are bit-identical to one run.
+        let mut a = GenerationJob::new(&cfg, 0, 30).unwrap();
+        a.step(usize::MAX).unwrap();
+        let mut b = GenerationJob::new(&cfg, 30, 34).unwrap();
+        b.step(7).unwrap();
+        b.step(usize::MAX).unwrap();
+        let (a, b) = (a.finish().unwrap(), b.finish().unwrap());
+        let joined: Vec<f64> = a.samples.iter().chain(&b.samples).cloned().collect();
+        assert_eq!(joined, r.samples);
+    }
+
+    #[test]
+    fn empirical_run_reports_nearest_points() {
+        // The empirical score is stiff near t = 0: a grid refined in ln t there (SCIENCE.md §6).
+        let json = CFG.replace("\"analytic\"", "\"empirical\"").replace("\"uniform\"", "\"refined\"");
+        let cfg: GenerateConfig = from_json(&json).unwrap();
+        let r = run(&cfg).unwrap();
+        let ratio = r.distance_ratio.unwrap();
+        // d = 16, n = 200 (α = 0.33), run to t = 0.001: deep in the collapse regime, every sample is memorized.
+        let memorized = ratio.iter().filter(|&&q| q < 1.0 / 3.0).count();
+        assert!(memorized as f64 >= 0.9 * ratio.len() as f64, "{memorized}/{}", ratio.len());
+    }
+
+    #[test]
+    fn refuses_bad_ranges() {
+        let cfg: GenerateConfig = from_json(CFG).unwrap();
+        assert!(GenerationJob::new(&cfg, 60, 10).is_err());
+        assert!(GenerationJob::new(&cfg, 0, 0).is_err());
+    }
+}

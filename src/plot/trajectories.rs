@@ -1,0 +1,158 @@
+//! The Trajectories view: generation trajectories projected on the class axis against forward time, drawn with T on
+//! the left and 0 on the right (generation runs T → 0; the numbers are forward time, SCIENCE.md §1), coloured by the
+//! class each one ends in.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::{plot_err, PlotFrame, Style};
+use crate::error::{Error, Result};
+
+/// At most this many paths are drawn (more only paint the area solid).
+const MAX_DRAWN_PATHS: usize = 300;
+
+/// Generation paths: `projections[p * times.len() + k]` is μ̂·x of particle p at forward time `times[k]`; `times`
+/// runs from T down to 0; `labels[p]` is the final class (±1). NaN marks times not reached yet.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GenerationPaths {
+    /// Forward times, from T down to 0.
+    pub times: Vec<f64>,
+    /// Projections on the class axis, particle-major.
+    pub projections: Vec<f64>,
+    /// Final class of each particle.
+    pub labels: Vec<i8>,
+}
+
+impl GenerationPaths {
+    /// Checks the layout.
+    ///
+    /// # Errors
+    /// [`Error::Param`] naming `trajectories` for inconsistent lengths or non-finite times.
+    pub fn check(&self) -> Result<()> {
+        let n_t = self.times.len();
+        if n_t < 2 || self.projections.len() != n_t * self.labels.len() || !self.times.iter().all(|t| t.is_finite()) {
+            return Err(Error::param(
+                "trajectories",
+                "the given arrays",
+                "times.len() ≥ 2 and particles × times values",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Draws generation paths with forward time decreasing to the right. Returns the plot frame (x_left = T,
+/// x_right = 0) for the page's time cursor.
+///
+/// # Errors
+/// [`Error::Param`] for inconsistent arrays; a plotting error from the backend.
+pub fn draw<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    paths: &GenerationPaths,
+    style: Style,
+) -> Result<PlotFrame> {
+    paths.check()?;
+    let theme = style.theme;
+    root.fill(&theme.background()).map_err(plot_err)?;
+    let n_t = paths.times.len();
+    let t_max = paths.times.iter().copied().fold(0.0, f64::max);
+    let t_max = if t_max > 0.0 { t_max } else { 1.0 };
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for &y in paths.projections.iter().filter(|y| y.is_finite()) {
+        lo = lo.min(y);
+        hi = hi.max(y);
+    }
+    if !(lo.is_finite() && hi > lo) {
+        (lo, hi) = (-1.0, 1.0);
+    }
+    let pad = 0.05 * (hi - lo);
+    // The x coordinate is the elapsed generation time s = T − t, so T sits on the left; labels show t.
+    let mut chart = ChartBuilder::on(&root)
+        .margin(style.px(10.0))
+        .caption("Generation trajectories on the class axis", style.font(15.0))
+        .x_label_area_size(style.px(40.0))
+        .y_label_area_size(style.px(52.0))
+        .build_cartesian_2d(0.0..t_max, lo - pad..hi + pad)
+        .map_err(plot_err)?;
+    chart
+        .configure_mesh()
+        .light_line_style(theme.background())
+        .bold_line_style(theme.grid())
+        .x_labels(8)
+        .y_labels(7)
+        .axis_style(theme.foreground())
+        .label_style(style.font(13.0))
+        .x_label_formatter(&|s| format!("{:.1}", (t_max - s).abs()))
+        .x_desc("forward time t (generation runs from T on the left to 0)")
+        .y_desc("μ̂ · x_t")
+        .draw()
+        .map_err(plot_err)?;
+    let particles = paths.labels.len();
+    let stride = particles.div_ceil(MAX_DRAWN_PATHS).max(1);
+    for (sign, colour, label) in
+        [(1, theme.class_plus(), "ends in class +1"), (-1, theme.class_minus(), "ends in class −1")]
+    {
+        let mut first = true;
+        for p in (0..particles).step_by(stride).filter(|&p| paths.labels[p] == sign) {
+            let path: Vec<(f64, f64)> = (0..n_t)
+                .map(|k| (t_max - paths.times[k], paths.projections[p * n_t + k]))
+                .filter(|(_, y)| y.is_finite())
+                .collect();
+            let series = chart
+                .draw_series(LineSeries::new(path, colour.mix(0.45).stroke_width(style.px(1.0))))
+                .map_err(plot_err)?;
+            if first {
+                series.label(label).legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + style.px(18.0) as i32, y)], colour.stroke_width(style.px(2.5)))
+                });
+                first = false;
+            }
+        }
+    }
+    chart
+        .configure_series_labels()
+        .background_style(theme.background().mix(0.85))
+        .border_style(theme.foreground())
+        .label_font(style.font(13.0))
+        .position(SeriesLabelPosition::UpperRight)
+        .draw()
+        .map_err(plot_err)?;
+    let frame = PlotFrame::of(&chart.plotting_area().get_pixel_range(), (t_max, 0.0));
+    root.present().map_err(plot_err)?;
+    Ok(frame)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plot::{to_svg, Theme};
+
+    #[test]
+    fn svg_draws_t_max_on_the_left_and_both_classes() {
+        // Three particles on a grid T = 2 → 0: two end in class +1, one in class −1.
+        let times = vec![2.0, 1.0, 0.0];
+        // Offset by 10 so that no y tick label reads 0.0 or 2.0.
+        let projections = vec![10.1, 11.0, 13.0, 10.0, 10.8, 12.5, 9.9, 9.0, 7.0];
+        let paths = GenerationPaths { times, projections, labels: vec![1, 1, -1] };
+        let mut frame = None;
+        let svg = to_svg(600, 360, |root| {
+            frame = Some(draw(root, &paths, Style::new(Theme::Light, 1.0))?);
+            Ok(())
+        })
+        .unwrap();
+        let frame = frame.unwrap();
+        assert_eq!((frame.x_left, frame.x_right), (2.0, 0.0));
+        assert!(svg.contains("ends in class +1") && svg.contains("ends in class −1"));
+        // Tick labels are written left to right: T = 2.0 comes before 0.0.
+        let first_tick = svg.find("\n2.0\n</text>").expect("T label");
+        let zero_tick = svg.find("\n0.0\n</text>").expect("0 label");
+        assert!(first_tick < zero_tick, "T must be drawn before (left of) 0");
+        assert!(svg.matches("<polyline").count() >= 3);
+    }
+
+    #[test]
+    fn inconsistent_arrays_are_an_error() {
+        let paths = GenerationPaths { times: vec![1.0, 0.0], projections: vec![0.0; 3], labels: vec![1, -1] };
+        assert!(to_svg(300, 200, |root| draw(root, &paths, Style::default()).map(|_| ())).is_err());
+    }
+}

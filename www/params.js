@@ -1,0 +1,293 @@
+// The page's parameters: one table that drives the controls, the URL state and the configs sent to the core.
+//
+// Every entry says how a raw string (from a control or the URL) becomes a value, and what is allowed. The core
+// validates again (it is the authority); these checks only let the page refuse a value next to its control before
+// anything runs, with the allowed range in words. Nothing here touches the DOM, so it is the same code for the
+// controls, the URL and the embed element.
+//
+// URL format (version URL_VERSION): ?v=1&view=relaxation&preset=…&d=16&U=log_spaced&kappa=100…
+// Only values that differ from the baseline (the defaults, overridden by the preset when there is one) are written.
+
+/** Version of the URL format; bumped when a key changes meaning. */
+export const URL_VERSION = 1;
+
+/** Largest integer a URL or control may carry for a seed (exact in a JS number). */
+const MAX_SEED = Number.MAX_SAFE_INTEGER;
+
+/**
+ * Largest dimension the page accepts. The core accepts 4096; the page's views recompute on every control change,
+ * and the relaxation view's ‖E_t‖₂ curve costs one d×d matrix exponential per point, so the page stops at 512.
+ */
+export const PAGE_MAX_DIM = 512;
+
+/** Views, in tab order. Only views whose core exists are listed (a view without its core is absent, not faked). */
+export const VIEWS = [
+  { key: 'trajectories', title: 'Trajectories' },
+  { key: 'forward', title: 'Forward process' },
+  { key: 'relaxation', title: 'Relaxation' },
+];
+
+/** Parameter groups, in display order. */
+export const GROUPS = [
+  { key: 'process', title: 'Forward process' },
+  { key: 'drift', title: 'Non-reversible drift Q' },
+  { key: 'data', title: 'Data (two-class mixture)' },
+  { key: 'run', title: 'Simulation' },
+];
+
+/**
+ * The parameters. Fields:
+ *   key      URL key and control name
+ *   group    one of GROUPS
+ *   label    the control's label; unit: shown after it
+ *   kind     'int' | 'num' | 'enum' | 'list' (comma-separated positive numbers) | 'optint' (empty allowed)
+ *   min, max allowed range (inclusive unless openMin)
+ *   def      default
+ *   options  for 'enum': [[value, label], ...]
+ *   show     (state) => boolean: whether the control applies to the current state
+ *   core     the parameter names the core uses in its error messages (to place them next to this control)
+ *   theory   true when changing it recomputes the theory views at once (the rest wait for Run)
+ */
+export const PARAMS = [
+  { key: 'd', group: 'process', label: 'Dimension d', kind: 'int', min: 1, max: PAGE_MAX_DIM, def: 64,
+    core: ['d', 'precision.values'], theory: true },
+  { key: 'U', group: 'process', label: 'Precision U', kind: 'enum', def: 'identity', theory: true,
+    options: [['identity', 'c·I (isotropic)'], ['log_spaced', 'log-spaced, condition κ'], ['diagonal', 'diagonal values']] },
+  { key: 'c', group: 'process', label: 'Scale c of U = c·I', kind: 'num', min: 0, openMin: true, max: 1e6, def: 1,
+    show: (s) => s.U === 'identity', core: ['precision.scale'], theory: true },
+  { key: 'kappa', group: 'process', label: 'Condition number κ = u_max/u_min', kind: 'num', min: 1, max: 1e10, def: 100,
+    show: (s) => s.U === 'log_spaced', core: ['precision.kappa', 'condition number of U'], theory: true },
+  { key: 'ubasis', group: 'process', label: 'Random basis seed of U (empty: diagonal)', kind: 'optint', min: 0,
+    max: MAX_SEED, def: null, show: (s) => s.U === 'log_spaced', theory: true },
+  { key: 'uvals', group: 'process', label: 'Eigenvalues of U (comma-separated, d values)', kind: 'list', min: 0,
+    openMin: true, max: 1e6, def: '1,4', show: (s) => s.U === 'diagonal', core: ['precision.values'], theory: true },
+  { key: 'drift', group: 'drift', label: 'Design', kind: 'enum', def: 'none', theory: true,
+    options: [['none', 'none (Q = 0, reversible)'], ['optimal', 'optimal Q_opt (LNP)'], ['scaled', 'scaled γ·Q_opt'],
+      ['plane', 'plane rotation (slowest, fastest)'], ['random', 'random, given ‖Q‖_F']] },
+  { key: 'gamma', group: 'drift', label: 'Scale γ', kind: 'num', min: -1000, max: 1000, def: 1,
+    show: (s) => s.drift === 'scaled', core: ['drift.gamma'], theory: true },
+  { key: 'q', group: 'drift', label: 'Strength q', kind: 'num', min: -1000, max: 1000, def: 1,
+    show: (s) => s.drift === 'plane', core: ['drift.q'], theory: true },
+  { key: 'qnorm', group: 'drift', label: 'Frobenius norm ‖Q‖_F', kind: 'num', min: 0, max: 1000, def: 5,
+    show: (s) => s.drift === 'random', core: ['drift.norm'], theory: true },
+  { key: 'qseed', group: 'drift', label: 'Seed of Q', kind: 'int', min: 0, max: MAX_SEED, def: 1,
+    show: (s) => s.drift === 'random', theory: true },
+  { key: 'sigma', group: 'data', label: 'Within-class s.d. σ', kind: 'num', min: 0, max: 1000, def: 1,
+    core: ['data.sigma'] },
+  { key: 'mt', group: 'data', label: 'Mean size m̃ = |μ|/√d', kind: 'num', min: 0, openMin: true, max: 1000, def: 1,
+    core: ['data.m_tilde'] },
+  { key: 'dir', group: 'data', label: 'Direction of μ', kind: 'enum', def: 'ones',
+    options: [['ones', 'all-ones'], ['slowest', 'slowest eigenvector of U'], ['fastest', 'fastest eigenvector of U'],
+      ['random', 'random (seeded)']] },
+  { key: 'dirseed', group: 'data', label: 'Seed of the direction', kind: 'int', min: 0, max: MAX_SEED, def: 1,
+    show: (s) => s.dir === 'random' },
+  { key: 'T', group: 'run', label: 'Final time T', kind: 'num', min: 0, openMin: true, max: 100, def: 4,
+    core: ['t_max'] },
+  { key: 'steps', group: 'run', label: 'Time steps', kind: 'int', min: 1, max: 2000, def: 200, core: ['steps'] },
+  { key: 'particles', group: 'run', label: 'Trajectories', kind: 'int', min: 1, max: 2000, def: 60,
+    core: ['particles'] },
+  { key: 'integrator', group: 'run', label: 'Integrator (generation)', kind: 'enum', def: 'euler_maruyama',
+    options: [['euler_maruyama', 'Euler–Maruyama (reverse SDE)'], ['exponential', 'exponential (reverse SDE)'],
+      ['flow_euler', 'Euler (probability flow ODE)'], ['flow_exponential', 'exponential (probability flow ODE)']] },
+  { key: 'seed', group: 'run', label: 'Seed', kind: 'int', min: 0, max: MAX_SEED, def: 1, core: ['seed'] },
+];
+
+export const PARAM_BY_KEY = new Map(PARAMS.map((p) => [p.key, p]));
+
+/** Keys of the page state that are not parameters. */
+export const THEMES = ['auto', 'light', 'dark'];
+
+/** The allowed range of a numeric parameter, in words. */
+export function allowed(p) {
+  const lo = p.openMin ? `(${p.min}` : `[${p.min}`;
+  switch (p.kind) {
+    case 'int': return p.max === MAX_SEED ? 'an integer ≥ 0 (at most 2^53 − 1)' : `an integer in [${p.min}, ${p.max}]`;
+    case 'optint': return p.max === MAX_SEED ? 'empty or an integer ≥ 0 (at most 2^53 − 1)' : `empty or an integer in [${p.min}, ${p.max}]`;
+    case 'num': return `a number in ${lo}, ${p.max}]`;
+    case 'list': return `comma-separated numbers in ${lo}, ${p.max}], one per dimension`;
+    case 'enum': return `one of ${p.options.map(([v]) => v).join(', ')}`;
+    default: return 'a valid value';
+  }
+}
+
+function inRange(p, x) {
+  return Number.isFinite(x) && (p.openMin ? x > p.min : x >= p.min) && x <= p.max;
+}
+
+/** A strict number parser: decimal or exponent notation, nothing else (no hex, no empty string, no "Infinity"). */
+function parseNumber(raw) {
+  const s = String(raw).trim();
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(s)) return NaN;
+  return Number(s);
+}
+
+/**
+ * Parses one raw string for parameter `p`. Returns {ok: true, value} or {ok: false, error} where error says what
+ * was expected. Lists are normalized to "a,b,c" strings.
+ */
+export function parseValue(p, raw) {
+  const bad = () => ({ ok: false, error: `expected ${allowed(p)}, got "${String(raw).slice(0, 40)}"` });
+  if (typeof raw !== 'string') return bad();
+  switch (p.kind) {
+    case 'enum':
+      return p.options.some(([v]) => v === raw) ? { ok: true, value: raw } : bad();
+    case 'optint':
+      if (raw.trim() === '') return { ok: true, value: null };
+    // falls through
+    case 'int': {
+      const x = parseNumber(raw);
+      return Number.isInteger(x) && inRange(p, x) ? { ok: true, value: x } : bad();
+    }
+    case 'num': {
+      const x = parseNumber(raw);
+      return inRange(p, x) ? { ok: true, value: x } : bad();
+    }
+    case 'list': {
+      const parts = raw.split(',').map((s) => s.trim());
+      if (parts.length === 0 || parts.length > PAGE_MAX_DIM) return bad();
+      const xs = parts.map(parseNumber);
+      return xs.every((x) => inRange(p, x)) ? { ok: true, value: xs.join(',') } : bad();
+    }
+    default:
+      return bad();
+  }
+}
+
+/** The value of `p` as a string for a control or the URL. */
+export function formatValue(p, value) {
+  return value === null || value === undefined ? '' : String(value);
+}
+
+/** Checks across parameters (each reported next to one control). Returns [{key, error}]. */
+export function crossCheck(state) {
+  const errors = [];
+  if (state.U === 'diagonal') {
+    const n = String(state.uvals).split(',').length;
+    if (n !== state.d) errors.push({ key: 'uvals', error: `expected d = ${state.d} values, got ${n}` });
+  }
+  return errors;
+}
+
+/** The default state (every parameter at its default). */
+export function defaults() {
+  return Object.fromEntries(PARAMS.map((p) => [p.key, p.def]));
+}
+
+/**
+ * Reads a URL query into a state. Unknown keys and values that do not parse are ignored one by one and listed in
+ * `notices` (for the visible notice). `presets` is the preset table (key -> {params}).
+ * Returns {state, view, preset, theme, embed, origin, notices}.
+ */
+export function fromQuery(search, presets) {
+  const q = new URLSearchParams(search);
+  const notices = [];
+  const out = { view: VIEWS[0].key, preset: null, theme: 'auto', embed: null, origin: null, notices };
+  const v = q.get('v');
+  if (v !== null && v !== String(URL_VERSION)) {
+    notices.push(`link format version ${JSON.stringify(v.slice(0, 10))} is not ${URL_VERSION}; parameters were read as version ${URL_VERSION}`);
+  }
+  const preset = q.get('preset');
+  if (preset !== null) {
+    if (Object.hasOwn(presets, preset)) out.preset = preset;
+    else notices.push(`unknown preset ${JSON.stringify(preset.slice(0, 40))} ignored`);
+  }
+  if (out.preset) out.view = presets[out.preset].view;
+  const state = baseline(out.preset, presets);
+  const viewKeys = VIEWS.map((x) => x.key);
+  for (const [key, raw] of q) {
+    if (key === 'v' || key === 'preset') continue;
+    if (key === 'view' || key === 'embed') {
+      if (viewKeys.includes(raw)) out[key] = raw;
+      else notices.push(`${key}: unknown view ${JSON.stringify(raw.slice(0, 40))} ignored (expected one of ${viewKeys.join(', ')})`);
+      continue;
+    }
+    if (key === 'theme') {
+      if (THEMES.includes(raw)) out.theme = raw;
+      else notices.push(`theme: ${JSON.stringify(raw.slice(0, 40))} ignored (expected auto, light or dark)`);
+      continue;
+    }
+    if (key === 'origin') {
+      out.origin = parseOrigin(raw);
+      if (!out.origin) notices.push('origin: not an http(s) origin, ignored');
+      continue;
+    }
+    const p = PARAM_BY_KEY.get(key);
+    if (!p) {
+      notices.push(`unknown parameter ${JSON.stringify(key.slice(0, 40))} ignored`);
+      continue;
+    }
+    const r = parseValue(p, raw);
+    if (r.ok) state[key] = r.value;
+    else notices.push(`${p.label}: ${r.error}; kept ${formatValue(p, state[key]) || 'empty'}`);
+  }
+  if (out.embed) out.view = out.embed;
+  for (const { key, error } of crossCheck(state)) {
+    const p = PARAM_BY_KEY.get(key);
+    notices.push(`${p.label}: ${error}; kept the default`);
+    state[key] = p.def;
+    if (key === 'uvals') state.U = PARAM_BY_KEY.get('U').def;
+  }
+  out.state = state;
+  return out;
+}
+
+/** An origin ("http://host:port") from a string, or null. */
+export function parseOrigin(raw) {
+  try {
+    const u = new URL(raw);
+    if ((u.protocol === 'http:' || u.protocol === 'https:') && u.origin === raw) return u.origin;
+  } catch {
+    // not a URL
+  }
+  return null;
+}
+
+/** The defaults overridden by the preset's parameters. */
+export function baseline(preset, presets) {
+  const state = defaults();
+  if (preset && Object.hasOwn(presets, preset)) Object.assign(state, presets[preset].params);
+  return state;
+}
+
+/** The query string of a state (values equal to the baseline are omitted). */
+export function toQuery({ state, view, preset, theme, embed }, presets) {
+  const q = new URLSearchParams();
+  q.set('v', String(URL_VERSION));
+  if (embed) q.set('embed', embed);
+  else if (view && view !== (preset ? presets[preset].view : VIEWS[0].key)) q.set('view', view);
+  if (preset) q.set('preset', preset);
+  if (theme && theme !== 'auto') q.set('theme', theme);
+  const base = baseline(preset, presets);
+  for (const p of PARAMS) {
+    if (state[p.key] !== base[p.key]) q.set(p.key, formatValue(p, state[p.key]));
+  }
+  return q.toString();
+}
+
+/** The process config (ProcessConfig of src/config/process.rs) of a state. */
+export function processConfig(s) {
+  let precision;
+  if (s.U === 'identity') precision = { kind: 'identity', scale: s.c };
+  else if (s.U === 'log_spaced') {
+    precision = { kind: 'log_spaced', kappa: s.kappa };
+    if (s.ubasis !== null) precision.basis_seed = s.ubasis;
+  } else precision = { kind: 'diagonal', values: String(s.uvals).split(',').map(Number) };
+  return { d: s.d, precision, drift: driftConfig(s) };
+}
+
+/** The drift design (Design of src/drift.rs) of a state. */
+export function driftConfig(s) {
+  switch (s.drift) {
+    case 'optimal': return { design: 'optimal' };
+    case 'scaled': return { design: 'scaled', gamma: s.gamma };
+    case 'plane': return { design: 'plane', q: s.q };
+    case 'random': return { design: 'random', norm: s.qnorm, seed: s.qseed };
+    default: return { design: 'none' };
+  }
+}
+
+/** The data config (TwoClassConfig) of a state. */
+export function dataConfig(s) {
+  const direction = s.dir === 'random' ? { kind: 'random', seed: s.dirseed } : { kind: s.dir };
+  return { sigma: s.sigma, m_tilde: s.mt, direction };
+}
