@@ -7,10 +7,12 @@
 
 mod forward;
 mod generation;
+mod measure;
 mod relaxation;
 
 pub use forward::*;
 pub use generation::*;
+pub use measure::*;
 pub use relaxation::*;
 
 use wasm_bindgen::prelude::*;
