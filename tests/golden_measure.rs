@@ -3,6 +3,7 @@
 //! the committed numbers to 1e-10 relative. tests/web.rs checks the same file in the browser, so native and wasm
 //! cannot drift apart. The runs are split into several units here, the browser runs each as one unit: the engine's
 //! results do not depend on the split.
+#![cfg(not(target_arch = "wasm32"))]
 
 use diffusion_regimes::config::{from_json, to_json, MeasureConfig};
 use diffusion_regimes::measure::engine::{finish, run_unit, Measurement};

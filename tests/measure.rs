@@ -1,5 +1,6 @@
 //! Measurements (SCIENCE.md §9): the cloning experiment against its shortcut and the theory, the measured t_S at
 //! d = 256, the collapse measurements, determinism across work units, and budgets.
+#![cfg(not(target_arch = "wasm32"))]
 
 use diffusion_regimes::config::{from_json, MeasureConfig};
 use diffusion_regimes::measure::cloning::CloningResult;
