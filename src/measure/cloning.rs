@@ -43,13 +43,21 @@ pub struct Split {
 /// The split points of `times` on `grid`.
 ///
 /// # Errors
-/// [`Error::Param`] naming the split time when it is not above the grid's end time (the copies would not move).
+/// [`Error::Param`] naming the split time when it is above T, or not above the grid's end time (the copies would not
+/// move).
 pub fn splits(grid: &crate::sampler::grid::TimeGrid, times: &[f64]) -> Result<Vec<Split>> {
     times
         .iter()
         .enumerate()
         .map(|(k, &t)| {
             let index = grid.stop_index(t);
+            if t > grid.times()[0] {
+                return Err(Error::param(
+                    format!("split time [{k}]"),
+                    t,
+                    format!("a time at most T = {} (generation starts there)", grid.times()[0]),
+                ));
+            }
             if index >= grid.steps() {
                 return Err(Error::param(
                     format!("split time [{k}]"),
@@ -290,5 +298,24 @@ impl CloningResult {
             phi_c: empirical.then(|| est_c.iter().map(|e| e.value).collect()),
             phi_c_se: empirical.then(|| est_c.iter().map(|e| e.se).collect()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sampler::grid::TimeGrid;
+
+    #[test]
+    fn splits_snap_to_the_grid_and_refuse_times_outside_it() {
+        let g = TimeGrid::uniform(2.0, 0.0, 20).unwrap();
+        let s = splits(&g, &[1.05, 2.0]).unwrap();
+        assert_eq!((s[0].index, s[1].index), (10, 0));
+        assert!((s[0].time - 1.0).abs() < 1e-12);
+        // A sweep places split times at multiples of the theory's t_S: beyond T they are refused, not clamped.
+        assert!(splits(&g, &[2.5]).unwrap_err().to_string().contains("at most T = 2"));
+        assert!(splits(&g, &[0.0]).is_err());
+        assert_eq!(steps_per_pair(&s, 20, CloningMethod::Full), 20 + 10 + 20);
+        assert_eq!(steps_per_pair(&s, 20, CloningMethod::Shortcut), 2 * (10 + 20));
     }
 }
