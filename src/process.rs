@@ -222,7 +222,8 @@ impl PropagatorCache {
         let d = process.dim();
         let rows = |m: &DMatrix<f64>| m.transpose().as_slice().to_vec();
         let re: Vec<f64> = process.drift_eigenvalues().iter().map(|z| z.re).collect();
-        let spread = re.iter().cloned().fold(f64::NEG_INFINITY, f64::max) - re.iter().cloned().fold(f64::INFINITY, f64::min);
+        let spread =
+            re.iter().cloned().fold(f64::NEG_INFINITY, f64::max) - re.iter().cloned().fold(f64::INFINITY, f64::min);
         PropagatorCache {
             d,
             a: rows(process.drift()),
