@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{check_schema, default_schema, Scenario, ScenarioConfig};
+use crate::budget::{self, RunConfig};
 use crate::error::{check_count, Error, Result};
 use crate::sampler::generate::{SnapshotPlan, Start};
 use crate::sampler::grid::GridSpec;
@@ -82,10 +83,12 @@ impl GenerateConfig {
     /// Validates the scenario and the sampler settings.
     ///
     /// # Errors
-    /// Any parameter error; the analytic score needs a mixture model.
+    /// Any parameter error; the analytic score needs a mixture model; [`Error::Budget`] for a run over the budgets of
+    /// [`crate::budget`] (checked before anything is built).
     pub fn validate(&self) -> Result<Scenario> {
         check_schema(self.schema)?;
         self.sampler.check()?;
+        budget::estimate(RunConfig::Generate(self))?.check()?;
         let scenario = self.scenario.build()?;
         if self.sampler.score == ScoreKind::Analytic && scenario.data.mixture().is_none() {
             return Err(Error::param(
