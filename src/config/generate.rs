@@ -97,6 +97,15 @@ impl GenerateConfig {
                 "\"empirical\" for a nonlinear manifold model (no exact score exists for it)",
             ));
         }
+        if self.sampler.score == ScoreKind::Empirical && self.sampler.grid.t_min == 0.0 {
+            // The run would end by evaluating the empirical score at t_min for the nearest training points, and the
+            // score is not defined at t = 0 (Σ_0 = 0): refuse before the work rather than after it.
+            return Err(Error::param(
+                "sampler.grid.t_min",
+                0,
+                "t_min > 0 for the empirical score (SCIENCE.md §6: refine the grid towards a positive t_min)",
+            ));
+        }
         Ok(scenario)
     }
 }
