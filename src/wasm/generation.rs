@@ -60,7 +60,9 @@ impl GenerationRun {
         check_count("particles", cfg.particles, 1, MAX_TRAJECTORIES).map_err(js_err)?;
         check_count("steps", cfg.steps, 1, MAX_STEPS).map_err(js_err)?;
         let process = cfg.process.build().map_err(js_err)?;
-        let (mu, c0) = cfg.data.mean_and_cov(process.precision()).map_err(js_err)?;
+        let two_class = cfg.data.mixture(process.precision()).map_err(js_err)?;
+        let mu = two_class.symmetric_two_class_mean().expect("a two-class config is symmetric").clone();
+        let c0 = two_class.cov(0).clone();
         let norm = mu.norm();
         if norm <= 0.0 {
             return Err(js_err(Error::param("data.m_tilde", 0, "a non-zero class mean (m̃ > 0)")));
