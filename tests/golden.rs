@@ -8,14 +8,11 @@ mod golden;
 
 #[test]
 fn goldens_reproduce_natively() {
-    match golden::check_all() {
-        Ok(lines) => {
-            for l in lines {
-                println!("{l}");
-            }
-        }
-        Err(f) => panic!("golden mismatch:\n{f}"),
+    let (lines, failures) = golden::check_all();
+    for l in lines {
+        println!("{l}");
     }
+    assert!(failures.is_empty(), "golden mismatch:\n{}", failures.join("\n"));
 }
 
 #[test]
