@@ -11,6 +11,7 @@ use crate::random::Stream;
 // The two variants differ in size (the empirical score owns its whitened training set), but a run holds exactly one
 // of them, once, so boxing would buy nothing.
 #[allow(clippy::large_enum_variant)]
+#[derive(Clone)]
 pub enum AnyScore {
     /// Analytic: the data model's exact score.
     Mixture(MixtureScore),
@@ -51,6 +52,13 @@ impl Score for AnyScore {
         match self {
             AnyScore::Mixture(s) => s.sample_marginal(t, rngs, x),
             AnyScore::Empirical(s) => s.sample_marginal(t, rngs, x),
+        }
+    }
+
+    fn two_class_form(&self) -> Option<(&[f64], &[f64])> {
+        match self {
+            AnyScore::Mixture(s) => s.two_class_form(),
+            AnyScore::Empirical(s) => s.two_class_form(),
         }
     }
 }
