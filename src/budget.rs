@@ -248,6 +248,21 @@ fn sweep(c: &SweepConfig) -> Result<Estimate> {
     Ok(total)
 }
 
+/// The estimate of a generation run with the exact two-class score that records one projection per particle and
+/// grid time (the page's Trajectories view, whose config is an adapter at the boundary).
+///
+/// # Errors
+/// [`Error::Param`] for d, particles or steps out of range.
+pub fn trajectories(p: &ProcessConfig, particles: usize, steps: usize) -> Result<Estimate> {
+    let build = process(p)?;
+    let d = p.d as f64;
+    let np = check_count("particles", particles, 1, crate::config::generate::MAX_PARTICLES)? as f64;
+    let steps = check_count("steps", steps, 1, crate::sampler::grid::MAX_STEPS)? as f64;
+    let per_particle_linear = if isotropic(p) { 8.0 * d } else { 4.0 * d * d };
+    let memory = 4.0 * np * d * F64 + (steps + 1.0) * np * F64;
+    Ok(build.plus(Estimate::new(memory, steps * np * 3.0 * per_particle_linear)))
+}
+
 fn generate(c: &GenerateConfig) -> Result<Estimate> {
     let s = &c.scenario;
     let build = process(&s.process)?.plus(data(s)?);

@@ -542,3 +542,68 @@ fn property_scenario_config_builds_or_refuses() {
         }
     });
 }
+
+/// The views' drawing inputs as the page sends them back to the main thread (JSON or typed arrays).
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DrawInput {
+    report: diffusion_regimes::relaxation::RelaxationReport,
+    sweep: diffusion_regimes::plot::relaxation::GapSweep,
+    times: Vec<f64>,
+    path_times: Vec<f64>,
+    projections: Vec<f64>,
+    labels: Vec<i8>,
+    band_mean: Vec<f64>,
+    band_sd: Vec<f64>,
+}
+
+#[test]
+fn property_drawing_never_panics_on_hostile_arrays() {
+    // The drawing exports (draw_* / svg_*) take what the Worker sent, which a hostile embedder can forge: huge,
+    // zero, negative and mismatched arrays must give an SVG or an error, never a panic (a panic poisons the
+    // instance). The boundary's own length checks for the noising arrays are repeated here as the export does.
+    use diffusion_regimes::noising::NoisingRun;
+    use diffusion_regimes::plot::{self, trajectories::GenerationPaths, Style, Theme};
+    let report = diffusion_regimes::config::to_json(&from_json::<DriftConfig>(DRIFT[0]).unwrap().run().unwrap());
+    let example = format!(
+        r#"{{"report": {report}, "sweep": {{"parameter": "q", "strengths": [0, 1, 2], "gaps": [0.5, 1, 1.2],
+            "current": 1}}, "times": [0, 1, 2], "path_times": [2, 1, 0], "projections": [1, 0.5, 0.1, -1, -0.4, 0], "labels": [1, -1],
+            "band_mean": [1, 0.5, 0.2], "band_sd": [0.1, 0.8, 1]}}"#
+    );
+    fuzz("drawing", &[example.as_str()], CASES_PER_EXAMPLE * 4, 7, |t| {
+        let input: DrawInput = match from_json(t) {
+            Ok(c) => c,
+            Err(e) => return clear(&e),
+        };
+        let style = Style::new(Theme::Light, 1.0);
+        let relaxation =
+            plot::to_svg(300, 200, |root| plot::relaxation::draw(root, &input.report, &input.sweep, style));
+        let paths = GenerationPaths {
+            times: input.path_times,
+            projections: input.projections.clone(),
+            labels: input.labels.clone(),
+        };
+        let trajectories = plot::to_svg(300, 200, |root| plot::trajectories::draw(root, &paths, style).map(|_| ()));
+        let n_t = input.times.len();
+        let consistent = n_t >= 2
+            && input.band_mean.len() == n_t
+            && input.band_sd.len() == n_t
+            && input.projections.len() == input.labels.len() * n_t;
+        let noising = consistent.then(|| {
+            let run = NoisingRun {
+                times: input.times,
+                projections: input.projections,
+                labels: input.labels,
+                band_mean: input.band_mean,
+                band_sd: input.band_sd,
+            };
+            plot::to_svg(300, 200, |root| plot::noising::draw(root, &run, style).map(|_| ()))
+        });
+        for r in [Some(relaxation), Some(trajectories), noising].into_iter().flatten() {
+            if let Err(e) = r {
+                return clear(&e);
+            }
+        }
+        Ok((Outcome::Ran, 0))
+    });
+}

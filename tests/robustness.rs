@@ -229,3 +229,47 @@ fn property_generate_config_never_panics_on_a_vanishing_horizon() {
     let msg = generate(&rounding).unwrap_err();
     assert!(msg.contains("steps") && msg.contains("zero length"), "{msg}");
 }
+
+#[test]
+fn property_drawing_never_panics_on_hostile_arrays_regressions() {
+    use diffusion_regimes::noising::NoisingRun;
+    use diffusion_regimes::plot::{self, trajectories::GenerationPaths, Style, Theme};
+    let style = Style::new(Theme::Dark, 1.0);
+    let report =
+        from_json::<DriftConfig>(r#"{"process": {"d": 3, "drift": {"design": "random", "norm": 2, "seed": 1}}}"#)
+            .unwrap()
+            .run()
+            .unwrap();
+    let sweep: plot::relaxation::GapSweep =
+        from_json(r#"{"parameter": "q", "strengths": [0, 1, 2], "gaps": [0.5, 1, 1.2]}"#).unwrap();
+    let relaxation = |r: &diffusion_regimes::relaxation::RelaxationReport| {
+        plot::to_svg(300, 200, |root| plot::relaxation::draw(root, r, &sweep, style))
+    };
+    assert!(relaxation(&report).is_ok());
+    // Symptom: the drawing never returned (the page's main thread would freeze) for an eigenvalue of 1e308. Cause:
+    // the chart range 1.1 · 1e308 overflows to ∞ and plotters' tick generation loops forever. Fix: drawings refuse
+    // magnitudes beyond MAX_PLOT_VALUE = 1e100.
+    let mut huge = report.clone();
+    huge.eig_im[0] = 1e308;
+    assert!(relaxation(&huge).unwrap_err().to_string().contains("report"));
+    // Symptom: "attempt to add with overflow" inside plotters for a report whose times were not increasing (1e12 in
+    // the middle). Cause: the x range comes from the ends of the array; a point outside it maps beyond i32 pixels.
+    // Fix: time axes must be strictly monotone and ≥ 0.
+    let mut unsorted = report.clone();
+    unsorted.times[3] = 1e12;
+    assert!(relaxation(&unsorted).unwrap_err().to_string().contains("report.times"));
+    // The same overflow for a negative standard deviation (the band then lies outside the y range) and for
+    // generation paths running below t = 0 (the x axis ends at 0).
+    let run = NoisingRun {
+        times: vec![0.0, 1.0, 2.0],
+        projections: vec![1.0, 0.5, 0.1],
+        labels: vec![1],
+        band_mean: vec![1.0, 0.5, 0.2],
+        band_sd: vec![-9.2e18, 0.8, 1.0],
+    };
+    let e = plot::to_svg(300, 200, |root| plot::noising::draw(root, &run, style).map(|_| ())).unwrap_err();
+    assert!(e.to_string().contains("band_sd"), "{e}");
+    let paths = GenerationPaths { times: vec![2.0, 1.0, -9.2e18], projections: vec![1.0, 0.5, 0.1], labels: vec![1] };
+    let e = plot::to_svg(300, 200, |root| plot::trajectories::draw(root, &paths, style).map(|_| ())).unwrap_err();
+    assert!(e.to_string().contains("trajectories.times"), "{e}");
+}

@@ -6,11 +6,13 @@
 //! functions; the main thread calls the `draw_*` functions (plotters-canvas needs a DOM canvas).
 
 mod bench;
+mod budget;
 mod forward;
 mod generation;
 mod relaxation;
 
 pub use bench::*;
+pub use budget::*;
 pub use forward::*;
 pub use generation::*;
 pub use relaxation::*;
