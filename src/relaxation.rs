@@ -6,6 +6,9 @@ use serde::{Deserialize, Serialize};
 use crate::error::{check_count, check_open_closed, Result};
 use crate::process::OuProcess;
 
+/// Relative resolution at which real parts of eigenvalues count as equal when sorting the spectrum.
+const RE_ORDER_RESOLUTION: f64 = 1e-9;
+
 /// Largest number of points of the ‖E_t‖ curve.
 pub const MAX_CURVE_POINTS: usize = 2000;
 
@@ -46,7 +49,12 @@ pub fn report(process: &OuProcess, t_max: f64, points: usize) -> Result<Relaxati
     check_count("points", points, 2, MAX_CURVE_POINTS)?;
     let d = process.dim();
     let mut eig = process.drift_eigenvalues();
-    eig.sort_by(|a, b| a.re.total_cmp(&b.re).then(a.im.total_cmp(&b.im)));
+    // Sort by real part, then imaginary part, with real parts compared on a grid of 10⁻⁹ of the spectrum's scale:
+    // with Q_opt every real part is τ up to rounding, and ordering by those last bits made the order (and the
+    // golden) differ between native and wasm builds (issue 8 determinism goldens).
+    let scale = eig.iter().fold(f64::MIN_POSITIVE, |m, z| m.max(z.norm()));
+    let key = |re: f64| (re / (RE_ORDER_RESOLUTION * scale)).round();
+    eig.sort_by(|a, b| key(a.re).total_cmp(&key(b.re)).then(a.im.total_cmp(&b.im)));
     let times: Vec<f64> = (0..points).map(|k| t_max * k as f64 / (points - 1) as f64).collect();
     let q = process.q();
     Ok(RelaxationReport {

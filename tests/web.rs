@@ -106,6 +106,84 @@ fn forward_drawing_returns_the_plot_frame_for_the_cursor() {
     assert_eq!((frame[4], frame[5]), (0.0, 3.0));
 }
 
+#[path = "common/golden.rs"]
+mod golden;
+
+#[wasm_bindgen_test]
+fn goldens_reproduce_in_the_browser() {
+    // The same committed outputs as tests/golden.rs, rerun through the library compiled to wasm32.
+    let (lines, failures) = golden::check_all();
+    for l in lines {
+        wasm_bindgen_test::console_log!("{l}");
+    }
+    assert!(failures.is_empty(), "golden mismatch in the browser:\n{}", failures.join("\n"));
+}
+
+/// Strings a hostile page, URL or message can send where a config goes.
+const GARBAGE: [&str; 14] = [
+    "",
+    "{",
+    "null",
+    "[]",
+    "42",
+    "\"x\"",
+    "{}",
+    r#"{"schema": 99}"#,
+    r#"{"process": {"d": 1e308}}"#,
+    r#"{"process": {"d": -1}, "t_max": "NaN", "steps": 1, "particles": 1, "seed": 1}"#,
+    r#"{"process": {"d": 4096, "drift": {"design": "optimal"}}, "t_max": 3, "steps": 2000, "particles": 2000, "seed": 1, "integrator": "exponential"}"#,
+    r#"{"report": "<img src=x onerror=alert(1)>"}"#,
+    "\u{0}\u{ffff}",
+    r#"{"parameter":"q","strengths":[0,1e308],"gaps":[1,-1e308],"current":1}"#,
+];
+
+fn message(e: wasm_bindgen::JsError) -> String {
+    js_sys::Error::from(wasm_bindgen::JsValue::from(e)).message().as_string().unwrap()
+}
+
+#[wasm_bindgen_test]
+fn every_string_export_refuses_garbage_with_a_js_error() {
+    // A panic here would poison the instance (and fail the test): every export must answer with a JsError whose
+    // message is readable.
+    let report = wasm::relaxation_report(RELAXATION).unwrap();
+    let mut refused = 0;
+    for g in GARBAGE {
+        let results = [
+            wasm::run_forward(g).map(|_| ()).map_err(message),
+            wasm::relaxation_report(g).map(|_| ()).map_err(message),
+            wasm::GenerationRun::new(g).map(|_| ()).map_err(message),
+            wasm::estimate_run("generate", g).map(|_| ()).map_err(message),
+            wasm::estimate_run("theory", g).map(|_| ()).map_err(message),
+            wasm::estimate_run(g, CONFIG).map(|_| ()).map_err(message),
+            wasm::svg_relaxation(g, SWEEP, "light", 300, 200).map(|_| ()).map_err(message),
+            wasm::svg_relaxation(&report, g, "light", 300, 200).map(|_| ()).map_err(message),
+            wasm::svg_relaxation(&report, SWEEP, g, 300, 200).map(|_| ()).map_err(message),
+        ];
+        for r in results {
+            let msg = r.expect_err("garbage must be refused");
+            assert!(!msg.is_empty(), "empty message for {g:?}");
+            refused += 1;
+        }
+    }
+    wasm_bindgen_test::console_log!("{refused} garbage inputs refused with a JsError");
+    // Hostile typed arrays for the drawing exports: mismatched lengths, huge values, inverted time axes.
+    assert!(wasm::svg_forward(vec![0.0, 1.0], vec![1.0], vec![1], vec![0.0, 0.0], vec![1.0, 1.0], "light", 300, 200)
+        .is_err());
+    assert!(wasm::svg_forward(vec![0.0, 1e308], vec![1.0, 1.0], vec![1], vec![0.0; 2], vec![1.0; 2], "dark", 300, 200)
+        .is_err());
+    assert!(wasm::svg_trajectories(vec![0.0, 1.0], vec![1.0, 1.0], vec![1], "light", 300, 200).is_err());
+    assert!(wasm::svg_trajectories(vec![1.0, 0.0], vec![f64::INFINITY, 1.0], vec![1], "light", 300, 200).is_err());
+    // The budget refuses a Trajectories run the page could otherwise spend minutes on (d = 4096 with Q_opt).
+    let msg = message(wasm::GenerationRun::new(GARBAGE[10]).err().unwrap());
+    assert!(msg.contains("budget"), "{msg}");
+}
+
+#[wasm_bindgen_test]
+fn estimate_export_reports_memory_and_time() {
+    let e: serde_json::Value = serde_json::from_str(&wasm::estimate_run("forward", CONFIG).unwrap()).unwrap();
+    assert!(e["memory_bytes"].as_f64().unwrap() > 0.0 && e["within_budget"] == true && e["large"] == false, "{e}");
+}
+
 /// Issue 5 golden runs, browser side: the same file and tolerance as tests/golden_measure.rs (native). Each run goes
 /// through the Worker's path: one `MeasureJob` over the whole index space, stepped in small chunks.
 #[wasm_bindgen_test]

@@ -1,5 +1,5 @@
 //! The memory and work budgets of a measurement, checked before it starts (SCIENCE.md §9 runs can be made
-//! arbitrarily large from a config or the page): a run over budget is refused with [`Error::Budget`] naming the
+//! arbitrarily large from a config or the page): a run over budget is refused with [`crate::error::Error::Budget`] naming the
 //! budget, never by running out of memory half-way.
 //!
 //! The estimates are conservative: memory as if one unit held every index of a task at once (the single-Worker
@@ -8,17 +8,10 @@
 use serde::Serialize;
 
 use crate::config::{MeasureConfig, Scenario, ScoreKind};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::isotropic::Isotropic;
 use crate::measure::engine::TaskKind;
 use crate::sampler::grid::TimeGrid;
-
-/// Largest memory of a run: 1 GiB, a quarter of wasm32's 4 GiB address space and well within a laptop's RAM.
-pub const MAX_MEMORY_BYTES: f64 = (1u64 << 30) as f64;
-
-/// Largest work of a run: 2·10¹³ operations, about three hours of one core at 2·10⁹ operations per second (the
-/// Biroli reproduction at d = 1024 with 10⁴ trajectories is about 2.4·10¹¹).
-pub const MAX_WORK: f64 = 2e13;
 
 /// f64 buffers of P × d held by a generation task: the original and its clone (or the two copies), the generator's
 /// score, noise and next-state buffers, and the score output of nearest-point queries.
@@ -51,32 +44,19 @@ impl Estimate {
     }
 }
 
-/// Checks an estimate against [`MAX_MEMORY_BYTES`] and [`MAX_WORK`].
+/// Checks an estimate against the crate's budgets ([`crate::budget::MEMORY_LIMIT_BYTES`],
+/// [`crate::budget::WORK_LIMIT_FLOPS`]): one set of limits for every run kind.
 ///
 /// # Errors
-/// [`Error::Budget`] with `budget` = "memory" or "work".
+/// [`crate::error::Error::Budget`] with `budget` = "memory" or "work".
 pub fn check(e: &Estimate) -> Result<()> {
-    if e.memory_bytes > MAX_MEMORY_BYTES {
-        return Err(Error::Budget {
-            budget: "memory".into(),
-            needed: format!("{:.0} MiB (particles × d, n × d and d × d buffers)", e.memory_bytes / 1048576.0),
-            limit: format!("{:.0} MiB", MAX_MEMORY_BYTES / 1048576.0),
-        });
-    }
-    if e.work > MAX_WORK {
-        return Err(Error::Budget {
-            budget: "work".into(),
-            needed: format!("{:.2e} operations (particles × steps × cost per step)", e.work),
-            limit: format!("{MAX_WORK:.0e} operations"),
-        });
-    }
-    Ok(())
+    crate::budget::Estimate::new(e.memory_bytes, e.work).check()
 }
 
 /// The estimate of one task on a scenario, checked.
 ///
 /// # Errors
-/// [`Error::Budget`] as [`check`].
+/// [`crate::error::Error::Budget`] as [`check`].
 pub fn estimate(scenario: &Scenario, config: &MeasureConfig, grid: &TimeGrid, kind: &TaskKind) -> Result<Estimate> {
     let d = scenario.process.dim() as f64;
     let n = scenario.n as f64;

@@ -49,6 +49,40 @@ impl PlotFrame {
     }
 }
 
+/// Largest magnitude a drawing accepts. No run produces more (generation refuses coordinates beyond 10³⁰), and the
+/// drawings come from messages a hostile embedder can forge: ranges near f64::MAX overflow to ∞ in the axis
+/// arithmetic (1.1 · 10³⁰⁸), on which plotters' tick generation never terminates (issue 8 property tests).
+pub const MAX_PLOT_VALUE: f64 = 1e100;
+
+/// Checks the numbers of a drawing's input: each is NaN (a missing point, e.g. a time not reached yet) or finite
+/// with magnitude at most [`MAX_PLOT_VALUE`].
+///
+/// # Errors
+/// [`Error::Param`] naming `name` otherwise.
+pub fn check_values<'a>(name: &str, values: impl IntoIterator<Item = &'a f64>) -> Result<()> {
+    match values.into_iter().find(|v| !(v.is_nan() || v.abs() <= MAX_PLOT_VALUE)) {
+        None => Ok(()),
+        Some(v) => Err(Error::param(name, v, format!("numbers of magnitude at most {MAX_PLOT_VALUE:e}"))),
+    }
+}
+
+/// Checks that an axis array is strictly monotone (increasing, or decreasing for a generation's T → 0) and at least
+/// `min` (0 for forward times). Every view takes its x range from the ends of the array or from fixed edges such as
+/// t = 0; a point outside that range maps to a pixel coordinate beyond i32 and plotters' integer arithmetic
+/// overflows (a panic in debug builds: issue 8 property tests).
+///
+/// # Errors
+/// [`Error::Param`] naming `name` otherwise.
+pub fn check_axis(name: &str, values: &[f64], increasing: bool, min: f64) -> Result<()> {
+    let monotone = values.windows(2).all(|w| if increasing { w[0] < w[1] } else { w[0] > w[1] });
+    if monotone && values.iter().all(|&v| v >= min) {
+        Ok(())
+    } else {
+        let order = if increasing { "strictly increasing" } else { "strictly decreasing" };
+        Err(Error::param(name, "the given values", format!("{order} values ≥ {min}")))
+    }
+}
+
 /// Converts a plotting error into the crate's error.
 pub(crate) fn plot_err<E: std::error::Error + Send + Sync>(e: DrawingAreaErrorKind<E>) -> Error {
     Error::numerical("plot", e.to_string())

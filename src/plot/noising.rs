@@ -16,9 +16,26 @@ const MAX_DRAWN_PATHS: usize = 200;
 /// # Errors
 /// A plotting error from the backend.
 pub fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, run: &NoisingRun, style: Style) -> Result<PlotFrame> {
+    let n_t = run.times.len();
+    if n_t < 2
+        || run.band_mean.len() != n_t
+        || run.band_sd.len() != n_t
+        || run.projections.len() != run.labels.len() * n_t
+    {
+        return Err(crate::error::Error::param("noising run", "the given arrays", "consistent lengths"));
+    }
+    super::check_values(
+        "noising run",
+        run.times.iter().chain(&run.projections).chain(&run.band_mean).chain(&run.band_sd),
+    )?;
+    super::check_axis("noising run times", &run.times, true, 0.0)?;
+    // The y range covers mean ± 2.5 s.d. only for s.d. ≥ 0; a negative one would put the band outside the chart,
+    // beyond i32 pixels.
+    if let Some(s) = run.band_sd.iter().find(|s| **s < 0.0) {
+        return Err(crate::error::Error::param("band_sd", s, "standard deviations ≥ 0"));
+    }
     let theme = style.theme;
     root.fill(&theme.background()).map_err(plot_err)?;
-    let n_t = run.times.len();
     let t_max = *run.times.last().unwrap_or(&1.0);
     let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
     for k in 0..n_t {

@@ -74,6 +74,15 @@ pub fn draw<DB: DrawingBackend>(
     if report.eig_re.len() != report.eig_im.len() || report.times.len() != report.propagator_norm.len() {
         return Err(Error::param("report", "the given arrays", "equal lengths"));
     }
+    let r = report;
+    let scalars = [r.q_norm, r.a_norm, r.gap, r.bound, r.u_min];
+    super::check_values(
+        "report",
+        r.eig_re.iter().chain(&r.eig_im).chain(&r.times).chain(&r.propagator_norm).chain(&scalars),
+    )?;
+    super::check_values("sweep", sweep.strengths.iter().chain(&sweep.gaps).chain(&sweep.current))?;
+    super::check_axis("report.times", &r.times, true, 0.0)?;
+    super::check_axis("sweep.strengths", &sweep.strengths, true, f64::NEG_INFINITY)?;
     let theme = style.theme;
     root.fill(&theme.background()).map_err(plot_err)?;
     let (w, h) = root.dim_in_pixel();

@@ -37,7 +37,8 @@ impl GenerationPaths {
                 "times.len() ≥ 2 and particles × times values",
             ));
         }
-        Ok(())
+        super::check_values("trajectories", self.times.iter().chain(&self.projections))?;
+        super::check_axis("trajectories.times", &self.times, false, 0.0)
     }
 }
 

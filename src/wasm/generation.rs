@@ -59,6 +59,7 @@ impl GenerationRun {
         check_schema(cfg.schema).map_err(js_err)?;
         check_count("particles", cfg.particles, 1, MAX_TRAJECTORIES).map_err(js_err)?;
         check_count("steps", cfg.steps, 1, MAX_STEPS).map_err(js_err)?;
+        crate::budget::trajectories(&cfg.process, cfg.particles, cfg.steps).and_then(|e| e.check()).map_err(js_err)?;
         let process = cfg.process.build().map_err(js_err)?;
         let two_class = cfg.data.mixture(process.precision()).map_err(js_err)?;
         let mu = two_class.symmetric_two_class_mean().expect("a two-class config is symmetric").clone();

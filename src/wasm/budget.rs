@@ -1,0 +1,28 @@
+//! Boundary of the budgets: the page asks for a run's estimated memory and time before starting it, and shows them
+//! for large runs (see `crate::budget`).
+
+use wasm_bindgen::prelude::*;
+
+use super::js_err;
+use crate::budget::{estimate, RunConfig};
+use crate::config::{from_json, to_json, DriftConfig, ForwardConfig, GenerateConfig, SweepConfig, TheoryConfig};
+use crate::error::Error;
+
+/// The estimate of a run: `kind` is `"forward"`, `"drift"`, `"theory"`, `"sweep"` or `"generate"`, `config_json` the
+/// run's config. Returns the JSON of `budget::Estimate`: `{memory_bytes, work_flops, seconds, large,
+/// within_budget}`.
+///
+/// # Errors
+/// A `JsError` for an unknown kind, malformed JSON or a size parameter out of range.
+#[wasm_bindgen]
+pub fn estimate_run(kind: &str, config_json: &str) -> Result<String, JsError> {
+    let e = match kind {
+        "forward" => estimate(RunConfig::Forward(&from_json::<ForwardConfig>(config_json).map_err(js_err)?)),
+        "drift" => estimate(RunConfig::Drift(&from_json::<DriftConfig>(config_json).map_err(js_err)?)),
+        "theory" => estimate(RunConfig::Theory(&from_json::<TheoryConfig>(config_json).map_err(js_err)?)),
+        "sweep" => estimate(RunConfig::Sweep(&from_json::<SweepConfig>(config_json).map_err(js_err)?)),
+        "generate" => estimate(RunConfig::Generate(&from_json::<GenerateConfig>(config_json).map_err(js_err)?)),
+        _ => Err(Error::param("kind", format!("{kind:?}"), "forward, drift, theory, sweep or generate")),
+    };
+    e.map(|e| to_json(&e)).map_err(js_err)
+}
