@@ -8,10 +8,12 @@
 mod forward;
 mod generation;
 mod relaxation;
+mod theory;
 
 pub use forward::*;
 pub use generation::*;
 pub use relaxation::*;
+pub use theory::*;
 
 use wasm_bindgen::prelude::*;
 
