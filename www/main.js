@@ -6,10 +6,11 @@
 import init, * as core from './pkg/diffusion_regimes.js';
 import { CancelledError, SimClient, Superseded, WorkerCrashed } from './client.js';
 import {
-  GROUPS, PARAMS, PARAM_BY_KEY, VIEWS, allowed, baseline, crossCheck, formatValue, fromQuery, parseValue, toQuery,
+  GROUPS, PARAMS, PARAM_BY_KEY, SWEEPS, VIEWS, allowed, applyLimits, baseline, crossCheck, formatValue, fromQuery,
+  parseValue, toQuery,
 } from './params.js';
 import { PRESETS } from './presets.js';
-import { VIEW_IMPLS } from './views.js';
+import { VIEW_IMPLS, theoryReadout } from './views.js';
 import { downloadBlob, toCsv } from './export.js';
 
 // --- State -----------------------------------------------------------------------------------------------------
@@ -28,6 +29,7 @@ const app = {
   frames: {}, // view key -> plot frame (for overlays)
   cursors: {}, // view key -> forward time of its cursor
   playing: false, // the key of the view whose cursor plays, or false
+  theory: null, // the theory answer of the current controls (readout; the views with usesTheory draw it)
 };
 
 const $ = (sel, root = document) => root.querySelector(sel);
@@ -178,7 +180,7 @@ function readControls() {
 }
 
 /** Keys that a cross-parameter rule (crossCheck) may flag. */
-const CROSS_KEYS = ['uvals'];
+const CROSS_KEYS = ['uvals', 'tmin', 'sto', 'sfrom'];
 
 function onControl(key) {
   const c = controls.get(key);
@@ -193,8 +195,17 @@ function onControl(key) {
   for (const e of cross) setFieldError(e.key, `${PARAM_BY_KEY.get(e.key).label}: ${e.error}.`);
   updateVisibility(next);
   if (cross.length) return;
+  if (key === 'sweep' && next.sweep !== app.state.sweep) {
+    // A new swept parameter starts on its own default range.
+    [next.sfrom, next.sto] = SWEEPS[next.sweep].range;
+    for (const k of ['sfrom', 'sto']) {
+      controls.get(k).input.value = formatValue(PARAM_BY_KEY.get(k), next[k]);
+      setFieldError(k, '');
+    }
+  }
   const theoryChanged = PARAMS.some((p) => p.theory && next[p.key] !== app.state[p.key]);
   app.state = next;
+  updateBudgets();
   syncUrl();
   if (theoryChanged) scheduleTheory();
 }
@@ -282,15 +293,17 @@ function draw(view) {
   const p = panel(view);
   if (!data || p.hidden) return;
   const canvas = $(`#plot-${view}`);
+  const impl = VIEW_IMPLS[view];
+  if (impl.cursorStart && app.cursors[view] === undefined) app.cursors[view] = impl.cursorStart(data);
   const [, , ratio] = sizeCanvas(canvas, view);
-  const frame = VIEW_IMPLS[view].draw(canvas, data, plotTheme(), ratio);
+  const frame = impl.draw(canvas, data, plotTheme(), ratio, app.cursors[view]);
   app.frames[view] = frame ? Array.from(frame) : null;
   // For tests and tools: how many times the view was drawn, and the link of the state it shows.
   p.dataset.draws = String(Number(p.dataset.draws || 0) + 1);
   p.dataset.drawnQuery = app.queries[view] || '';
-  if (VIEW_IMPLS[view].hasCursor) {
+  if (impl.hasCursor) {
     if (app.cursors[view] === undefined && app.frames[view]) app.cursors[view] = app.frames[view][4];
-    setCursor(view, app.cursors[view]);
+    setCursor(view, app.cursors[view], false);
   }
 }
 
@@ -308,11 +321,17 @@ function formatNumber(x, integer = false) {
 function renderReadout() {
   const dl = $('#readout');
   dl.replaceChildren();
-  const items = [];
+  // The theory of the current controls first, then what each view's last result adds (one entry per key).
+  const items = app.theory ? theoryReadout(app.theory).map((x) => ({ ...x, view: 'Theory' })) : [];
+  const seen = new Set(items.map((x) => x.key));
   for (const v of VIEWS) {
     const data = app.data[v.key];
-    if (!data) continue;
-    for (const item of VIEW_IMPLS[v.key].readout(data)) items.push({ ...item, view: v.title });
+    if (!data || VIEW_IMPLS[v.key].usesTheory) continue;
+    for (const item of VIEW_IMPLS[v.key].readout(data)) {
+      if (seen.has(item.key)) continue;
+      seen.add(item.key);
+      items.push({ ...item, view: v.title });
+    }
   }
   if (!items.length) {
     const p = document.createElement('div');
@@ -322,11 +341,12 @@ function renderReadout() {
   }
   for (const item of items) {
     const div = document.createElement('div');
+    if (item.text !== undefined) div.className = 'wide';
     const dt = document.createElement('dt');
     dt.textContent = item.label;
     const dd = document.createElement('dd');
     dd.dataset.key = item.key;
-    dd.textContent = formatNumber(item.value, item.integer);
+    dd.textContent = item.text !== undefined ? item.text : formatNumber(item.value, item.integer);
     div.append(dt, dd);
     dl.append(div);
   }
@@ -381,13 +401,42 @@ function scheduleTheory(delay = 120) {
 async function runTheory() {
   const key = app.view;
   const impl = VIEW_IMPLS[key];
-  if (!impl.theory) {
-    // Theory views that are not open are recomputed when opened; drop their stale results.
-    for (const v of VIEWS) if (VIEW_IMPLS[v.key].theory) delete app.data[v.key];
-    return;
-  }
+  // Theory views that are not open are recomputed when opened; drop their stale results.
   for (const v of VIEWS) if (VIEW_IMPLS[v.key].theory && v.key !== key) delete app.data[v.key];
-  await compute(key);
+  // The readout always shows the theory of the current controls; a theory view draws its own result too.
+  const jobs = [];
+  if (!impl.theory || impl.request(app.state).kind !== 'theory') jobs.push(computeTheory());
+  if (impl.theory) jobs.push(compute(key));
+  await Promise.all(jobs);
+}
+
+/** The theory of the current controls, for the readout and the views that draw it. */
+async function computeTheory() {
+  const req = VIEW_IMPLS.speciation.request(app.state);
+  const q = location.search.slice(1);
+  try {
+    const result = await client.run(req.kind, req.config, { channel: 'theory' });
+    storeTheory(result, req.config, q);
+    renderReadout();
+    return true;
+  } catch (e) {
+    if (!(e instanceof Superseded) && !(e instanceof CancelledError)) {
+      app.theory = null;
+      renderReadout();
+      placeCoreError(message(e));
+    }
+    return false;
+  }
+}
+
+function storeTheory(result, config, q) {
+  app.theory = result;
+  for (const v of VIEWS) {
+    if (!VIEW_IMPLS[v.key].usesTheory) continue;
+    app.data[v.key] = result;
+    app.configs[v.key] = config;
+    app.queries[v.key] = q;
+  }
 }
 
 /** Runs a view's request in the worker (superseding the previous one of that view) and draws the result. */
@@ -401,12 +450,25 @@ async function compute(view, { onProgress = null } = {}) {
     return false;
   }
   const q = location.search.slice(1);
+  // Every theory evaluation shares one channel: the newest supersedes the others, whichever view asked.
+  const channel = req.kind === 'theory' ? 'theory' : view;
+  const bar = panel(view).querySelector('[data-sweepbar] progress');
+  if (!onProgress && bar) {
+    bar.removeAttribute('value');
+    onProgress = (done, total) => {
+      bar.max = Math.max(1, total);
+      bar.value = done;
+    };
+  }
   try {
-    const result = await client.run(req.kind, req.config, { channel: view, onProgress });
+    const result = await client.run(req.kind, req.config, { channel, onProgress });
+    if (req.kind === 'theory') storeTheory(result, req.config, q);
     app.data[view] = result;
     app.configs[view] = req.config;
     app.queries[view] = q;
-    viewError(view, '');
+    if (impl.hasCursor && !impl.cursorStart) delete app.cursors[view];
+    if (impl.cursorStart) app.cursors[view] = impl.cursorStart(result);
+    viewError(view, result && result.warning ? `Note: ${result.warning}` : '');
     for (const p of PARAMS) if (p.core && controls.get(p.key)?.error.textContent.startsWith('invalid')) setFieldError(p.key, '');
     draw(view);
     renderReadout();
@@ -414,6 +476,37 @@ async function compute(view, { onProgress = null } = {}) {
   } catch (e) {
     handleRunError(view, e);
     return false;
+  }
+}
+
+// --- Budgets -----------------------------------------------------------------------------------------------------
+//
+// Before Run, each simulation view shows the size of the run it would start: particles × d × steps numbers touched
+// (and × n for the empirical score, whose every step compares each particle with every training point). The
+// reliability engineer's src/budget.rs (an estimate function) is not in the core yet; until a wasm export of it
+// exists, this count is the honest estimate.
+
+/** Operations of the step loop (order of magnitude) and bytes of recorded snapshots for the current state. */
+function runSize(s) {
+  const perStep = s.particles * s.d * (s.score === 'empirical' ? s.n : Math.max(1, s.U === 'identity' && s.drift === 'none' ? 1 : s.d));
+  const recorded = s.particles * Math.min(200, s.steps + 1) * 2 * 8;
+  return { ops: perStep * s.steps, bytes: recorded + (s.score === 'empirical' ? s.n * s.d * 8 : 0) };
+}
+
+function human(x, unit) {
+  const steps = [[1e12, 'T'], [1e9, 'G'], [1e6, 'M'], [1e3, 'k']];
+  for (const [v, p] of steps) if (x >= v) return `${(x / v).toFixed(1)} ${p}${unit}`;
+  return `${Math.round(x)} ${unit}`;
+}
+
+function updateBudgets() {
+  const { ops, bytes } = runSize(app.state);
+  // ~1 G simple operations per second in wasm on one core is the order of magnitude measured on the benches.
+  const seconds = ops / 1e9;
+  const text = `Estimated size: ${human(ops, 'op')} (≈ ${seconds < 1 ? '< 1' : seconds.toFixed(0)} s), ${human(bytes, 'B')} recorded`;
+  for (const el of document.querySelectorAll('[data-budget]')) {
+    el.textContent = text;
+    el.dataset.large = String(seconds > 10);
   }
 }
 
@@ -462,13 +555,15 @@ function wireRunbar(view) {
 
 /** [x at the left edge, x at the right edge] of a view's time axis. */
 function cursorAxis(view) {
+  const impl = VIEW_IMPLS[view];
+  if (impl.cursorRange && app.data[view]) return impl.cursorRange(app.data[view]);
   const f = app.frames[view];
   if (f) return [f[4], f[5]];
   const d = app.data[view];
   return d ? [d.times[0], d.times[d.times.length - 1]] : [0, 1];
 }
 
-function setCursor(view, t) {
+function setCursor(view, t, redraw = true) {
   const [a, b] = cursorAxis(view);
   const lo = Math.min(a, b);
   const hi = Math.max(a, b);
@@ -482,7 +577,9 @@ function setCursor(view, t) {
   slider.value = String(b === a ? 0 : (app.cursors[view] - a) / (b - a));
   slider.setAttribute('aria-valuetext', `t = ${app.cursors[view].toFixed(3)}`);
   p.querySelector('[data-cursor-value]').textContent = `t = ${app.cursors[view].toFixed(3)}`;
-  drawCursor(view);
+  if (VIEW_IMPLS[view].cursorRedraw) {
+    if (redraw) draw(view);
+  } else drawCursor(view);
 }
 
 function drawCursor(view) {
@@ -680,16 +777,16 @@ async function exportView(kind) {
       const c = document.createElement('canvas');
       c.width = Math.round(cssW * scale);
       c.height = Math.round(cssH * scale);
-      impl.draw(c, data, plotTheme(), scale);
+      impl.draw(c, data, plotTheme(), scale, app.cursors[view]);
       const blob = await new Promise((resolve) => c.toBlob(resolve, 'image/png'));
       downloadBlob(blob, `${base}@${scale}x.png`);
     } else if (kind === 'svg') {
-      const svg = impl.svg(data, plotTheme(), cssW, cssH);
+      const svg = impl.svg(data, plotTheme(), cssW, cssH, app.cursors[view]);
       downloadBlob(new Blob([svg], { type: 'image/svg+xml' }), `${base}.svg`);
     } else if (kind === 'csv') {
-      downloadBlob(new Blob([toCsv(exportHeader(view), impl.table(data))], { type: 'text/csv' }), `${base}.csv`);
+      downloadBlob(new Blob([toCsv(exportHeader(view), impl.table(data, app.cursors[view]))], { type: 'text/csv' }), `${base}.csv`);
     } else if (kind === 'json') {
-      const body = { ...exportHeader(view), readout: impl.readout(data), data };
+      const body = { ...exportHeader(view), readout: impl.readout(data), theory: app.theory, data };
       const json = JSON.stringify(body, (k, v) => (ArrayBuffer.isView(v) ? Array.from(v) : v), 1);
       downloadBlob(new Blob([json], { type: 'application/json' }), `${base}.json`);
     }
@@ -762,6 +859,10 @@ async function main() {
   try {
     await init();
     $('#version').textContent = `Version ${core.version()}.`;
+    for (const key of applyLimits(JSON.parse(core.limits()))) {
+      const c = controls.get(key);
+      if (c) c.wrap.querySelector('.field-hint').textContent = allowed(c.p);
+    }
     await client.start();
   } catch (e) {
     setStatus('error', `The playground could not start: ${message(e)}. Reload the page; if it persists, your browser may lack WebAssembly support.`);
@@ -772,7 +873,12 @@ async function main() {
   // The first plot: the open view (theory views compute at once; simulation views run once with the link's values).
   const impl = VIEW_IMPLS[app.view];
   clearTimeout(theoryTimer); // openView scheduled the same computation; run it once, here.
-  const ok = impl.theory ? await compute(app.view) : await runFirst(app.view);
+  updateBudgets();
+  const theoryFirst = impl.theory && impl.request(app.state).kind === 'theory';
+  const [ok] = await Promise.all([
+    impl.theory ? compute(app.view) : runFirst(app.view),
+    theoryFirst ? Promise.resolve(true) : computeTheory(),
+  ]);
   booted = true;
   setStatus('ready', ok ? 'Ready.' : 'Ready (the first plot was refused: see the message above it).');
 }
