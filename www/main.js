@@ -10,7 +10,7 @@ import {
   parseValue, toQuery,
 } from './params.js';
 import { PRESETS } from './presets.js';
-import { VIEW_IMPLS, theoryReadout } from './views.js';
+import { VIEW_IMPLS, marksOf, theoryReadout } from './views.js';
 import { downloadBlob, toCsv } from './export.js';
 
 // --- State -----------------------------------------------------------------------------------------------------
@@ -188,13 +188,6 @@ function onControl(key) {
   setFieldError(key, r.ok ? '' : `${c.p.label}: ${r.error}.`);
   if (!r.ok) return;
   const next = readControls();
-  // A cross-parameter rule is reported next to the control it concerns, and the state keeps its last valid value
-  // until the combination is valid (the controls show what the user typed).
-  const cross = crossCheck(next);
-  for (const k of CROSS_KEYS) setFieldError(k, controlError(k));
-  for (const e of cross) setFieldError(e.key, `${PARAM_BY_KEY.get(e.key).label}: ${e.error}.`);
-  updateVisibility(next);
-  if (cross.length) return;
   if (key === 'sweep' && next.sweep !== app.state.sweep) {
     // A new swept parameter starts on its own default range.
     [next.sfrom, next.sto] = SWEEPS[next.sweep].range;
@@ -203,6 +196,13 @@ function onControl(key) {
       setFieldError(k, '');
     }
   }
+  // A cross-parameter rule is reported next to the control it concerns, and the state keeps its last valid value
+  // until the combination is valid (the controls show what the user typed).
+  const cross = crossCheck(next);
+  for (const k of CROSS_KEYS) setFieldError(k, controlError(k));
+  for (const e of cross) setFieldError(e.key, `${PARAM_BY_KEY.get(e.key).label}: ${e.error}.`);
+  updateVisibility(next);
+  if (cross.length) return;
   const theoryChanged = PARAMS.some((p) => p.theory && next[p.key] !== app.state[p.key]);
   app.state = next;
   updateBudgets();
@@ -354,14 +354,32 @@ function renderReadout() {
 
 // --- Worker ----------------------------------------------------------------------------------------------------
 
-const client = new SimClient(new URL('./worker.js', import.meta.url), {
+const workerHooks = {
   onCrash(msg) {
     setStatus('error', `The simulation worker stopped: ${msg}. A fresh worker is starting; your parameters are kept.`);
   },
   onRestart() {
     setStatus('ready', 'A fresh simulation worker is ready (the previous one crashed). Parameters are kept; run again.');
   },
-});
+};
+// Two workers (two wasm instances): simulations in one, the theory in the other, so a Run never waits behind a
+// theory evaluation (seconds at d = 256) and the readout keeps following the controls during a long run.
+const simClient = new SimClient(new URL('./worker.js', import.meta.url), workerHooks);
+const theoryClient = new SimClient(new URL('./worker.js', import.meta.url), workerHooks, { restartStuck: true });
+const THEORY_KINDS = new Set(['theory', 'sweep', 'relaxation']);
+const client = {
+  of: (kind) => (THEORY_KINDS.has(kind) ? theoryClient : simClient),
+  run(kind, config, options) {
+    return this.of(kind).run(kind, config, options);
+  },
+  cancel(channel) {
+    simClient.cancel(channel);
+    theoryClient.cancel(channel);
+  },
+  start() {
+    return Promise.all([simClient.start(), theoryClient.start()]);
+  },
+};
 
 function viewError(view, text) {
   const el = panel(view).querySelector('[data-view-error]');
@@ -410,12 +428,29 @@ async function runTheory() {
   await Promise.all(jobs);
 }
 
+let theoryBusy = 0;
+/** Says (next to the readout) that the theory of the current controls is being computed: seconds at d ≥ 256. */
+async function withTheoryStatus(promise) {
+  theoryBusy += 1;
+  $('#theory-status').textContent = `Computing the theory (d = ${app.state.d})…`;
+  $('#readout').setAttribute('aria-busy', 'true');
+  try {
+    return await promise;
+  } finally {
+    theoryBusy -= 1;
+    if (!theoryBusy) {
+      $('#theory-status').textContent = '';
+      $('#readout').removeAttribute('aria-busy');
+    }
+  }
+}
+
 /** The theory of the current controls, for the readout and the views that draw it. */
 async function computeTheory() {
   const req = VIEW_IMPLS.speciation.request(app.state);
   const q = location.search.slice(1);
   try {
-    const result = await client.run(req.kind, req.config, { channel: 'theory' });
+    const result = await withTheoryStatus(client.run(req.kind, req.config, { channel: 'theory' }));
     storeTheory(result, req.config, q);
     renderReadout();
     return true;
@@ -431,6 +466,16 @@ async function computeTheory() {
 
 function storeTheory(result, config, q) {
   app.theory = result;
+  app.theoryKey = JSON.stringify(config);
+  // A generation run drawn before its scenario's theory was known gets its regime marks now.
+  for (const v of VIEWS) {
+    const d = app.data[v.key];
+    if (d && d.theoryKey === app.theoryKey && !d.hasMarks) {
+      d.marks = marksOf(result);
+      d.hasMarks = true;
+      if (v.key === app.view) draw(v.key);
+    }
+  }
   for (const v of VIEWS) {
     if (!VIEW_IMPLS[v.key].usesTheory) continue;
     app.data[v.key] = result;
@@ -450,6 +495,9 @@ async function compute(view, { onProgress = null } = {}) {
     return false;
   }
   const q = location.search.slice(1);
+  if (req.kind === 'generate' && app.theory && app.theoryKey === JSON.stringify(req.config.theory)) {
+    req.config.marks = marksOf(app.theory); // the theory worker already has it: no second evaluation
+  }
   // Every theory evaluation shares one channel: the newest supersedes the others, whichever view asked.
   const channel = req.kind === 'theory' ? 'theory' : view;
   const bar = panel(view).querySelector('[data-sweepbar] progress');
@@ -461,8 +509,16 @@ async function compute(view, { onProgress = null } = {}) {
     };
   }
   try {
-    const result = await client.run(req.kind, req.config, { channel, onProgress });
+    const run = client.run(req.kind, req.config, { channel, onProgress });
+    const result = await (req.kind === 'theory' ? withTheoryStatus(run) : run);
     if (req.kind === 'theory') storeTheory(result, req.config, q);
+    if (req.kind === 'generate') {
+      result.theoryKey = JSON.stringify(req.config.theory);
+      if (!result.hasMarks && app.theoryKey === result.theoryKey) {
+        result.marks = marksOf(app.theory);
+        result.hasMarks = true;
+      }
+    }
     app.data[view] = result;
     app.configs[view] = req.config;
     app.queries[view] = q;

@@ -20,6 +20,9 @@ import init, * as core from "./pkg/diffusion_regimes.js";
 
 class Cancelled extends Error {}
 
+/** Up to this dimension a generation job evaluates its scenario's theory itself (well under a second). */
+const INLINE_THEORY_MAX_DIM = 64;
+
 /** Yields to the event loop (a MessageChannel round trip: faster than setTimeout's clamped delay). */
 function yieldToEvents() {
   return new Promise((resolve) => {
@@ -46,17 +49,22 @@ const jobs = {
     }
   },
 
-  // config: {generate: GenerateConfig, plan: {axes, snapshots}, theory: TheoryConfig}. The theory of the same
-  // scenario gives the regime marks (a theory failure leaves them empty and says why); then the run is stepped in
-  // chunks of about 1/50 of the grid.
+  // config: {generate: GenerateConfig, plan: {axes, snapshots}, theory: TheoryConfig, marks?}. The regime marks
+  // come from the page (`marks`, when its theory worker already evaluated this scenario), or from the theory here when
+  // it is cheap (d ≤ INLINE_THEORY_MAX_DIM); otherwise they stay empty (hasMarks: false) and the page adds them when
+  // its theory arrives. Then the run is stepped in chunks of about 1/50 of the grid.
   async generate(config, ctx) {
-    let marks = { roots: [], t_s: null, t_c: null };
+    let marks = config.marks || { roots: [], t_s: null, t_c: null };
+    let hasMarks = Boolean(config.marks);
     let theoryNote = "";
-    try {
-      const r = JSON.parse(core.theory_report(JSON.stringify(config.theory))).result.report;
-      if (r) marks = { roots: r.speciation_roots, t_s: r.t_s, t_c: r.t_c };
-    } catch (e) {
-      theoryNote = e && e.message ? e.message : String(e);
+    if (!hasMarks && config.generate.scenario.process.d <= INLINE_THEORY_MAX_DIM) {
+      try {
+        const r = JSON.parse(core.theory_report(JSON.stringify(config.theory))).result.report;
+        if (r) marks = { roots: r.speciation_roots, t_s: r.t_s, t_c: r.t_c };
+        hasMarks = true;
+      } catch (e) {
+        theoryNote = e && e.message ? e.message : String(e);
+      }
     }
     const run = new core.GenerationRun(JSON.stringify(config.generate), JSON.stringify(config.plan));
     try {
@@ -67,7 +75,7 @@ const jobs = {
       const result = {
         times: run.times(), axis1: run.projections(0), axis2: run.projections(1), classes: run.classes(),
         ratio: run.distance_ratio(), captured: run.captured(), training: run.training(),
-        axisNames: run.axis_names().split("\n"), warning: run.step_warning(), marks, theoryNote,
+        axisNames: run.axis_names().split("\n"), warning: run.step_warning(), marks, hasMarks, theoryNote,
         d: config.generate.scenario.process.d,
       };
       const transfer = [result.times, result.axis1, result.axis2, result.classes, result.ratio, result.captured,

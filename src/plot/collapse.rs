@@ -123,7 +123,7 @@ pub fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, fig: &CollapseFigu
         .background_style(theme.background().mix(0.85))
         .border_style(theme.foreground())
         .label_font(style.font(13.0))
-        .position(SeriesLabelPosition::UpperRight)
+        .position(SeriesLabelPosition::LowerLeft)
         .draw()
         .map_err(plot_err)?;
     let frame = PlotFrame::of(&chart.plotting_area().get_pixel_range(), (t_left, 0.0));
