@@ -18,7 +18,7 @@ use crate::score::mixture::MixtureScore;
 use crate::score::Score;
 
 /// The training-set draw of a run uses this stream index offset from the run's seed, so the training set and the
-/// generation noise never share streams (they also differ by [`Purpose`]).
+/// generation noise never share streams (they also differ by [`crate::random::Purpose`]).
 pub const TRAINING_SEED_SALT: u64 = 0x7261_696e; // "rain"
 
 /// The seed of the training set of a run with seed `seed`.

@@ -7,7 +7,10 @@
 //! remainder path, accumulates in [`LANES`] interleaved partial sums over the same chunks, then adds a scalar tail,
 //! then combines the lanes the same way. Rust does not contract `a * b + c` into FMA on its own, so the bits match.
 //!
-//! The kernels are plain functions so that a later wasm SIMD version can replace them one by one.
+//! The kernels are plain functions so that a later wasm SIMD version can replace them one by one. [`dense`] holds the
+//! O(d³) per-time kernels (products, Cholesky, inverses) that run once per step, independent of the particles.
+
+pub mod dense;
 
 /// Interleaved partial sums per dot product. Two matches one 128-bit f64 register (SSE2, wasm simd128).
 pub const LANES: usize = 2;

@@ -65,6 +65,72 @@ pub fn expm(m: &DMatrix<f64>) -> DMatrix<f64> {
     r
 }
 
+/// Workspace for [`ExpmWorkspace::expm_into`]: the matrix exponential on row-major buffers it owns, so a hot loop
+/// can recompute e^{sM} without allocating (same algorithm as [`expm`]: Padé(13) with scaling and squaring, Higham
+/// 2005 Algorithm 2.3; results agree with [`expm`] to rounding, not bit for bit).
+#[derive(Clone, Debug)]
+pub struct ExpmWorkspace {
+    n: usize,
+    bufs: [Vec<f64>; 7],
+}
+
+impl ExpmWorkspace {
+    /// A workspace for n × n matrices (seven n² buffers).
+    pub fn new(n: usize) -> Self {
+        ExpmWorkspace { n, bufs: std::array::from_fn(|_| vec![0.0; n * n]) }
+    }
+
+    /// `out ← e^{s M}` for row-major n × n M.
+    ///
+    /// ```
+    /// use diffusion_regimes::linalg::ExpmWorkspace;
+    /// let mut ws = ExpmWorkspace::new(2);
+    /// let mut e = [0.0; 4];
+    /// ws.expm_into(&[0.0, 1.0, -1.0, 0.0], 1.0, &mut e);
+    /// assert!((e[0] - 1f64.cos()).abs() < 1e-14 && (e[1] - 1f64.sin()).abs() < 1e-14);
+    /// ```
+    pub fn expm_into(&mut self, m: &[f64], s: f64, out: &mut [f64]) {
+        use crate::kernels::dense::{gemm, lu_solve_in_place};
+        let n = self.n;
+        assert!(m.len() == n * n && out.len() == n * n, "expm_into: n × n operands");
+        // 1-norm of sM: largest absolute column sum.
+        let norm1 = (0..n).map(|j| (0..n).map(|i| m[i * n + j].abs()).sum::<f64>()).fold(0.0, f64::max) * s.abs();
+        let sq = if norm1 > THETA13 { (norm1 / THETA13).log2().ceil().max(0.0) as i32 } else { 0 };
+        let scale = s * 2f64.powi(-sq);
+        let [a, a2, a4, a6, u, v, t] = &mut self.bufs;
+        a.iter_mut().zip(m).for_each(|(x, y)| *x = y * scale);
+        gemm(n, n, n, 1.0, a, a, 0.0, a2);
+        gemm(n, n, n, 1.0, a2, a2, 0.0, a4);
+        gemm(n, n, n, 1.0, a4, a2, 0.0, a6);
+        let b = &PADE13;
+        // t = b13 A6 + b11 A4 + b9 A2; u_inner = A6 t + b7 A6 + b5 A4 + b3 A2 + b1 I; U = A u_inner.
+        let combine = |out: &mut [f64], c6: f64, c4: f64, c2: f64, a6: &[f64], a4: &[f64], a2: &[f64]| {
+            for (((o, x6), x4), x2) in out.iter_mut().zip(a6.iter()).zip(a4.iter()).zip(a2.iter()) {
+                *o = c6 * x6 + c4 * x4 + c2 * x2;
+            }
+        };
+        combine(t, b[13], b[11], b[9], a6, a4, a2);
+        combine(v, b[7], b[5], b[3], a6, a4, a2);
+        (0..n).for_each(|i| v[i * n + i] += b[1]);
+        gemm(n, n, n, 1.0, a6, t, 1.0, v);
+        gemm(n, n, n, 1.0, a, v, 0.0, u);
+        combine(t, b[12], b[10], b[8], a6, a4, a2);
+        combine(v, b[6], b[4], b[2], a6, a4, a2);
+        (0..n).for_each(|i| v[i * n + i] += b[0]);
+        gemm(n, n, n, 1.0, a6, t, 1.0, v);
+        // P = V + U into `out`, Q = V − U into `a`; solve Q R = P in place.
+        for ((o, q), (vi, ui)) in out.iter_mut().zip(a.iter_mut()).zip(v.iter().zip(u.iter())) {
+            *o = vi + ui;
+            *q = vi - ui;
+        }
+        assert!(lu_solve_in_place(a, out, n, n), "Padé denominator of expm is nonsingular after scaling");
+        for _ in 0..sq {
+            t.copy_from_slice(out);
+            gemm(n, n, n, 1.0, t, t, 0.0, out);
+        }
+    }
+}
+
 /// The matrix 1-norm (largest absolute column sum).
 pub fn one_norm(m: &DMatrix<f64>) -> f64 {
     m.column_iter().map(|c| c.iter().map(|x| x.abs()).sum::<f64>()).fold(0.0, f64::max)
@@ -154,6 +220,20 @@ mod tests {
         let ed = expm(&d);
         assert!((ed[(0, 0)] / (-20f64).exp() - 1.0).abs() < 1e-12);
         assert!((ed[(1, 1)] / 3f64.exp() - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn expm_workspace_matches_expm() {
+        let m = DMatrix::from_row_slice(3, 3, &[0.1, -2.0, 0.3, 1.5, -0.7, 0.2, 0.0, 0.4, -1.1]);
+        let mut ws = ExpmWorkspace::new(3);
+        let rows: Vec<f64> = m.transpose().as_slice().to_vec();
+        for s in [0.01, 1.0, -7.5, 40.0] {
+            let e = expm(&(&m * s));
+            let mut out = vec![0.0; 9];
+            ws.expm_into(&rows, s, &mut out);
+            let got = DMatrix::from_row_slice(3, 3, &out);
+            assert!((&got - &e).norm() < 1e-13 * e.norm(), "s = {s}");
+        }
     }
 
     #[test]

@@ -7,7 +7,8 @@
 use nalgebra::{Complex, DMatrix, DVector};
 
 use crate::error::{Error, Result};
-use crate::linalg::{expm, one_norm, spectral_norm, symmetrize};
+use crate::kernels::dense::{gemm, gemm_nt, symmetrize as symmetrize_rows};
+use crate::linalg::{expm, one_norm, spectral_norm, symmetrize, ExpmWorkspace};
 use crate::precision::Precision;
 use crate::random::Stream;
 
@@ -180,6 +181,127 @@ impl OuProcess {
     }
 }
 
+/// Longest run of the backward recursion E_{t−h} = e^{Ah} E_t before a fresh exponential (see [`PropagatorCache`]).
+const MAX_CHAIN: usize = 64;
+
+/// Largest growth factor allowed for rounding errors along one run of the backward recursion: with real parts of
+/// the eigenvalues of A spread over [λ_min, λ_max], an error made at one step grows relative to E_t by at most about
+/// κ(V)² e^{(λ_max − λ_min) s} after a time s (V the eigenvectors of A), so runs are cut at (λ_max − λ_min) m h ≤
+/// ln(CHAIN_GROWTH): relative errors stay near 10³ × machine epsilon × κ(V)².
+const CHAIN_GROWTH: f64 = 1e3;
+
+/// E_t = e^{−At} for a decreasing sequence of times (the grid of reverse-time generation) without allocation:
+/// from one time to the next by E_{t−h} = e^{Ah} E_t, one d×d product per step, with e^{Ah} computed once per step
+/// size, and a fresh exponential (Padé, in a preallocated workspace) every few steps so rounding errors stay bounded
+/// (the backward recursion amplifies errors along the fast modes; see `CHAIN_GROWTH`).
+///
+/// Below t‖A‖₁ = 0.5 the noise covariance from E_t cancels catastrophically; [`PropagatorCache::accurate_at`] tells
+/// callers to use [`OuProcess::transition`] (Van Loan's block form, allocating) there instead.
+#[derive(Clone, Debug)]
+pub struct PropagatorCache {
+    d: usize,
+    a: Vec<f64>,
+    u_inv: Vec<f64>,
+    a_norm1: f64,
+    /// max Re λ(A) − min Re λ(A).
+    spread: f64,
+    t: Option<f64>,
+    e: Vec<f64>,
+    /// The step size of the last backward move, and e^{Ah} for it once a second move of that size came.
+    h: Option<f64>,
+    e_h: Vec<f64>,
+    e_h_ready: bool,
+    chain: usize,
+    tmp: Vec<f64>,
+    ws: ExpmWorkspace,
+}
+
+impl PropagatorCache {
+    /// A cache for `process` (computes the eigenvalues of A once, O(d³)).
+    pub fn new(process: &OuProcess) -> Self {
+        let d = process.dim();
+        let rows = |m: &DMatrix<f64>| m.transpose().as_slice().to_vec();
+        let re: Vec<f64> = process.drift_eigenvalues().iter().map(|z| z.re).collect();
+        let spread =
+            re.iter().cloned().fold(f64::NEG_INFINITY, f64::max) - re.iter().cloned().fold(f64::INFINITY, f64::min);
+        PropagatorCache {
+            d,
+            a: rows(process.drift()),
+            u_inv: rows(process.stationary_cov()),
+            a_norm1: one_norm(process.drift()),
+            spread: spread.max(0.0),
+            t: None,
+            e: vec![0.0; d * d],
+            h: None,
+            e_h: vec![0.0; d * d],
+            e_h_ready: false,
+            chain: 0,
+            tmp: vec![0.0; d * d],
+            ws: ExpmWorkspace::new(d),
+        }
+    }
+
+    /// Whether E_t-based formulas are accurate at t (t‖A‖₁ ≥ 0.5, the branch of [`OuProcess::transition`] that
+    /// computes Σ_t as a difference).
+    pub fn accurate_at(&self, t: f64) -> bool {
+        t * self.a_norm1 >= VAN_LOAN_BELOW
+    }
+
+    /// Moves to forward time t and returns E_t (row-major).
+    pub fn propagator_at(&mut self, t: f64) -> &[f64] {
+        assert!(t.is_finite() && t >= 0.0, "propagator_at needs a finite t ≥ 0, got {t}");
+        if self.t == Some(t) {
+            return &self.e;
+        }
+        let d = self.d;
+        let step = self.t.map(|t0| t0 - t).filter(|&h| h > 0.0);
+        let same_h = match (step, self.h) {
+            (Some(h), Some(h0)) => (h - h0).abs() <= 1e-12 * h0,
+            _ => false,
+        };
+        let max_chain = match step {
+            Some(h) if self.spread * h > 0.0 => ((CHAIN_GROWTH.ln() / (self.spread * h)) as usize).min(MAX_CHAIN),
+            _ => MAX_CHAIN,
+        };
+        if same_h && self.chain < max_chain {
+            let h = self.h.expect("same_h implies a step size");
+            if !self.e_h_ready {
+                self.ws.expm_into(&self.a, h, &mut self.e_h);
+                self.e_h_ready = true;
+            }
+            gemm(d, d, d, 1.0, &self.e_h, &self.e, 0.0, &mut self.tmp);
+            std::mem::swap(&mut self.e, &mut self.tmp);
+            self.chain += 1;
+        } else {
+            if !same_h {
+                self.h = step;
+                self.e_h_ready = false;
+            }
+            self.ws.expm_into(&self.a, -t, &mut self.e);
+            self.chain = 0;
+        }
+        self.t = Some(t);
+        &self.e
+    }
+
+    /// `out ← U⁻¹ + E_t C E_tᵀ` (symmetrized) at the current time, for a row-major symmetric C: with C = C₀ − U⁻¹
+    /// the covariance Γ_t = E_t C₀ E_tᵀ + Σ_t of a pushed-forward Gaussian, with C = −U⁻¹ the noise covariance Σ_t
+    /// (SCIENCE.md §2). Needs a time set by [`PropagatorCache::propagator_at`].
+    pub fn sandwich_plus_stationary(&mut self, c: &[f64], out: &mut [f64]) {
+        assert!(self.t.is_some(), "sandwich_plus_stationary before propagator_at");
+        let d = self.d;
+        gemm(d, d, d, 1.0, &self.e, c, 0.0, &mut self.tmp);
+        gemm_nt(d, d, d, &self.tmp, &self.e, out);
+        out.iter_mut().zip(&self.u_inv).for_each(|(o, u)| *o += u);
+        symmetrize_rows(out, d);
+    }
+
+    /// U⁻¹, row-major.
+    pub fn stationary_cov(&self) -> &[f64] {
+        &self.u_inv
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -217,6 +339,26 @@ mod tests {
         let ui = p.stationary_cov();
         let st = &a * ui + ui * a.transpose();
         assert!((st - DMatrix::identity(2, 2) * 2.0).norm() < 1e-12);
+    }
+
+    #[test]
+    fn propagator_cache_follows_a_uniform_grid() {
+        // The backward recursion with periodic fresh exponentials must agree with a fresh e^{−At} at every grid
+        // time, for a drift with equal real parts (optimal Q: long runs) and one with a wide spread (Q = 0, κ = 100).
+        use crate::drift::{optimal, Weights};
+        let u = Precision::log_spaced(12, 100.0, None).unwrap();
+        for q in [optimal(&u, &Weights::Linear).unwrap(), DMatrix::zeros(12, 12)] {
+            let p = OuProcess::new(u.clone(), q).unwrap();
+            let mut cache = PropagatorCache::new(&p);
+            let (t_max, steps) = (10.0, 500);
+            for k in (1..=steps).rev() {
+                let t = t_max * k as f64 / steps as f64;
+                let e = DMatrix::from_row_slice(12, 12, cache.propagator_at(t));
+                let exact = p.propagator(t);
+                let err = (&e - &exact).norm() / exact.norm();
+                assert!(err < 1e-10, "t = {t}: relative error {err:e}");
+            }
+        }
     }
 
     #[test]

@@ -9,7 +9,14 @@
 //! | W3 | empirical, U = I, two-class data | 256 | 4000 | 500 | 50 | 5 | Euler–Maruyama |
 //! | W4 | analytic two-class, U = log_spaced(64, 100), Q = Q_opt, μ = √d e_f, C₀ = I | 64 | – | 1000 | 1000 | 10 | exponential |
 //!
+//! | C | cloning (Biroli 2024): analytic two-class, U = I, μ = ones, σ = 1; fork at t = ½ ln d, clones continue | 256 | – | 1000 pairs | 500 | 10 | Euler–Maruyama |
+//!
 //! W4 uses the exponential integrator because ‖A‖₂ ≈ 70 there: Euler needs h ≤ 0.1/‖A‖₂ ≈ 1.4·10⁻³.
+//!
+//! Every workload can run a range of its particles ([`Workload::setup_range`]): particle p of the range is global
+//! particle `first + p` with the noise stream of that index, and the kernels treat particles independently, so the
+//! ranges of a split, concatenated in order, are bit-identical to the whole run (what the Worker pool and the
+//! native threads of the benchmark rely on). [`theory_input`] is the theory benchmark's input.
 
 use serde::{Deserialize, Serialize};
 
@@ -35,11 +42,55 @@ pub enum WorkloadId {
     W3,
     /// Analytic two-class score, anisotropic U with the optimal Q, exponential integrator.
     W4,
+    /// Biroli's cloning experiment at d = 256: particles forked at t = ½ ln d, both copies run to the end.
+    Cloning,
 }
 
 impl WorkloadId {
     /// All workloads in order.
-    pub const ALL: [WorkloadId; 4] = [WorkloadId::W1, WorkloadId::W2, WorkloadId::W3, WorkloadId::W4];
+    pub const ALL: [WorkloadId; 5] =
+        [WorkloadId::W1, WorkloadId::W2, WorkloadId::W3, WorkloadId::W4, WorkloadId::Cloning];
+
+    /// The id named `name` ("W1" … "W4", "Cloning").
+    pub fn from_name(name: &str) -> Option<WorkloadId> {
+        WorkloadId::ALL.into_iter().find(|id| format!("{id:?}").eq_ignore_ascii_case(name))
+    }
+
+    /// Particles of the whole workload (pairs for the cloning workload).
+    pub fn particles(self) -> usize {
+        match self {
+            WorkloadId::W1 | WorkloadId::W2 | WorkloadId::W4 | WorkloadId::Cloning => 1000,
+            WorkloadId::W3 => 500,
+        }
+    }
+
+    /// Floating-point operations per step of `particles` particles in the dominant kernels, where the count is clear:
+    /// the empirical score's two products (logits and weighted sum, 2·2·n·d each particle) and W4's fused step (two
+    /// d×d products per particle: M x and the noise N z). `None` for the O(d)-per-particle workloads, whose cost is
+    /// variate generation and memory traffic rather than flops.
+    pub fn flops_per_step(self, particles: usize) -> Option<f64> {
+        let p = particles as f64;
+        match self {
+            WorkloadId::W2 => Some(4.0 * 1000.0 * 64.0 * p),
+            WorkloadId::W3 => Some(4.0 * 4000.0 * 256.0 * p),
+            WorkloadId::W4 => Some(2.0 * 2.0 * 64.0 * 64.0 * p),
+            WorkloadId::W1 | WorkloadId::Cloning => None,
+        }
+    }
+}
+
+/// The theory benchmark's input (issue: theory): d = 64, U log-spaced with κ = 100, Q = Q_opt (LNP, λ_k = k),
+/// μ = √d along the fastest eigenvector, C₀ = I, n = 20000; evaluated with default options.
+///
+/// # Errors
+/// None in practice (fixed valid parameters).
+pub fn theory_input() -> Result<crate::theory::sweep::TheoryInput> {
+    let d = 64;
+    let p = Precision::log_spaced(d, 100.0, None)?;
+    let q = optimal(&p, &Weights::Linear)?;
+    let mu = p.fastest() * (d as f64).sqrt();
+    let process = OuProcess::new(p, q)?;
+    crate::theory::sweep::TheoryInput::two_class(process, &mu, &nalgebra::DMatrix::identity(d, d), 20000)
 }
 
 /// The generator of a workload: analytic or empirical score.
@@ -58,6 +109,9 @@ pub struct Workload {
     pub id: WorkloadId,
     generator: WorkloadGenerator,
     state: BatchState,
+    /// Cloning workload: the grid index of the fork, and the clones once forked.
+    fork: Option<usize>,
+    clones: Option<BatchState>,
 }
 
 /// Seed of the workloads' data and noise (any fixed value: the workloads measure speed).
@@ -75,24 +129,47 @@ impl Workload {
     /// # Errors
     /// None in practice (all parameters are fixed and valid); errors of the constructors are passed on.
     pub fn setup(id: WorkloadId) -> Result<Self> {
-        let (d, particles) = match id {
-            WorkloadId::W1 => (1024, 1000),
-            WorkloadId::W2 => (64, 1000),
-            WorkloadId::W3 => (256, 500),
-            WorkloadId::W4 => (64, 1000),
+        Self::setup_range(id, 0, id.particles())
+    }
+
+    /// As [`Workload::setup`] for the particles `first .. first + count` of the workload only (see the module docs:
+    /// ranges of a split are bit-identical to the whole run).
+    ///
+    /// # Errors
+    /// [`crate::error::Error::Param`] for an empty range or one beyond the workload's particles.
+    pub fn setup_range(id: WorkloadId, first: usize, count: usize) -> Result<Self> {
+        let total = id.particles();
+        if count == 0 || first + count > total {
+            return Err(crate::error::Error::param(
+                "particle range",
+                format!("{first}..{}", first + count),
+                format!("a non-empty range within 0..{total}"),
+            ));
+        }
+        let d = match id {
+            WorkloadId::W1 => 1024,
+            WorkloadId::W2 | WorkloadId::W4 => 64,
+            WorkloadId::W3 | WorkloadId::Cloning => 256,
         };
         let biroli = || -> Result<(OuProcess, Mixture)> {
             let process = OuProcess::reversible(Precision::scaled_identity(d, 1.0)?);
             Ok((process, Mixture::two_class_isotropic(d, 1.0, 1.0, MeanDirection::Ones, None)?))
         };
+        let mut fork = None;
         let mut generator = match id {
-            WorkloadId::W1 => {
+            WorkloadId::W1 | WorkloadId::Cloning => {
                 let (process, data) = biroli()?;
-                let grid = TimeGrid::uniform(10.0, 0.0, 200)?;
+                let grid = if id == WorkloadId::W1 {
+                    TimeGrid::uniform(10.0, 0.0, 200)?
+                } else {
+                    let g = TimeGrid::uniform(10.0, 0.0, 500)?;
+                    // Speciation time of Biroli et al. (2024) for U = I: t_S = ½ ln d.
+                    fork = Some(g.stop_index(0.5 * (d as f64).ln()));
+                    g
+                };
                 let score = MixtureScore::new(&process, &data)?;
                 WorkloadGenerator::Analytic(Generator::new(&process, score, grid, Integrator::EulerMaruyama)?)
-            }
-            WorkloadId::W2 | WorkloadId::W3 => {
+            }            WorkloadId::W2 | WorkloadId::W3 => {
                 let (process, data) = biroli()?;
                 let (n, steps) = if id == WorkloadId::W2 { (1000, 100) } else { (4000, 50) };
                 let ts = data.sample(n, WORKLOAD_SEED)?;
@@ -112,10 +189,10 @@ impl Workload {
             }
         };
         let state = match &mut generator {
-            WorkloadGenerator::Analytic(g) => g.start(particles, 0, WORKLOAD_SEED, Start::Stationary, None)?,
-            WorkloadGenerator::Empirical(g) => g.start(particles, 0, WORKLOAD_SEED, Start::Stationary, None)?,
+            WorkloadGenerator::Analytic(g) => g.start(count, first as u64, WORKLOAD_SEED, Start::Stationary, None)?,
+            WorkloadGenerator::Empirical(g) => g.start(count, first as u64, WORKLOAD_SEED, Start::Stationary, None)?,
         };
-        Ok(Workload { id, generator, state })
+        Ok(Workload { id, generator, state, fork, clones: None })
     }
 
     /// Total steps of the workload's grid.
@@ -131,14 +208,47 @@ impl Workload {
         &self.state
     }
 
-    /// Runs at most `n` further steps.
+    /// The clones of the cloning workload, once forked.
+    pub fn clones(&self) -> Option<&BatchState> {
+        self.clones.as_ref()
+    }
+
+    /// Runs at most `n` further steps (for the cloning workload, a step advances the originals and, after the fork,
+    /// the clones).
     ///
     /// # Errors
     /// As [`Generator::run_chunk`].
     pub fn run(&mut self, n: usize) -> Result<Progress> {
-        match &mut self.generator {
-            WorkloadGenerator::Analytic(g) => g.run_chunk(&mut self.state, n, usize::MAX),
-            WorkloadGenerator::Empirical(g) => g.run_chunk(&mut self.state, n, usize::MAX),
+        let Some(fork) = self.fork else {
+            return match &mut self.generator {
+                WorkloadGenerator::Analytic(g) => g.run_chunk(&mut self.state, n, usize::MAX),
+                WorkloadGenerator::Empirical(g) => g.run_chunk(&mut self.state, n, usize::MAX),
+            };
+        };
+        let WorkloadGenerator::Analytic(g) = &mut self.generator else {
+            unreachable!("the cloning workload has an analytic score")
+        };
+        let mut left = n;
+        let mut progress = None;
+        while left > 0 && self.state.step() < g.grid().steps() {
+            if self.state.step() < fork {
+                let before = self.state.step();
+                progress = Some(g.run_chunk(&mut self.state, left, fork)?);
+                left -= self.state.step() - before;
+                continue;
+            }
+            if self.clones.is_none() {
+                self.clones = Some(self.state.clone_with_noise(WORKLOAD_SEED));
+            }
+            let clones = self.clones.as_mut().expect("forked above");
+            let before = self.state.step();
+            progress = Some(g.run_chunk(&mut self.state, left, usize::MAX)?);
+            g.run_chunk(clones, left, usize::MAX)?;
+            left -= self.state.step() - before;
+        }
+        match progress {
+            Some(p) => Ok(p),
+            None => g.run_chunk(&mut self.state, 0, usize::MAX),
         }
     }
 }

@@ -12,9 +12,12 @@
 //!   parts run separately gives bit-identical results.
 //! - After warm-up (first step with a given batch size) the step loop allocates nothing whenever the per-time data are
 //!   scalars (A = c·I with the Biroli or isotropic empirical score) or the grid is uniform and the score's per-time
-//!   preparation is allocation-free. For a general U the score's `prepare` computes E_t and Σ_t through
-//!   [`OuProcess::transition`], which allocates a fixed number of d×d matrices per step (independent of the number of
-//!   particles and of n).
+//!   preparation is allocation-free. For a general U the two-class mixture score prepares in place (E_t from
+//!   [`crate::process::PropagatorCache`]) and allocates nothing, except at t‖A‖₁ < 0.5 where Σ_t needs Van Loan's
+//!   block form; the k-class and the general-U empirical scores still compute E_t and Σ_t through
+//!   [`OuProcess::transition`] (a fixed number of d×d allocations per step, independent of the particles and of n).
+//! - A score of the form −B x + tanh(gᵀx) g ([`Score::two_class_form`]) is folded into the integrator's linear
+//!   coefficient ([`StepCoefficients::apply_two_class`]): one d×d product per particle per step instead of three.
 //! - Forking ([`BatchState::clone_with_noise`]) copies the particles, the grid position and the snapshots taken so far,
 //!   and gives the copy `stream(seed, Clone, f + p)`: identical pasts, independent futures (SCIENCE.md §9.1).
 
@@ -184,6 +187,9 @@ pub struct Generator<S: Score> {
     s_buf: Vec<f64>,
     z_buf: Vec<f64>,
     next_buf: Vec<f64>,
+    /// Scratch of the fused two-class step: M = L − K B (d²) and K g (d).
+    fused_m: Vec<f64>,
+    fused_kg: Vec<f64>,
 }
 
 impl<S: Score> Generator<S> {
@@ -218,6 +224,8 @@ impl<S: Score> Generator<S> {
             s_buf: Vec::new(),
             z_buf: Vec::new(),
             next_buf: Vec::new(),
+            fused_m: Vec::new(),
+            fused_kg: Vec::new(),
         })
     }
 
@@ -350,12 +358,17 @@ impl<S: Score> Generator<S> {
         for b in [&mut self.s_buf, &mut self.z_buf, &mut self.next_buf] {
             b.resize(len, 0.0);
         }
+        self.fused_m.resize(d * d, 0.0);
+        self.fused_kg.resize(d, 0.0);
         let mut done = 0;
         while state.step < stop && done < max_steps {
             let k = state.step;
             let (t, h) = (self.grid.times()[k], self.grid.step_size(k));
             self.score.prepare(t)?;
-            self.score.evaluate(&state.x, &mut self.s_buf);
+            let fused = self.score.two_class_form().is_some();
+            if !fused {
+                self.score.evaluate(&state.x, &mut self.s_buf);
+            }
             if self.coef.as_ref().map(|c| c.h) != Some(h) {
                 self.coef = Some(StepCoefficients::new(&self.process, self.integrator, h)?);
             }
@@ -365,7 +378,20 @@ impl<S: Score> Generator<S> {
                 }
             }
             let coef = self.coef.as_ref().expect("coefficients set above");
-            coef.apply(&state.x, &mut self.s_buf, &mut self.z_buf, d, &mut self.next_buf);
+            match self.score.two_class_form() {
+                // S(x) = −B x + tanh(gᵀx) g: fold −B into the linear coefficient (one d×d product per particle).
+                Some(form) => coef.apply_two_class(
+                    &state.x,
+                    form,
+                    &self.z_buf,
+                    d,
+                    &mut self.fused_m,
+                    &mut self.fused_kg,
+                    &mut self.s_buf,
+                    &mut self.next_buf,
+                ),
+                None => coef.apply(&state.x, &mut self.s_buf, &mut self.z_buf, d, &mut self.next_buf),
+            }
             std::mem::swap(&mut state.x, &mut self.next_buf);
             state.step += 1;
             done += 1;

@@ -53,4 +53,11 @@ impl Score for AnyScore {
             AnyScore::Empirical(s) => s.sample_marginal(t, rngs, x),
         }
     }
+
+    fn two_class_form(&self) -> Option<(&[f64], &[f64])> {
+        match self {
+            AnyScore::Mixture(s) => s.two_class_form(),
+            AnyScore::Empirical(s) => s.two_class_form(),
+        }
+    }
 }

@@ -39,4 +39,11 @@ pub trait Score {
     /// # Errors
     /// As [`Score::prepare`].
     fn sample_marginal(&mut self, t: f64, rngs: &mut [Stream], x: &mut [f64]) -> Result<()>;
+
+    /// At the prepared time, `Some((B, g))` when the score has the form S(x) = −B x + tanh(gᵀx) g (B row-major d×d):
+    /// the symmetric two-class mixture with a shared covariance, B = Γ_t⁻¹, g = Γ_t⁻¹ m_t. A sampler may then fold
+    /// −B into its linear coefficient (one d×d product per particle instead of two). `None` by default.
+    fn two_class_form(&self) -> Option<(&[f64], &[f64])> {
+        None
+    }
 }

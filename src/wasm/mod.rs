@@ -5,11 +5,13 @@
 //! `Float64Array`), with the layouts documented on each getter. The page's module Worker calls the `run_*`
 //! functions; the main thread calls the `draw_*` functions (plotters-canvas needs a DOM canvas).
 
+mod bench;
 mod forward;
 mod generation;
 mod relaxation;
 mod theory;
 
+pub use bench::*;
 pub use forward::*;
 pub use generation::*;
 pub use relaxation::*;
