@@ -72,6 +72,22 @@ pub fn classify(x: &[f64], d: usize, means: &[Vec<f64>], nearest: Option<(&[Near
     }
 }
 
+/// d₁/d₂ from the squared distances to the nearest and second nearest training points: 1 when both are 0 (a sample
+/// on two coincident training points is equally near both).
+///
+/// # Errors
+/// [`Error::Numerical`] when a distance is not finite (whitened distances overflow only for samples astronomically
+/// far from every training point: a diverged run).
+fn distance_ratio(d2: f64, d2_second: f64) -> Result<f64> {
+    if !(d2.is_finite() && d2_second.is_finite()) {
+        return Err(Error::numerical(
+            "nearest training points",
+            format!("squared distances {d2:e} and {d2_second:e} (a sample far outside the data: diverged run?)"),
+        ));
+    }
+    Ok(if d2_second > 0.0 { (d2 / d2_second).sqrt() } else { 1.0 })
+}
+
 /// What a generation run returns.
 #[derive(Clone, Debug, Serialize)]
 pub struct GenerationResult {
@@ -172,7 +188,7 @@ impl GenerationJob {
                 score.evaluate_with_nearest(&x, &mut out, Some(&mut nn));
                 let classes = classify(&x, d, &self.means, Some((&nn, ts)));
                 let idx = nn.iter().map(|n| n.index as u32).collect();
-                let ratio = nn.iter().map(|n| (n.d2 / n.d2_second).sqrt()).collect();
+                let ratio = nn.iter().map(|n| distance_ratio(n.d2, n.d2_second)).collect::<Result<_>>()?;
                 (Some(idx), Some(ratio), classes)
             }
             _ => (None, None, classify(&x, d, &self.means, None)),

@@ -4,6 +4,7 @@
 //! about the browser. Dependencies point one way: [`linalg`], [`random`] → [`precision`], [`process`] → the models,
 //! scores, samplers and theory → measurements → plotting → the wasm boundary and the CLI.
 
+pub mod budget;
 pub mod config;
 pub mod data;
 pub mod drift;

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{check_schema, default_schema, ProcessConfig};
+use crate::budget::{self, RunConfig};
 use crate::error::Result;
 use crate::relaxation::{self, RelaxationReport};
 
@@ -35,9 +36,11 @@ impl DriftConfig {
     /// Validates and computes the report.
     ///
     /// # Errors
-    /// Any parameter error of the schema, the process or [`relaxation::report`].
+    /// Any parameter error of the schema, the process or [`relaxation::report`]; [`crate::error::Error::Budget`] for
+    /// a run over the budgets of [`crate::budget`] (checked before anything is built).
     pub fn run(&self) -> Result<RelaxationReport> {
         check_schema(self.schema)?;
+        budget::estimate(RunConfig::Drift(self))?.check()?;
         relaxation::report(&self.process.build()?, self.t_max, self.points)
     }
 }

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{check_schema, default_schema, ProcessConfig, TwoClassConfig};
+use crate::budget::{self, RunConfig};
 use crate::error::Result;
 use crate::noising::{self, NoisingRun};
 
@@ -32,9 +33,11 @@ impl ForwardConfig {
     /// Validates and runs.
     ///
     /// # Errors
-    /// Any parameter error of the schema, the process, the data or [`noising::run`].
+    /// Any parameter error of the schema, the process, the data or [`noising::run`]; [`crate::error::Error::Budget`]
+    /// for a run over the budgets of [`crate::budget`] (checked before anything is built).
     pub fn run(&self) -> Result<NoisingRun> {
         check_schema(self.schema)?;
+        budget::estimate(RunConfig::Forward(self))?.check()?;
         let process = self.process.build()?;
         let mixture = self.data.mixture(process.precision())?;
         let mu = mixture.symmetric_two_class_mean().expect("a two-class config builds a symmetric two-class mixture");

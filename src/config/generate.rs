@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{check_schema, default_schema, Scenario, ScenarioConfig};
+use crate::budget::{self, RunConfig};
 use crate::error::{check_count, Error, Result};
 use crate::sampler::generate::{SnapshotPlan, Start};
 use crate::sampler::grid::GridSpec;
@@ -82,16 +83,27 @@ impl GenerateConfig {
     /// Validates the scenario and the sampler settings.
     ///
     /// # Errors
-    /// Any parameter error; the analytic score needs a mixture model.
+    /// Any parameter error; the analytic score needs a mixture model; [`Error::Budget`] for a run over the budgets of
+    /// [`crate::budget`] (checked before anything is built).
     pub fn validate(&self) -> Result<Scenario> {
         check_schema(self.schema)?;
         self.sampler.check()?;
+        budget::estimate(RunConfig::Generate(self))?.check()?;
         let scenario = self.scenario.build()?;
         if self.sampler.score == ScoreKind::Analytic && scenario.data.mixture().is_none() {
             return Err(Error::param(
                 "sampler.score",
                 "analytic",
                 "\"empirical\" for a nonlinear manifold model (no exact score exists for it)",
+            ));
+        }
+        if self.sampler.score == ScoreKind::Empirical && self.sampler.grid.t_min == 0.0 {
+            // The run would end by evaluating the empirical score at t_min for the nearest training points, and the
+            // score is not defined at t = 0 (Σ_0 = 0): refuse before the work rather than after it.
+            return Err(Error::param(
+                "sampler.grid.t_min",
+                0,
+                "t_min > 0 for the empirical score (SCIENCE.md §6: refine the grid towards a positive t_min)",
             ));
         }
         Ok(scenario)

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{check_schema, default_schema, Data, DataConfig, PrecisionConfig, Scenario, ScenarioConfig};
+use crate::budget::{self, RunConfig};
 use crate::drift::{Design, Weights};
 use crate::error::{check_count, Error, Result};
 use crate::theory::grid::ScanRange;
@@ -79,9 +80,11 @@ impl TheoryConfig {
     /// Validates and evaluates.
     ///
     /// # Errors
-    /// Any parameter error of the scenario or the options. Missing transitions are messages, not errors.
+    /// Any parameter error of the scenario or the options; [`Error::Budget`] over the budgets of [`crate::budget`].
+    /// Missing transitions are messages, not errors.
     pub fn run(&self) -> Result<TheoryResult> {
         check_schema(self.schema)?;
+        budget::estimate(RunConfig::Theory(self))?.check()?;
         let s = self.scenario.build()?;
         let mut messages = Vec::new();
         let report = match theory_input(&s) {
@@ -229,10 +232,12 @@ impl SweepConfig {
     /// Validates and runs the sweep.
     ///
     /// # Errors
-    /// Schema, an empty or too long list of values. Per-value failures are recorded in the result's messages.
+    /// Schema, an empty or too long list of values, [`Error::Budget`] for a sweep over the budgets of
+    /// [`crate::budget`]. Per-value failures are recorded in the result's messages.
     pub fn run(&self) -> Result<SweepResult> {
         check_schema(self.schema)?;
         check_count("values (number of sweep points)", self.values.len(), 1, MAX_SWEEP_POINTS)?;
+        budget::estimate(RunConfig::Sweep(self))?.check()?;
         let theory = sweep(
             &self.values,
             |v| {
