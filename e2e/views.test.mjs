@@ -93,7 +93,7 @@ export const tests = [
         await page.click(`section[data-view="${view}"] [data-run]`);
         await waitForDraw(page, view, before);
         assert.ok((await ink(page, view)) > MIN_INK, `${view} after Run`);
-        assert.match(await page.textContent(`section[data-view="${view}"] [data-budget]`), /Estimated size: .*op/);
+        assert.match(await page.textContent(`section[data-view="${view}"] [data-budget]`), /Estimate: .*B, /);
       }
     },
   },

@@ -169,7 +169,8 @@ impl Workload {
                 };
                 let score = MixtureScore::new(&process, &data)?;
                 WorkloadGenerator::Analytic(Generator::new(&process, score, grid, Integrator::EulerMaruyama)?)
-            }            WorkloadId::W2 | WorkloadId::W3 => {
+            }
+            WorkloadId::W2 | WorkloadId::W3 => {
                 let (process, data) = biroli()?;
                 let (n, steps) = if id == WorkloadId::W2 { (1000, 100) } else { (4000, 50) };
                 let ts = data.sample(n, WORKLOAD_SEED)?;

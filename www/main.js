@@ -410,6 +410,7 @@ function invalidControls() {
 }
 
 let theoryTimer = 0;
+let coreReady = false; // the main thread's wasm instance is loaded (drawing, estimates)
 let booted = false; // set once the first plot is drawn
 function scheduleTheory(delay = 120) {
   clearTimeout(theoryTimer);
@@ -537,32 +538,36 @@ async function compute(view, { onProgress = null } = {}) {
 
 // --- Budgets -----------------------------------------------------------------------------------------------------
 //
-// Before Run, each simulation view shows the size of the run it would start: particles × d × steps numbers touched
-// (and × n for the empirical score, whose every step compares each particle with every training point). The
-// reliability engineer's src/budget.rs (an estimate function) is not in the core yet; until a wasm export of it
-// exists, this count is the honest estimate.
-
-/** Operations of the step loop (order of magnitude) and bytes of recorded snapshots for the current state. */
-function runSize(s) {
-  const perStep = s.particles * s.d * (s.score === 'empirical' ? s.n : Math.max(1, s.U === 'identity' && s.drift === 'none' ? 1 : s.d));
-  const recorded = s.particles * Math.min(200, s.steps + 1) * 2 * 8;
-  return { ops: perStep * s.steps, bytes: recorded + (s.score === 'empirical' ? s.n * s.d * 8 : 0) };
-}
+// Before Run, each simulation view shows the core's estimate of the run it would start (src/budget.rs through the
+// wasm export estimate_run): memory and time, highlighted when the core calls it large, and a warning when it is over
+// the budget the core will refuse.
 
 function human(x, unit) {
-  const steps = [[1e12, 'T'], [1e9, 'G'], [1e6, 'M'], [1e3, 'k']];
+  const steps = [[2 ** 30, 'Gi'], [2 ** 20, 'Mi'], [2 ** 10, 'Ki']];
   for (const [v, p] of steps) if (x >= v) return `${(x / v).toFixed(1)} ${p}${unit}`;
   return `${Math.round(x)} ${unit}`;
 }
 
 function updateBudgets() {
-  const { ops, bytes } = runSize(app.state);
-  // ~1 G simple operations per second in wasm on one core is the order of magnitude measured on the benches.
-  const seconds = ops / 1e9;
-  const text = `Estimated size: ${human(ops, 'op')} (≈ ${seconds < 1 ? '< 1' : seconds.toFixed(0)} s), ${human(bytes, 'B')} recorded`;
-  for (const el of document.querySelectorAll('[data-budget]')) {
+  if (!booted && !coreReady) return;
+  for (const v of VIEWS) {
+    const el = panel(v.key).querySelector('[data-budget]');
+    if (!el) continue;
+    let text;
+    let large = false;
+    try {
+      const req = VIEW_IMPLS[v.key].request(app.state);
+      const config = req.kind === 'generate' ? req.config.generate : req.config;
+      const e = JSON.parse(core.estimate_run(req.kind, JSON.stringify(config)));
+      const time = e.seconds < 0.1 ? '< 0.1 s' : `~${e.seconds.toFixed(e.seconds < 10 ? 1 : 0)} s`;
+      text = `Estimate: ${human(e.memory_bytes, 'B')}, ${time}`;
+      if (!e.within_budget) text += ' — over the budget: the core will refuse this run';
+      large = e.large || !e.within_budget;
+    } catch (e) {
+      text = `Estimate unavailable: ${message(e)}`;
+    }
     el.textContent = text;
-    el.dataset.large = String(seconds > 10);
+    el.dataset.large = String(large);
   }
 }
 
@@ -914,6 +919,7 @@ async function main() {
   });
   try {
     await init();
+    coreReady = true;
     $('#version').textContent = `Version ${core.version()}.`;
     for (const key of applyLimits(JSON.parse(core.limits()))) {
       const c = controls.get(key);

@@ -6,12 +6,14 @@
 //! functions; the main thread calls the `draw_*` functions (plotters-canvas needs a DOM canvas).
 
 mod bench;
+mod budget;
 mod forward;
 mod generation;
 mod relaxation;
 mod theory;
 
 pub use bench::*;
+pub use budget::*;
 pub use forward::*;
 pub use generation::*;
 pub use relaxation::*;
