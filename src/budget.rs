@@ -76,7 +76,8 @@ pub struct Estimate {
 }
 
 impl Estimate {
-    fn new(memory_bytes: f64, work_flops: f64) -> Self {
+    /// An estimate from its memory (bytes) and work (floating-point operations).
+    pub fn new(memory_bytes: f64, work_flops: f64) -> Self {
         let seconds = work_flops / FLOPS_PER_SECOND;
         // Non-finite sums (impossible after the size checks, but cheap to guard) count as over budget.
         let within_budget = memory_bytes.is_finite()

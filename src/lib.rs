@@ -13,6 +13,7 @@ pub mod generation;
 pub mod isotropic;
 pub mod kernels;
 pub mod linalg;
+pub mod measure;
 pub mod noising;
 pub mod plot;
 pub mod precision;

@@ -161,6 +161,21 @@ impl TimeGrid {
         best
     }
 
+    /// The grid from index k on: t_k > … > t_K, with the same step sizes (the exact-start shortcut of the cloning
+    /// experiment starts there, SCIENCE.md §9.1).
+    ///
+    /// ```
+    /// let g = diffusion_regimes::sampler::grid::TimeGrid::uniform(1.0, 0.0, 4).unwrap();
+    /// assert_eq!(g.tail(1).times(), &g.times()[1..]);
+    /// assert_eq!(g.tail(1).uniform_step(), Some(0.25));
+    /// ```
+    ///
+    /// Panics unless k < K (a grid has at least one step).
+    pub fn tail(&self, k: usize) -> TimeGrid {
+        assert!(k < self.steps(), "TimeGrid::tail({k}) of a grid of {} steps", self.steps());
+        TimeGrid { times: self.times[k..].to_vec(), uniform_h: self.uniform_h }
+    }
+
     /// The first index k with t_k ≤ t (K when t < t_min): where a run told to stop at t stops.
     pub fn stop_index(&self, t: f64) -> usize {
         self.times.iter().position(|&s| s <= t).unwrap_or(self.steps())

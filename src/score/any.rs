@@ -11,6 +11,7 @@ use crate::random::Stream;
 // The two variants differ in size (the empirical score owns its whitened training set), but a run holds exactly one
 // of them, once, so boxing would buy nothing.
 #[allow(clippy::large_enum_variant)]
+#[derive(Clone)]
 pub enum AnyScore {
     /// Analytic: the data model's exact score.
     Mixture(MixtureScore),

@@ -13,6 +13,8 @@ mod generate;
 #[cfg(not(target_arch = "wasm32"))]
 mod io;
 #[cfg(not(target_arch = "wasm32"))]
+mod measure;
+#[cfg(not(target_arch = "wasm32"))]
 mod progress;
 #[cfg(not(target_arch = "wasm32"))]
 mod theory;
@@ -43,6 +45,8 @@ mod cli {
         Sweep(super::theory::SweepArgs),
         /// Reverse-time generation with the exact mixture or empirical score.
         Generate(super::generate::Args),
+        /// Measurements (SCIENCE.md §9): cloning, entropy estimator, nearest-neighbour stability, memorization, sweeps.
+        Measure(super::measure::Args),
     }
 
     pub fn main() -> std::process::ExitCode {
@@ -53,6 +57,7 @@ mod cli {
             Command::Theory(args) => super::theory::theory(args),
             Command::Sweep(args) => super::theory::sweep(args),
             Command::Generate(args) => super::generate::run(args),
+            Command::Measure(args) => super::measure::run(args),
         };
         match result {
             Ok(out) => {
