@@ -52,6 +52,14 @@ impl TransitionMarks {
     }
 }
 
+/// Where a chart with shaded regimes puts its legend: the upper left, below the row of regime labels.
+pub fn legend_position(style: Style) -> SeriesLabelPosition {
+    SeriesLabelPosition::Coordinate(style.px(8.0) as i32, style.px(LABEL_ROW_PX) as i32)
+}
+
+/// Height of the row of regime labels at the top of the plotting area (CSS pixels).
+const LABEL_ROW_PX: f64 = 24.0;
+
 /// The regime's label on the plot.
 fn label(r: Regime) -> &'static str {
     match r {

@@ -132,7 +132,7 @@ pub fn draw<DB: DrawingBackend>(
         .background_style(theme.background().mix(0.85))
         .border_style(theme.foreground())
         .label_font(style.font(13.0))
-        .position(SeriesLabelPosition::UpperLeft)
+        .position(regimes::legend_position(style))
         .draw()
         .map_err(plot_err)?;
     let frame = PlotFrame::of(&chart.plotting_area().get_pixel_range(), (t_max, 0.0));
