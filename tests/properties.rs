@@ -581,7 +581,9 @@ fn property_drawing_never_panics_on_hostile_arrays() {
         let paths = GenerationPaths {
             times: input.path_times,
             projections: input.projections.clone(),
-            labels: input.labels.clone(),
+            classes: input.labels.iter().map(|&l| if l > 0 { 0 } else { 1 }).collect(),
+            marks: Default::default(),
+            axis_name: "μ̂ · x_t".into(),
         };
         let trajectories = plot::to_svg(300, 200, |root| plot::trajectories::draw(root, &paths, style).map(|_| ()));
         let n_t = input.times.len();

@@ -269,7 +269,13 @@ fn property_drawing_never_panics_on_hostile_arrays_regressions() {
     };
     let e = plot::to_svg(300, 200, |root| plot::noising::draw(root, &run, style).map(|_| ())).unwrap_err();
     assert!(e.to_string().contains("band_sd"), "{e}");
-    let paths = GenerationPaths { times: vec![2.0, 1.0, -9.2e18], projections: vec![1.0, 0.5, 0.1], labels: vec![1] };
+    let paths = GenerationPaths {
+        times: vec![2.0, 1.0, -9.2e18],
+        projections: vec![1.0, 0.5, 0.1],
+        classes: vec![0],
+        marks: Default::default(),
+        axis_name: "μ̂ · x_t".into(),
+    };
     let e = plot::to_svg(300, 200, |root| plot::trajectories::draw(root, &paths, style).map(|_| ())).unwrap_err();
     assert!(e.to_string().contains("trajectories.times"), "{e}");
 }
