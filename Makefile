@@ -6,10 +6,11 @@
 #   make dist    self-contained static site in dist/
 #   make setup   install the tools only (idempotent; seconds when done)
 #   make serve   serve the repository root without building
+#   make bench   benchmark table: native, browser (1 Worker, pool), NumPy peer (bench-results.json)
 
 PORT ?= 8000
 
-.PHONY: run test build dist setup serve
+.PHONY: run test build dist setup serve bench
 
 run: setup build
 	@scripts/serve.sh $(PORT)
@@ -28,3 +29,6 @@ setup:
 
 serve:
 	@scripts/serve.sh $(PORT)
+
+bench:
+	@scripts/bench.sh

@@ -3,7 +3,8 @@
 //!
 //! Each repeat sets the workload up (untimed; with threads, every thread builds its own range, as each Worker of the
 //! page's pool does), runs one warm-up step (buffers grow, caches fill), then times the remaining steps; the median of
-//! the repeats is printed. The checksum (the sum of all final coordinates in particle order, clones after originals)
+//! the repeats is printed. The checksum (one running sum of all final coordinates in
+//! global particle order, clones after originals)
 //! must not depend on the thread count, nor differ from the browser's.
 //!
 //! Usage: `cargo bench --bench generation -- [W1 W2 W3 W4 Cloning Theory] [--threads N] [--repeats R] [--json]`.
@@ -58,14 +59,15 @@ fn run_once(id: WorkloadId, threads: usize) -> (f64, f64) {
         let parts: Vec<Workload> = handles.into_iter().map(|h| h.join().expect("bench thread")).collect();
         (t0.elapsed().as_secs_f64() * 1e3, parts)
     });
+    // One running sum in global order (originals, then clones), so it does not depend on the split.
     let mut sum = 0.0;
     for w in &parts {
         steps = w.steps();
-        sum += w.state().positions().iter().sum::<f64>();
+        w.state().positions().iter().for_each(|v| sum += v);
     }
     for w in &parts {
         if let Some(c) = w.clones() {
-            sum += c.positions().iter().sum::<f64>();
+            c.positions().iter().for_each(|v| sum += v);
         }
     }
     (ms / (steps - 1) as f64, sum)

@@ -43,7 +43,7 @@ impl Isotropic {
 
     /// The propagator's scalar e^{−ct}.
     pub fn decay(&self, t: f64) -> f64 {
-        (-self.c * t).exp()
+        libm::exp(-self.c * t)
     }
 
     /// The noise variance s_t = (1 − e^{−2ct}) / c, by `exp_m1` so that it keeps full relative accuracy as t → 0.
@@ -53,6 +53,6 @@ impl Isotropic {
     /// assert!((iso.noise_var(1e-9) / 2e-9 - 1.0).abs() < 1e-8);
     /// ```
     pub fn noise_var(&self, t: f64) -> f64 {
-        -(-2.0 * self.c * t).exp_m1() / self.c
+        -libm::expm1(-2.0 * self.c * t) / self.c
     }
 }

@@ -6,6 +6,9 @@
 //! on where the particle sits in its tile. Every dot product, whether from the 4×2 micro-kernel or the scalar
 //! remainder path, accumulates in [`LANES`] interleaved partial sums over the same chunks, then adds a scalar tail,
 //! then combines the lanes the same way. Rust does not contract `a * b + c` into FMA on its own, so the bits match.
+//! Transcendental functions in the step loop (here and in the scores, integrators and grids) come from the `libm`
+//! crate, not `f64::exp`/`tanh` (the platform's C library natively, a different implementation on wasm32), so a run
+//! gives the same bits natively and in the browser (issue 7's checksum).
 //!
 //! The kernels are plain functions so that a later wasm SIMD version can replace them one by one. [`dense`] holds the
 //! O(d³) per-time kernels (products, Cholesky, inverses) that run once per step, independent of the particles.
@@ -358,7 +361,7 @@ pub fn attend(
                 }
                 if tile_max > running_max[p] {
                     // e^{−∞} = 0 on the first tile: the empty sums stay zero.
-                    let scale = (running_max[p] - tile_max).exp();
+                    let scale = libm::exp(running_max[p] - tile_max);
                     running_sum[p] *= scale;
                     acc.iter_mut().for_each(|a| *a *= scale);
                     running_max[p] = tile_max;
@@ -367,7 +370,7 @@ pub fn attend(
                 let m = running_max[p];
                 for l in logits.iter_mut() {
                     let z = *l - m;
-                    *l = if z > -SOFTMAX_CUTOFF { z.exp() } else { 0.0 };
+                    *l = if z > -SOFTMAX_CUTOFF { libm::exp(z) } else { 0.0 };
                     running_sum[p] += *l;
                 }
             }

@@ -191,7 +191,7 @@ pub fn cholesky(m: &DMatrix<f64>, name: &str) -> Result<Cholesky<f64, Dyn>> {
 /// ln det of an SPD matrix from its Cholesky factor: 2 Σ ln L_kk.
 pub fn ln_det_chol(chol: &Cholesky<f64, Dyn>) -> f64 {
     let l = chol.l_dirty();
-    (0..l.nrows()).map(|k| l[(k, k)].ln()).sum::<f64>() * 2.0
+    (0..l.nrows()).map(|k| libm::log(l[(k, k)])).sum::<f64>() * 2.0
 }
 
 #[cfg(test)]

@@ -124,7 +124,7 @@ impl Precision {
         check_count("d", d, 1, MAX_DIM)?;
         check_range("precision.kappa", kappa, 1.0, MAX_KAPPA)?;
         let vals: Vec<f64> =
-            (0..d).map(|k| if d == 1 { 1.0 } else { kappa.powf(k as f64 / (d - 1) as f64 - 0.5) }).collect();
+            (0..d).map(|k| if d == 1 { 1.0 } else { libm::pow(kappa, k as f64 / (d - 1) as f64 - 0.5) }).collect();
         let diag = DMatrix::from_diagonal(&DVector::from_vec(vals));
         match basis_seed {
             None => Self::new(diag),
@@ -185,7 +185,7 @@ impl Precision {
     /// U^p for a real power p (U⁻¹ for p = −1, U^{−1/2} for p = −½).
     pub fn power(&self, p: f64) -> DMatrix<f64> {
         let eig = SymmetricEigen { eigenvalues: self.values.clone(), eigenvectors: self.vectors.clone() };
-        sym_apply(&eig, |l| l.powf(p))
+        sym_apply(&eig, |l| libm::pow(l, p))
     }
 }
 

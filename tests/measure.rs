@@ -1,5 +1,6 @@
 //! Measurements (SCIENCE.md §9): the cloning experiment against its shortcut and the theory, the measured t_S at
 //! d = 256, the collapse measurements, determinism across work units, and budgets.
+#![cfg(not(target_arch = "wasm32"))]
 
 use diffusion_regimes::config::{from_json, MeasureConfig};
 use diffusion_regimes::measure::cloning::CloningResult;
@@ -197,5 +198,23 @@ fn non_reversible_phi_at_theory_t_s_is_f1_for_q0_and_q_opt() {
             c.phi_se[0],
             c.grid_times[0]
         );
+    }
+}
+
+#[test]
+fn reproduction_configs_are_valid_and_within_budget() {
+    // The committed reproductions (experiments/README.md) parse, validate and pass the budgets; running them is the
+    // CLI's job (they take minutes).
+    for (name, json) in [
+        ("biroli_speciation_d256", include_str!("../experiments/biroli_speciation_d256.json")),
+        ("biroli_speciation_d1024", include_str!("../experiments/biroli_speciation_d1024.json")),
+        ("biroli_collapse_d256", include_str!("../experiments/biroli_collapse_d256.json")),
+        ("nonreversible_d8", include_str!("../experiments/nonreversible_d8.json")),
+        ("sweep_gamma_d8", include_str!("../experiments/sweep_gamma_d8.json")),
+    ] {
+        let cfg: MeasureConfig = from_json(json).unwrap_or_else(|e| panic!("{name}: {e}"));
+        if let Err(e) = Measurement::new(&cfg) {
+            panic!("{name}: {e}");
+        }
     }
 }

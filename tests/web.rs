@@ -183,3 +183,46 @@ fn estimate_export_reports_memory_and_time() {
     let e: serde_json::Value = serde_json::from_str(&wasm::estimate_run("forward", CONFIG).unwrap()).unwrap();
     assert!(e["memory_bytes"].as_f64().unwrap() > 0.0 && e["within_budget"] == true && e["large"] == false, "{e}");
 }
+
+/// Issue 5 golden runs, browser side: the same file and tolerance as tests/golden_measure.rs (native). Each run goes
+/// through the Worker's path: one `MeasureJob` over the whole index space, stepped in small chunks.
+#[wasm_bindgen_test]
+fn golden_measurements_match_native_numbers() {
+    let golden: serde_json::Value = serde_json::from_str(include_str!("golden/measure_small.json")).unwrap();
+    for run in golden["runs"].as_array().unwrap() {
+        let name = run["name"].as_str().unwrap();
+        let config = run["config"].to_string();
+        let total = wasm::MeasureJob::total(&config).unwrap();
+        let mut job = wasm::MeasureJob::new(&config, 0, total).unwrap();
+        let mut last = 0.0;
+        while !job.is_done() {
+            let f = job.step(5000.0).unwrap();
+            assert!((last..=1.0).contains(&f), "{name}: progress {f} after {last}");
+            last = f;
+        }
+        let out = job.finish().unwrap();
+        let result: serde_json::Value = serde_json::from_str(&out.summary_json()).unwrap();
+        for (field, expect) in run["expect"].as_object().unwrap() {
+            let got = result[field].as_array().unwrap();
+            for (g, e) in got.iter().zip(expect.as_array().unwrap()) {
+                let (g, e) = (g.as_f64().unwrap(), e.as_f64().unwrap());
+                assert!((g - e).abs() <= 1e-10 * g.abs().max(e.abs()) + 1e-12, "{name}.{field}: {g} vs {e}");
+            }
+        }
+        // The typed-array getters carry the same numbers.
+        if name == "cloning" {
+            assert_eq!(out.same_class(), vec![185, 150, 98]);
+            assert_eq!(out.phi().len(), 3);
+        }
+    }
+}
+
+#[wasm_bindgen_test]
+fn measure_over_budget_is_a_js_error_naming_the_budget() {
+    let cfg = r#"{"scenario": {"process": {"d": 512}}, "sampler": {"grid": {"t_max": 5, "t_min": 0, "steps": 100,
+        "kind": "uniform"}, "particles": 100000}, "experiment": {"kind": "cloning", "split_times": [1]}, "seed": 1}"#;
+    let err = wasm::MeasureJob::new(cfg, 0, 100).err().expect("refused");
+    let v: wasm_bindgen::JsValue = err.into();
+    let msg = js_sys::Error::from(v).message().as_string().unwrap();
+    assert!(msg.contains("memory budget"), "{msg}");
+}

@@ -3,7 +3,8 @@
 //
 // Protocol. main -> worker:
 //   {type: "run", id, kind, config}   id: a positive integer, increasing; kind: a key of `jobs` below
-//                                     ("forward", "trajectories", "relaxation")
+//                                     ("forward", "trajectories", "relaxation", "measure", "measure_unit",
+//                                     "measure_merge")
 //   {type: "cancel", id}              stop job `id` at its next chunk boundary (or drop it if still queued)
 // worker -> main:
 //   {type: "ready"}                   once the wasm module is loaded
@@ -61,6 +62,54 @@ const jobs = {
     }
   },
 
+  // config: a MeasureConfig (src/config/measure.rs). The whole run in this Worker, in about MEASURE_CHUNKS chunks
+  // (progress in the engine's work units: particle-steps or estimator terms). Result: {kind, summary, arrays}:
+  // summary = the whole result (scalars, messages, theory); arrays = the non-empty typed arrays of MEASURE_ARRAYS,
+  // laid out as documented in src/wasm/measure.rs (per split time, per time, per trajectory or per sweep value).
+  async measure(config, ctx) {
+    const json = JSON.stringify(config);
+    const job = new core.MeasureJob(json, 0, core.MeasureJob.total(json));
+    try {
+      await stepMeasure(job, ctx);
+      const out = job.finish();
+      try {
+        const arrays = {};
+        for (const name of MEASURE_ARRAYS) {
+          const a = out[name]();
+          if (a.length) arrays[name] = a;
+        }
+        const result = { kind: out.kind(), summary: JSON.parse(out.summary_json()), arrays };
+        return [result, Object.values(arrays).map((a) => a.buffer)];
+      } finally {
+        out.free();
+      }
+    } finally {
+      job.free();
+    }
+  },
+
+  // config: {config: MeasureConfig, start, end}: one work unit of a pool (global indices start..end, see
+  // MeasureJob.total). Result: {partial} (a JSON string), to be merged with "measure_merge".
+  async measure_unit({ config, start, end }, ctx) {
+    const job = new core.MeasureJob(JSON.stringify(config), start, end);
+    try {
+      await stepMeasure(job, ctx);
+      return [{ partial: job.partial_json() }, []];
+    } finally {
+      job.free();
+    }
+  },
+
+  // config: {config: MeasureConfig, partials: [partial JSON strings]}. Result: {kind, summary} of the merged run.
+  async measure_merge({ config, partials }) {
+    const out = core.merge_measure(JSON.stringify(config), `[${partials.join(",")}]`);
+    try {
+      return [{ kind: out.kind(), summary: JSON.parse(out.summary_json()) }, []];
+    } finally {
+      out.free();
+    }
+  },
+
   // config: {report: DriftConfig, sweep: {parameter, strengths, current, design: Design, key}}
   // The report of the current design, then one report per strength (2-point curve: only the gap is used).
   async relaxation(config, ctx) {
@@ -83,6 +132,22 @@ const jobs = {
     return [result, []];
   },
 };
+
+// Chunks of a measurement between progress reports (and cancel checks).
+const MEASURE_CHUNKS = 200;
+const MEASURE_ARRAYS = ["split_times", "grid_times", "phi", "phi_se", "same_class", "theory_phi", "phi_c", "phi_c_se",
+  "times", "crit", "crit_se", "theory_f", "t_hat", "ratio", "values", "theory_t_s", "measured_t_s", "measured_t_s_se",
+  "theory_t_c", "measured_t_c", "measured_t_c_se"];
+
+/** Steps a MeasureJob to the end, reporting progress (and honouring cancel) between chunks. */
+async function stepMeasure(job, ctx) {
+  const total = job.total_work();
+  const chunk = Math.max(1, Math.ceil(total / MEASURE_CHUNKS));
+  while (!job.is_done()) {
+    job.step(chunk);
+    await ctx.step(job.done_work(), total);
+  }
+}
 
 const queue = [];
 const cancelled = new Set();

@@ -35,7 +35,8 @@ pub struct Crossing {
 /// let e = |v| Estimate { value: v, se: 0.01 };
 /// let c = crossing(&[1.0, 2.0, 3.0], &[e(0.9), e(0.8), e(0.6)], 0.7).unwrap();
 /// assert!((c.t - 2.5).abs() < 1e-12);
-/// assert!((c.se - 0.2 / 0.2 * (0.5f64 * 0.01 * 0.01).sqrt()).abs() < 1e-12);
+/// // u = ½, t₂ − t₁ = 1, φ₂ − φ₁ = −0.2: se = (1/0.2)·√(¼·10⁻⁴ + ¼·10⁻⁴).
+/// assert!((c.se - (1.0 / 0.2) * (0.5f64 * 1e-4).sqrt()).abs() < 1e-12);
 /// ```
 ///
 /// `None` when the curve does not cross the level between two given times. Times must be ascending.

@@ -59,7 +59,7 @@ pub struct TimeGrid {
 
 fn u_of(t: f64) -> f64 {
     if t <= 1.0 {
-        t.ln()
+        libm::log(t)
     } else {
         t - 1.0
     }
@@ -67,7 +67,7 @@ fn u_of(t: f64) -> f64 {
 
 fn t_of(u: f64) -> f64 {
     if u <= 0.0 {
-        u.exp()
+        libm::exp(u)
     } else {
         1.0 + u
     }

@@ -139,7 +139,7 @@ impl StepCoefficients {
             let c = iso.c;
             let (linear, score, noise) = if integrator.is_exponential() {
                 // φ₁ = (e^{ch} − 1)/c; noise variance e^{2ch} s_h = (e^{2ch} − 1)/c, by expm1 for small ch.
-                ((c * h).exp(), k * (c * h).exp_m1() / c, ((2.0 * c * h).exp_m1() / c).sqrt())
+                (libm::exp(c * h), k * libm::expm1(c * h) / c, (libm::expm1(2.0 * c * h) / c).sqrt())
             } else {
                 (1.0 + h * c, k * h, (2.0 * h).sqrt())
             };
@@ -224,7 +224,7 @@ impl StepCoefficients {
         }
         dots(x, m, d, tmp, d);
         for ((np, tp), xp) in next.chunks_exact_mut(d).zip(tmp.chunks_exact(d)).zip(x.chunks_exact(d)) {
-            let th = dot(g, xp).tanh();
+            let th = libm::tanh(dot(g, xp));
             for ((o, t), k) in np.iter_mut().zip(tp).zip(kg.iter()) {
                 *o += t + th * k;
             }

@@ -264,7 +264,7 @@ impl Score for MixtureScore {
                             mean: means[c].as_slice().to_vec(),
                             l: rows_of(&l),
                             lt: l.as_slice().to_vec(),
-                            log_weight: self.data.weights()[c].ln() - 0.5 * ln_det_chol(ch),
+                            log_weight: libm::log(self.data.weights()[c]) - 0.5 * ln_det_chol(ch),
                         }
                     })
                     .collect();
@@ -286,7 +286,7 @@ impl Score for MixtureScore {
             MixturePath::Biroli => {
                 let (ig, a) = (self.inv_gamma, self.a);
                 for (xp, op) in x.chunks_exact(d).zip(out.chunks_exact_mut(d)) {
-                    let coef = a * (a * dot(&self.mu, xp)).tanh();
+                    let coef = a * libm::tanh(a * dot(&self.mu, xp));
                     for ((o, xi), mi) in op.iter_mut().zip(xp).zip(&self.mu) {
                         *o = coef * mi - ig * xi;
                     }
@@ -295,7 +295,7 @@ impl Score for MixtureScore {
             MixturePath::TwoClassShared => {
                 dots(x, &self.gamma_inv, d, out, d);
                 for (xp, op) in x.chunks_exact(d).zip(out.chunks_exact_mut(d)) {
-                    let th = dot(&self.g, xp).tanh();
+                    let th = libm::tanh(dot(&self.g, xp));
                     for (o, gi) in op.iter_mut().zip(&self.g) {
                         *o = th * gi - *o;
                     }
@@ -314,7 +314,7 @@ impl Score for MixtureScore {
                     let max = self.logits.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
                     let mut total = 0.0;
                     for l in self.logits.iter_mut() {
-                        *l = (*l - max).exp();
+                        *l = libm::exp(*l - max);
                         total += *l;
                     }
                     op.fill(0.0);

@@ -39,13 +39,14 @@ impl BenchWorkload {
         self.inner.run(n).map(|p| p.step >= p.steps).map_err(js_err)
     }
 
-    /// Final positions, particle-major `x[p * d + k]`, then the clones' (cloning workload) in the same layout.
+    /// Positions of the range's particles, particle-major `x[p * d + k]`.
     pub fn positions(&self) -> Vec<f64> {
-        let mut v = self.inner.state().positions().to_vec();
-        if let Some(c) = self.inner.clones() {
-            v.extend_from_slice(c.positions());
-        }
-        v
+        self.inner.state().positions().to_vec()
+    }
+
+    /// Positions of the clones (cloning workload, once forked; empty otherwise), same layout.
+    pub fn clone_positions(&self) -> Vec<f64> {
+        self.inner.clones().map(|c| c.positions().to_vec()).unwrap_or_default()
     }
 
     /// Floating-point operations per step of the whole workload where the count is clear (NaN otherwise).

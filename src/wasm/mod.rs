@@ -9,12 +9,14 @@ mod bench;
 mod budget;
 mod forward;
 mod generation;
+mod measure;
 mod relaxation;
 
 pub use bench::*;
 pub use budget::*;
 pub use forward::*;
 pub use generation::*;
+pub use measure::*;
 pub use relaxation::*;
 
 use wasm_bindgen::prelude::*;
