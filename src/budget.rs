@@ -169,7 +169,8 @@ fn process(p: &ProcessConfig) -> Result<Estimate> {
         PrecisionConfig::LogSpaced { basis_seed: Some(_), .. } => CUBIC * d3,
         _ => 0.0,
     };
-    Ok(Estimate::new(12.0 * d * d * F64, 3.0 * CUBIC * d3 + design + basis))
+    // U, its eigenvectors, Q, A and two temporaries of the decompositions are alive at once.
+    Ok(Estimate::new(6.0 * d * d * F64, 3.0 * CUBIC * d3 + design + basis))
 }
 
 /// Whether the process is U = c·I with Q = 0, where the step loop is O(d) per particle (see `crate::isotropic`).

@@ -18,6 +18,7 @@ pub mod noising;
 pub mod plot;
 pub mod precision;
 pub mod process;
+pub mod projection;
 pub mod random;
 pub mod relaxation;
 pub mod sampler;

@@ -16,7 +16,7 @@ use std::sync::Once;
 
 use diffusion_regimes::budget::{estimate, Estimate, RunConfig};
 use diffusion_regimes::config::{
-    from_json, DriftConfig, ForwardConfig, GenerateConfig, ScenarioConfig, SweepConfig, TheoryConfig,
+    from_json, DriftConfig, ForwardConfig, GenerateConfig, MeasureConfig, ScenarioConfig, SweepConfig, TheoryConfig,
 };
 use diffusion_regimes::error::Error;
 use diffusion_regimes::generation;
@@ -517,6 +517,59 @@ fn property_generate_config_never_panics_and_results_are_finite() {
     });
 }
 
+const MEASURE: &[&str] = &[
+    r#"{"schema": 1, "scenario": {"process": {"d": 3}, "n": 10}, "sampler": {"integrator": "exponential",
+        "grid": {"t_max": 3, "t_min": 0, "steps": 10, "kind": "uniform"}, "particles": 6},
+        "experiment": {"kind": "cloning", "split_times": [0.5, 1.5]}, "seed": 1}"#,
+    r#"{"scenario": {"process": {"d": 2, "precision": {"kind": "log_spaced", "kappa": 10}, "drift": {"design": "optimal"}},
+        "n": 12}, "sampler": {"score": "empirical", "grid": {"t_max": 2, "t_min": 0.01, "steps": 8, "kind": "refined"},
+        "particles": 4}, "experiment": {"kind": "entropy", "times": [0.05, 1]}, "seed": 2}"#,
+    r#"{"scenario": {"process": {"d": 2}, "n": 8}, "sampler": {"score": "empirical", "integrator": "exponential",
+        "grid": {"t_max": 2, "t_min": 0.01, "steps": 8, "kind": "refined"}, "particles": 4},
+        "experiment": {"kind": "memorization"}, "seed": 3}"#,
+    r#"{"scenario": {"process": {"d": 2}, "n": 8}, "sampler": {"integrator": "exponential",
+        "grid": {"t_max": 2, "t_min": 0, "steps": 8, "kind": "uniform"}, "particles": 4},
+        "experiment": {"kind": "sweep", "parameter": "m_tilde", "values": [0.5, 1], "measure": ["t_s", "t_c"],
+        "split_factors": [0.5, 1, 2]}, "seed": 4}"#,
+];
+
+/// The cost of a measurement for the test's cap: a generation run of the same scenario and sampler, times how
+/// many such runs the experiment makes (a clone pair per split time, one run per entropy time, per sweep value and
+/// split factor).
+fn measure_cost(c: &MeasureConfig) -> Result<Estimate, Error> {
+    use diffusion_regimes::config::measure::Experiment;
+    let generate = GenerateConfig {
+        schema: c.schema,
+        scenario: c.scenario.clone(),
+        sampler: c.sampler.clone(),
+        snapshots: None,
+        seed: c.seed,
+    };
+    let runs = match &c.experiment {
+        Experiment::Cloning { split_times, .. } => 1 + 2 * split_times.len(),
+        Experiment::Entropy { times } => 1 + times.len(),
+        Experiment::NearestNeighbour {} | Experiment::Memorization {} => 1,
+        Experiment::Sweep { values, split_factors, .. } => values.len() * (1 + 2 * split_factors.len()),
+    };
+    let mut e = estimate(RunConfig::Generate(&generate))?;
+    e.work_flops *= runs as f64;
+    // A sweep of t_S also evaluates the O(d³) theory per value, which this proxy does not count: keep its d small.
+    // The measurement checks its own budgets (src/measure/budget.rs), so a proxy over crate::budget's limits only
+    // means "too large for this test", not "must be refused".
+    if !e.within_budget || (matches!(c.experiment, Experiment::Sweep { .. }) && c.scenario.process.d > 16) {
+        e.work_flops = e.work_flops.max(2.0 * TEST_WORK_CAP);
+        e.within_budget = true;
+    }
+    Ok(e)
+}
+
+#[test]
+fn property_measure_config_never_panics_and_results_are_finite() {
+    fuzz("measure", MEASURE, CASES_PER_EXAMPLE / 2 * MEASURE.len(), 8, |t| {
+        entry(t, measure_cost, |c: &MeasureConfig| diffusion_regimes::measure::engine::run(c))
+    });
+}
+
 #[test]
 fn property_scenario_config_builds_or_refuses() {
     // The scenario is the shared piece of theory, sweep and generation configs; it is fuzzed on its own too, with
@@ -581,7 +634,9 @@ fn property_drawing_never_panics_on_hostile_arrays() {
         let paths = GenerationPaths {
             times: input.path_times,
             projections: input.projections.clone(),
-            labels: input.labels.clone(),
+            classes: input.labels.iter().map(|&l| if l > 0 { 0 } else { 1 }).collect(),
+            marks: Default::default(),
+            axis_name: "μ̂ · x_t".into(),
         };
         let trajectories = plot::to_svg(300, 200, |root| plot::trajectories::draw(root, &paths, style).map(|_| ()));
         let n_t = input.times.len();

@@ -269,7 +269,32 @@ fn property_drawing_never_panics_on_hostile_arrays_regressions() {
     };
     let e = plot::to_svg(300, 200, |root| plot::noising::draw(root, &run, style).map(|_| ())).unwrap_err();
     assert!(e.to_string().contains("band_sd"), "{e}");
-    let paths = GenerationPaths { times: vec![2.0, 1.0, -9.2e18], projections: vec![1.0, 0.5, 0.1], labels: vec![1] };
+    let paths = GenerationPaths {
+        times: vec![2.0, 1.0, -9.2e18],
+        projections: vec![1.0, 0.5, 0.1],
+        classes: vec![0],
+        marks: Default::default(),
+        axis_name: "μ̂ · x_t".into(),
+    };
     let e = plot::to_svg(300, 200, |root| plot::trajectories::draw(root, &paths, style).map(|_| ())).unwrap_err();
     assert!(e.to_string().contains("trajectories.times"), "{e}");
+}
+
+#[test]
+fn property_measure_config_results_are_finite_for_tiny_times() {
+    // Symptom: an entropy measurement at t = 1e-308 returned crit = NaN. Cause: the config accepted any positive
+    // time, and Σ_t ≈ 2t underflows there. Fix: measurement times must be ≥ MIN_POSITIVE_T = 1e-10, as grid times.
+    let json = r#"{"experiment":{"kind":"entropy","times":[1e-308,1]},"sampler":{"grid":{"kind":"refined","steps":8,
+        "t_max":2,"t_min":0.01},"particles":4,"score":"empirical"},"scenario":{"n":12,"process":{"d":2,
+        "drift":{"design":"optimal"},"precision":{"kappa":10,"kind":"log_spaced"}}},"seed":2}"#;
+    let run = |j: &str| {
+        finite(
+            j,
+            from_json::<diffusion_regimes::config::MeasureConfig>(j)
+                .and_then(|c| diffusion_regimes::measure::engine::run(&c)),
+        )
+    };
+    let msg = run(json).unwrap_err();
+    assert!(msg.contains("experiment.times[0]") && msg.contains("1e-10"), "{msg}");
+    assert!(run(&json.replace("1e-308", "1e-10")).is_ok());
 }

@@ -120,6 +120,17 @@ fn goldens_reproduce_in_the_browser() {
 }
 
 /// Strings a hostile page, URL or message can send where a config goes.
+/// The Trajectories view's plan (projection plane and number of recorded times).
+const PLAN: &str = r#"{"axes": {"kind": "class"}, "snapshots": 50}"#;
+
+/// A valid small generation config.
+const GENERATE: &str = r#"{"scenario": {"process": {"d": 8}}, "sampler": {"grid": {"t_max": 3, "t_min": 0,
+    "steps": 30, "kind": "uniform"}, "particles": 10}, "seed": 1}"#;
+
+/// A generation run far over the work budget: d = 4096 with Q_opt, 2000 particles, 2000 steps.
+const OVER_BUDGET: &str = r#"{"scenario": {"process": {"d": 4096, "drift": {"design": "optimal"}}},
+    "sampler": {"grid": {"t_max": 3, "t_min": 0, "steps": 2000, "kind": "uniform"}, "particles": 2000}, "seed": 1}"#;
+
 const GARBAGE: [&str; 14] = [
     "",
     "{",
@@ -151,7 +162,8 @@ fn every_string_export_refuses_garbage_with_a_js_error() {
         let results = [
             wasm::run_forward(g).map(|_| ()).map_err(message),
             wasm::relaxation_report(g).map(|_| ()).map_err(message),
-            wasm::GenerationRun::new(g).map(|_| ()).map_err(message),
+            wasm::GenerationRun::new(g, PLAN).map(|_| ()).map_err(message),
+            wasm::GenerationRun::new(GENERATE, g).map(|_| ()).map_err(message),
             wasm::estimate_run("generate", g).map(|_| ()).map_err(message),
             wasm::estimate_run("theory", g).map(|_| ()).map_err(message),
             wasm::estimate_run(g, CONFIG).map(|_| ()).map_err(message),
@@ -171,10 +183,11 @@ fn every_string_export_refuses_garbage_with_a_js_error() {
         .is_err());
     assert!(wasm::svg_forward(vec![0.0, 1e308], vec![1.0, 1.0], vec![1], vec![0.0; 2], vec![1.0; 2], "dark", 300, 200)
         .is_err());
-    assert!(wasm::svg_trajectories(vec![0.0, 1.0], vec![1.0, 1.0], vec![1], "light", 300, 200).is_err());
-    assert!(wasm::svg_trajectories(vec![1.0, 0.0], vec![f64::INFINITY, 1.0], vec![1], "light", 300, 200).is_err());
+    assert!(wasm::svg_trajectories(vec![0.0, 1.0], vec![1.0, 1.0], vec![0], "{}", "x", "light", 300, 200).is_err());
+    assert!(wasm::svg_trajectories(vec![1.0, 0.0], vec![f64::INFINITY, 1.0], vec![0], "{}", "x", "light", 300, 200)
+        .is_err());
     // The budget refuses a Trajectories run the page could otherwise spend minutes on (d = 4096 with Q_opt).
-    let msg = message(wasm::GenerationRun::new(GARBAGE[10]).err().unwrap());
+    let msg = message(wasm::GenerationRun::new(OVER_BUDGET, PLAN).err().unwrap());
     assert!(msg.contains("budget"), "{msg}");
 }
 

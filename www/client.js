@@ -6,6 +6,9 @@
 //   HARD_CANCEL_MS (a chunk that runs long), it is terminated and replaced.
 // - The worker is the crash boundary: on a crash message or an error event, every pending request rejects with a
 //   WorkerCrashed error, the page is told (onCrash), and a fresh worker is started. The page keeps its state.
+// - With `restartStuck` (the theory worker: one theory evaluation is one wasm call of up to tens of seconds at large
+//   d, with no chunk boundary), a superseded request that is still running after HARD_CANCEL_MS makes the client
+//   replace the worker and resubmit the requests still pending, so the newest request never waits behind a stale one.
 
 /** How long a cancelled job may take to reach its next chunk boundary before the worker is replaced. */
 const HARD_CANCEL_MS = 1500;
@@ -38,10 +41,13 @@ export class SimClient {
   /**
    * @param {URL} url the worker module
    * @param {{onCrash?: (message: string) => void, onRestart?: () => void}} hooks
+   * @param {{restartStuck?: boolean}} options
    */
-  constructor(url, hooks = {}) {
+  constructor(url, hooks = {}, { restartStuck = false } = {}) {
     this.url = url;
     this.hooks = hooks;
+    this.restartStuck = restartStuck;
+    this.inflight = new Set(); // ids posted to the current worker that it has not answered yet
     this.nextId = 1;
     this.pending = new Map(); // id -> {resolve, reject, onProgress, channel, hardTimer}
     this.channels = new Map(); // channel -> id
@@ -77,6 +83,7 @@ export class SimClient {
   }
 
   onMessage(msg) {
+    if (msg.type === 'result' || msg.type === 'cancelled') this.inflight.delete(msg.id);
     const p = this.pending.get(msg.id);
     if (msg.type === 'crash') {
       this.crashed(`the simulation core crashed (${String(msg.error).slice(0, 200)})`);
@@ -110,6 +117,7 @@ export class SimClient {
 
   /** The worker died: reject everything pending, tell the page, start a fresh worker. */
   crashed(message) {
+    this.inflight.clear();
     const pending = [...this.pending.values()];
     this.pending.clear();
     this.channels.clear();
@@ -143,10 +151,15 @@ export class SimClient {
       if (p) {
         p.reject(new Superseded());
         this.worker?.postMessage({ type: 'cancel', id: old });
+        if (this.restartStuck && this.inflight.has(old)) {
+          setTimeout(() => {
+            if (this.inflight.has(old)) this.replaceStuck();
+          }, HARD_CANCEL_MS);
+        }
       }
     }
     const promise = new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject, onProgress, channel, hardTimer: 0 });
+      this.pending.set(id, { resolve, reject, onProgress, channel, hardTimer: 0, kind, config, worker: null });
     });
     if (channel) this.channels.set(channel, id);
     try {
@@ -155,9 +168,25 @@ export class SimClient {
       this.settle(id);
       throw e;
     }
-    if (!this.pending.has(id)) return promise; // superseded while waiting for the worker
-    this.worker.postMessage({ type: 'run', id, kind, config });
+    const entry = this.pending.get(id);
+    if (!entry) return promise; // superseded while waiting for the worker
+    if (entry.worker !== this.worker) this.post(id, entry);
     return promise;
+  }
+
+  post(id, entry) {
+    entry.worker = this.worker;
+    this.inflight.add(id);
+    this.worker.postMessage({ type: 'run', id, kind: entry.kind, config: entry.config });
+  }
+
+  /** The worker is stuck in a superseded job: replace it, and resubmit every request still pending. */
+  replaceStuck() {
+    this.inflight.clear();
+    const ready = this.start();
+    ready.then(() => {
+      for (const [id, entry] of this.pending) if (entry.worker !== this.worker) this.post(id, entry);
+    }, () => {});
   }
 
   /** Cancels the request on `channel` (if any). Resolves once it is gone. */

@@ -6,10 +6,11 @@
 import init, * as core from './pkg/diffusion_regimes.js';
 import { CancelledError, SimClient, Superseded, WorkerCrashed } from './client.js';
 import {
-  GROUPS, PARAMS, PARAM_BY_KEY, VIEWS, allowed, baseline, crossCheck, formatValue, fromQuery, parseValue, toQuery,
+  GROUPS, PARAMS, PARAM_BY_KEY, SWEEPS, VIEWS, allowed, applyLimits, baseline, crossCheck, formatValue, fromQuery,
+  parseValue, toQuery,
 } from './params.js';
 import { PRESETS } from './presets.js';
-import { VIEW_IMPLS } from './views.js';
+import { VIEW_IMPLS, marksOf, theoryReadout } from './views.js';
 import { downloadBlob, toCsv } from './export.js';
 
 // --- State -----------------------------------------------------------------------------------------------------
@@ -28,6 +29,7 @@ const app = {
   frames: {}, // view key -> plot frame (for overlays)
   cursors: {}, // view key -> forward time of its cursor
   playing: false, // the key of the view whose cursor plays, or false
+  theory: null, // the theory answer of the current controls (readout; the views with usesTheory draw it)
 };
 
 const $ = (sel, root = document) => root.querySelector(sel);
@@ -178,7 +180,7 @@ function readControls() {
 }
 
 /** Keys that a cross-parameter rule (crossCheck) may flag. */
-const CROSS_KEYS = ['uvals'];
+const CROSS_KEYS = ['uvals', 'tmin', 'sto', 'sfrom'];
 
 function onControl(key) {
   const c = controls.get(key);
@@ -186,6 +188,14 @@ function onControl(key) {
   setFieldError(key, r.ok ? '' : `${c.p.label}: ${r.error}.`);
   if (!r.ok) return;
   const next = readControls();
+  if (key === 'sweep' && next.sweep !== app.state.sweep) {
+    // A new swept parameter starts on its own default range.
+    [next.sfrom, next.sto] = SWEEPS[next.sweep].range;
+    for (const k of ['sfrom', 'sto']) {
+      controls.get(k).input.value = formatValue(PARAM_BY_KEY.get(k), next[k]);
+      setFieldError(k, '');
+    }
+  }
   // A cross-parameter rule is reported next to the control it concerns, and the state keeps its last valid value
   // until the combination is valid (the controls show what the user typed).
   const cross = crossCheck(next);
@@ -195,6 +205,7 @@ function onControl(key) {
   if (cross.length) return;
   const theoryChanged = PARAMS.some((p) => p.theory && next[p.key] !== app.state[p.key]);
   app.state = next;
+  updateBudgets();
   syncUrl();
   if (theoryChanged) scheduleTheory();
 }
@@ -282,15 +293,17 @@ function draw(view) {
   const p = panel(view);
   if (!data || p.hidden) return;
   const canvas = $(`#plot-${view}`);
+  const impl = VIEW_IMPLS[view];
+  if (impl.cursorStart && app.cursors[view] === undefined) app.cursors[view] = impl.cursorStart(data);
   const [, , ratio] = sizeCanvas(canvas, view);
-  const frame = VIEW_IMPLS[view].draw(canvas, data, plotTheme(), ratio);
+  const frame = impl.draw(canvas, data, plotTheme(), ratio, app.cursors[view]);
   app.frames[view] = frame ? Array.from(frame) : null;
   // For tests and tools: how many times the view was drawn, and the link of the state it shows.
   p.dataset.draws = String(Number(p.dataset.draws || 0) + 1);
   p.dataset.drawnQuery = app.queries[view] || '';
-  if (VIEW_IMPLS[view].hasCursor) {
+  if (impl.hasCursor) {
     if (app.cursors[view] === undefined && app.frames[view]) app.cursors[view] = app.frames[view][4];
-    setCursor(view, app.cursors[view]);
+    setCursor(view, app.cursors[view], false);
   }
 }
 
@@ -308,11 +321,17 @@ function formatNumber(x, integer = false) {
 function renderReadout() {
   const dl = $('#readout');
   dl.replaceChildren();
-  const items = [];
+  // The theory of the current controls first, then what each view's last result adds (one entry per key).
+  const items = app.theory ? theoryReadout(app.theory).map((x) => ({ ...x, view: 'Theory' })) : [];
+  const seen = new Set(items.map((x) => x.key));
   for (const v of VIEWS) {
     const data = app.data[v.key];
-    if (!data) continue;
-    for (const item of VIEW_IMPLS[v.key].readout(data)) items.push({ ...item, view: v.title });
+    if (!data || VIEW_IMPLS[v.key].usesTheory) continue;
+    for (const item of VIEW_IMPLS[v.key].readout(data)) {
+      if (seen.has(item.key)) continue;
+      seen.add(item.key);
+      items.push({ ...item, view: v.title });
+    }
   }
   if (!items.length) {
     const p = document.createElement('div');
@@ -322,11 +341,12 @@ function renderReadout() {
   }
   for (const item of items) {
     const div = document.createElement('div');
+    if (item.text !== undefined) div.className = 'wide';
     const dt = document.createElement('dt');
     dt.textContent = item.label;
     const dd = document.createElement('dd');
     dd.dataset.key = item.key;
-    dd.textContent = formatNumber(item.value, item.integer);
+    dd.textContent = item.text !== undefined ? item.text : formatNumber(item.value, item.integer);
     div.append(dt, dd);
     dl.append(div);
   }
@@ -334,14 +354,32 @@ function renderReadout() {
 
 // --- Worker ----------------------------------------------------------------------------------------------------
 
-const client = new SimClient(new URL('./worker.js', import.meta.url), {
+const workerHooks = {
   onCrash(msg) {
     setStatus('error', `The simulation worker stopped: ${msg}. A fresh worker is starting; your parameters are kept.`);
   },
   onRestart() {
     setStatus('ready', 'A fresh simulation worker is ready (the previous one crashed). Parameters are kept; run again.');
   },
-});
+};
+// Two workers (two wasm instances): simulations in one, the theory in the other, so a Run never waits behind a
+// theory evaluation (seconds at d = 256) and the readout keeps following the controls during a long run.
+const simClient = new SimClient(new URL('./worker.js', import.meta.url), workerHooks);
+const theoryClient = new SimClient(new URL('./worker.js', import.meta.url), workerHooks, { restartStuck: true });
+const THEORY_KINDS = new Set(['theory', 'sweep', 'relaxation']);
+const client = {
+  of: (kind) => (THEORY_KINDS.has(kind) ? theoryClient : simClient),
+  run(kind, config, options) {
+    return this.of(kind).run(kind, config, options);
+  },
+  cancel(channel) {
+    simClient.cancel(channel);
+    theoryClient.cancel(channel);
+  },
+  start() {
+    return Promise.all([simClient.start(), theoryClient.start()]);
+  },
+};
 
 function viewError(view, text) {
   const el = panel(view).querySelector('[data-view-error]');
@@ -372,6 +410,7 @@ function invalidControls() {
 }
 
 let theoryTimer = 0;
+let coreReady = false; // the main thread's wasm instance is loaded (drawing, estimates)
 let booted = false; // set once the first plot is drawn
 function scheduleTheory(delay = 120) {
   clearTimeout(theoryTimer);
@@ -381,13 +420,69 @@ function scheduleTheory(delay = 120) {
 async function runTheory() {
   const key = app.view;
   const impl = VIEW_IMPLS[key];
-  if (!impl.theory) {
-    // Theory views that are not open are recomputed when opened; drop their stale results.
-    for (const v of VIEWS) if (VIEW_IMPLS[v.key].theory) delete app.data[v.key];
-    return;
-  }
+  // Theory views that are not open are recomputed when opened; drop their stale results.
   for (const v of VIEWS) if (VIEW_IMPLS[v.key].theory && v.key !== key) delete app.data[v.key];
-  await compute(key);
+  // The readout always shows the theory of the current controls; a theory view draws its own result too.
+  const jobs = [];
+  if (!impl.theory || impl.request(app.state).kind !== 'theory') jobs.push(computeTheory());
+  if (impl.theory) jobs.push(compute(key));
+  await Promise.all(jobs);
+}
+
+let theoryBusy = 0;
+/** Says (next to the readout) that the theory of the current controls is being computed: seconds at d ≥ 256. */
+async function withTheoryStatus(promise) {
+  theoryBusy += 1;
+  $('#theory-status').textContent = `Computing the theory (d = ${app.state.d})…`;
+  $('#readout').setAttribute('aria-busy', 'true');
+  try {
+    return await promise;
+  } finally {
+    theoryBusy -= 1;
+    if (!theoryBusy) {
+      $('#theory-status').textContent = '';
+      $('#readout').removeAttribute('aria-busy');
+    }
+  }
+}
+
+/** The theory of the current controls, for the readout and the views that draw it. */
+async function computeTheory() {
+  const req = VIEW_IMPLS.speciation.request(app.state);
+  const q = location.search.slice(1);
+  try {
+    const result = await withTheoryStatus(client.run(req.kind, req.config, { channel: 'theory' }));
+    storeTheory(result, req.config, q);
+    renderReadout();
+    return true;
+  } catch (e) {
+    if (!(e instanceof Superseded) && !(e instanceof CancelledError)) {
+      app.theory = null;
+      renderReadout();
+      placeCoreError(message(e));
+    }
+    return false;
+  }
+}
+
+function storeTheory(result, config, q) {
+  app.theory = result;
+  app.theoryKey = JSON.stringify(config);
+  // A generation run drawn before its scenario's theory was known gets its regime marks now.
+  for (const v of VIEWS) {
+    const d = app.data[v.key];
+    if (d && d.theoryKey === app.theoryKey && !d.hasMarks) {
+      d.marks = marksOf(result);
+      d.hasMarks = true;
+      if (v.key === app.view) draw(v.key);
+    }
+  }
+  for (const v of VIEWS) {
+    if (!VIEW_IMPLS[v.key].usesTheory) continue;
+    app.data[v.key] = result;
+    app.configs[v.key] = config;
+    app.queries[v.key] = q;
+  }
 }
 
 /** Runs a view's request in the worker (superseding the previous one of that view) and draws the result. */
@@ -401,12 +496,36 @@ async function compute(view, { onProgress = null } = {}) {
     return false;
   }
   const q = location.search.slice(1);
+  if (req.kind === 'generate' && app.theory && app.theoryKey === JSON.stringify(req.config.theory)) {
+    req.config.marks = marksOf(app.theory); // the theory worker already has it: no second evaluation
+  }
+  // Every theory evaluation shares one channel: the newest supersedes the others, whichever view asked.
+  const channel = req.kind === 'theory' ? 'theory' : view;
+  const bar = panel(view).querySelector('[data-sweepbar] progress');
+  if (!onProgress && bar) {
+    bar.removeAttribute('value');
+    onProgress = (done, total) => {
+      bar.max = Math.max(1, total);
+      bar.value = done;
+    };
+  }
   try {
-    const result = await client.run(req.kind, req.config, { channel: view, onProgress });
+    const run = client.run(req.kind, req.config, { channel, onProgress });
+    const result = await (req.kind === 'theory' ? withTheoryStatus(run) : run);
+    if (req.kind === 'theory') storeTheory(result, req.config, q);
+    if (req.kind === 'generate') {
+      result.theoryKey = JSON.stringify(req.config.theory);
+      if (!result.hasMarks && app.theoryKey === result.theoryKey) {
+        result.marks = marksOf(app.theory);
+        result.hasMarks = true;
+      }
+    }
     app.data[view] = result;
     app.configs[view] = req.config;
     app.queries[view] = q;
-    viewError(view, '');
+    if (impl.hasCursor && !impl.cursorStart) delete app.cursors[view];
+    if (impl.cursorStart) app.cursors[view] = impl.cursorStart(result);
+    viewError(view, result && result.warning ? `Note: ${result.warning}` : '');
     for (const p of PARAMS) if (p.core && controls.get(p.key)?.error.textContent.startsWith('invalid')) setFieldError(p.key, '');
     draw(view);
     renderReadout();
@@ -414,6 +533,41 @@ async function compute(view, { onProgress = null } = {}) {
   } catch (e) {
     handleRunError(view, e);
     return false;
+  }
+}
+
+// --- Budgets -----------------------------------------------------------------------------------------------------
+//
+// Before Run, each simulation view shows the core's estimate of the run it would start (src/budget.rs through the
+// wasm export estimate_run): memory and time, highlighted when the core calls it large, and a warning when it is over
+// the budget the core will refuse.
+
+function human(x, unit) {
+  const steps = [[2 ** 30, 'Gi'], [2 ** 20, 'Mi'], [2 ** 10, 'Ki']];
+  for (const [v, p] of steps) if (x >= v) return `${(x / v).toFixed(1)} ${p}${unit}`;
+  return `${Math.round(x)} ${unit}`;
+}
+
+function updateBudgets() {
+  if (!booted && !coreReady) return;
+  for (const v of VIEWS) {
+    const el = panel(v.key).querySelector('[data-budget]');
+    if (!el) continue;
+    let text;
+    let large = false;
+    try {
+      const req = VIEW_IMPLS[v.key].request(app.state);
+      const config = req.kind === 'generate' ? req.config.generate : req.config;
+      const e = JSON.parse(core.estimate_run(req.kind, JSON.stringify(config)));
+      const time = e.seconds < 0.1 ? '< 0.1 s' : `~${e.seconds.toFixed(e.seconds < 10 ? 1 : 0)} s`;
+      text = `Estimate: ${human(e.memory_bytes, 'B')}, ${time}`;
+      if (!e.within_budget) text += ' — over the budget: the core will refuse this run';
+      large = e.large || !e.within_budget;
+    } catch (e) {
+      text = `Estimate unavailable: ${message(e)}`;
+    }
+    el.textContent = text;
+    el.dataset.large = String(large);
   }
 }
 
@@ -462,13 +616,15 @@ function wireRunbar(view) {
 
 /** [x at the left edge, x at the right edge] of a view's time axis. */
 function cursorAxis(view) {
+  const impl = VIEW_IMPLS[view];
+  if (impl.cursorRange && app.data[view]) return impl.cursorRange(app.data[view]);
   const f = app.frames[view];
   if (f) return [f[4], f[5]];
   const d = app.data[view];
   return d ? [d.times[0], d.times[d.times.length - 1]] : [0, 1];
 }
 
-function setCursor(view, t) {
+function setCursor(view, t, redraw = true) {
   const [a, b] = cursorAxis(view);
   const lo = Math.min(a, b);
   const hi = Math.max(a, b);
@@ -482,7 +638,9 @@ function setCursor(view, t) {
   slider.value = String(b === a ? 0 : (app.cursors[view] - a) / (b - a));
   slider.setAttribute('aria-valuetext', `t = ${app.cursors[view].toFixed(3)}`);
   p.querySelector('[data-cursor-value]').textContent = `t = ${app.cursors[view].toFixed(3)}`;
-  drawCursor(view);
+  if (VIEW_IMPLS[view].cursorRedraw) {
+    if (redraw) draw(view);
+  } else drawCursor(view);
 }
 
 function drawCursor(view) {
@@ -680,16 +838,16 @@ async function exportView(kind) {
       const c = document.createElement('canvas');
       c.width = Math.round(cssW * scale);
       c.height = Math.round(cssH * scale);
-      impl.draw(c, data, plotTheme(), scale);
+      impl.draw(c, data, plotTheme(), scale, app.cursors[view]);
       const blob = await new Promise((resolve) => c.toBlob(resolve, 'image/png'));
       downloadBlob(blob, `${base}@${scale}x.png`);
     } else if (kind === 'svg') {
-      const svg = impl.svg(data, plotTheme(), cssW, cssH);
+      const svg = impl.svg(data, plotTheme(), cssW, cssH, app.cursors[view]);
       downloadBlob(new Blob([svg], { type: 'image/svg+xml' }), `${base}.svg`);
     } else if (kind === 'csv') {
-      downloadBlob(new Blob([toCsv(exportHeader(view), impl.table(data))], { type: 'text/csv' }), `${base}.csv`);
+      downloadBlob(new Blob([toCsv(exportHeader(view), impl.table(data, app.cursors[view]))], { type: 'text/csv' }), `${base}.csv`);
     } else if (kind === 'json') {
-      const body = { ...exportHeader(view), readout: impl.readout(data), data };
+      const body = { ...exportHeader(view), readout: impl.readout(data), theory: app.theory, data };
       const json = JSON.stringify(body, (k, v) => (ArrayBuffer.isView(v) ? Array.from(v) : v), 1);
       downloadBlob(new Blob([json], { type: 'application/json' }), `${base}.json`);
     }
@@ -761,7 +919,12 @@ async function main() {
   });
   try {
     await init();
+    coreReady = true;
     $('#version').textContent = `Version ${core.version()}.`;
+    for (const key of applyLimits(JSON.parse(core.limits()))) {
+      const c = controls.get(key);
+      if (c) c.wrap.querySelector('.field-hint').textContent = allowed(c.p);
+    }
     await client.start();
   } catch (e) {
     setStatus('error', `The playground could not start: ${message(e)}. Reload the page; if it persists, your browser may lack WebAssembly support.`);
@@ -772,7 +935,12 @@ async function main() {
   // The first plot: the open view (theory views compute at once; simulation views run once with the link's values).
   const impl = VIEW_IMPLS[app.view];
   clearTimeout(theoryTimer); // openView scheduled the same computation; run it once, here.
-  const ok = impl.theory ? await compute(app.view) : await runFirst(app.view);
+  updateBudgets();
+  const theoryFirst = impl.theory && impl.request(app.state).kind === 'theory';
+  const [ok] = await Promise.all([
+    impl.theory ? compute(app.view) : runFirst(app.view),
+    theoryFirst ? Promise.resolve(true) : computeTheory(),
+  ]);
   booted = true;
   setStatus('ready', ok ? 'Ready.' : 'Ready (the first plot was refused: see the message above it).');
 }

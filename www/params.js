@@ -23,16 +23,34 @@ export const PAGE_MAX_DIM = 512;
 /** Views, in tab order. Only views whose core exists are listed (a view without its core is absent, not faked). */
 export const VIEWS = [
   { key: 'trajectories', title: 'Trajectories' },
+  { key: 'particles', title: 'Particles' },
+  { key: 'speciation', title: 'Speciation' },
+  { key: 'collapse', title: 'Collapse' },
+  { key: 'transitions', title: 'Transition times' },
   { key: 'forward', title: 'Forward process' },
   { key: 'relaxation', title: 'Relaxation' },
 ];
+
+/** The parameters a Transition-times sweep can vary: [value, label, default range, logarithmic axis]. */
+export const SWEEPS = {
+  gamma: { label: 'γ (Q = γ·Q_opt)', range: [0, 2], log: false },
+  q: { label: 'q (plane rotation)', range: [0, 4], log: false },
+  kappa: { label: 'κ (condition number of U)', range: [1, 1000], log: true },
+  alpha: { label: 'α = ln n / d', range: [0.02, 0.3], log: false },
+  n: { label: 'n (training points)', range: [100, 100000], log: true },
+  d: { label: 'd (dimension)', range: [8, 256], log: false },
+  beta: { label: 'β = p / d (manifold)', range: [0.1, 1], log: false },
+  m_tilde: { label: 'm̃ = |μ| / √d', range: [0.2, 2], log: false },
+  sigma: { label: 'σ (within-class s.d.)', range: [0.2, 2], log: false },
+};
 
 /** Parameter groups, in display order. */
 export const GROUPS = [
   { key: 'process', title: 'Forward process' },
   { key: 'drift', title: 'Non-reversible drift Q' },
-  { key: 'data', title: 'Data (two-class mixture)' },
-  { key: 'run', title: 'Simulation' },
+  { key: 'data', title: 'Data' },
+  { key: 'run', title: 'Simulation (generation)' },
+  { key: 'view', title: 'View settings' },
 ];
 
 /**
@@ -72,24 +90,64 @@ export const PARAMS = [
     show: (s) => s.drift === 'random', core: ['drift.norm'], theory: true },
   { key: 'qseed', group: 'drift', label: 'Seed of Q', kind: 'int', min: 0, max: MAX_SEED, def: 1,
     show: (s) => s.drift === 'random', theory: true },
+  { key: 'model', group: 'data', label: 'Data model', kind: 'enum', def: 'two_class', theory: true,
+    options: [['two_class', 'two classes ±μ (Biroli)'], ['k_class', 'k classes'], ['manifold', 'manifold (GVM)']] },
+  { key: 'k', group: 'data', label: 'Number of classes k', kind: 'int', min: 2, max: 64, def: 3,
+    show: (s) => s.model === 'k_class', core: ['data.k'], theory: true },
   { key: 'sigma', group: 'data', label: 'Within-class s.d. σ', kind: 'num', min: 0, max: 1000, def: 1,
-    core: ['data.sigma'] },
-  { key: 'mt', group: 'data', label: 'Mean size m̃ = |μ|/√d', kind: 'num', min: 0, openMin: true, max: 1000, def: 1,
-    core: ['data.m_tilde'] },
-  { key: 'dir', group: 'data', label: 'Direction of μ', kind: 'enum', def: 'ones',
+    show: (s) => s.model !== 'manifold', core: ['data.sigma'], theory: true },
+  { key: 'mt', group: 'data', label: 'Mean size m̃ = |μ|/√d', kind: 'num', min: 0, max: 1000, def: 1,
+    core: ['data.m_tilde'], theory: true },
+  { key: 'dir', group: 'data', label: 'Direction of μ', kind: 'enum', def: 'ones', theory: true,
+    show: (s) => s.model === 'two_class',
     options: [['ones', 'all-ones'], ['slowest', 'slowest eigenvector of U'], ['fastest', 'fastest eigenvector of U'],
       ['random', 'random (seeded)']] },
   { key: 'dirseed', group: 'data', label: 'Seed of the direction', kind: 'int', min: 0, max: MAX_SEED, def: 1,
-    show: (s) => s.dir === 'random' },
+    show: (s) => s.model === 'two_class' && s.dir === 'random', theory: true },
+  { key: 'beta', group: 'data', label: 'Manifold fraction β = p/d', kind: 'num', min: 0, openMin: true, max: 1, def: 0.5,
+    show: (s) => s.model === 'manifold', core: ['data.beta'], theory: true },
+  { key: 'phi', group: 'data', label: 'Nonlinearity φ', kind: 'enum', def: 'identity', theory: true,
+    show: (s) => s.model === 'manifold',
+    options: [['identity', 'identity (a linear manifold)'], ['tanh', 'tanh'], ['relu', 'ReLU'], ['sign', 'sign']] },
+  { key: 'embedding', group: 'data', label: 'Embedding F', kind: 'enum', def: 'orthonormal', theory: true,
+    show: (s) => s.model === 'manifold',
+    options: [['orthonormal', 'orthonormal (unit variance on a p-dim subspace)'], ['gaussian', 'gaussian i.i.d. N(0, 1) (GLM)']] },
+  { key: 'dseed', group: 'data', label: 'Seed of the class directions / embedding', kind: 'int', min: 0, max: MAX_SEED,
+    def: 0, show: (s) => s.model !== 'two_class', theory: true },
+  { key: 'n', group: 'data', label: 'Training points n (α = ln n / d)', kind: 'int', min: 2, max: 200000, def: 1000,
+    core: ['n', 'n (training points)'], theory: true },
+  { key: 'score', group: 'run', label: 'Score', kind: 'enum', def: 'analytic',
+    options: [['analytic', 'exact score of the model (generalizes)'], ['empirical', 'empirical score of the n points (memorizes)']],
+    core: ['sampler.score'] },
   { key: 'T', group: 'run', label: 'Final time T', kind: 'num', min: 0, openMin: true, max: 100, def: 4,
-    core: ['t_max'] },
+    core: ['t_max', 'grid.t_max'] },
+  { key: 'tmin', group: 'run', label: 'End time t_min of generation', kind: 'num', min: 0, max: 1, def: 0,
+    core: ['t_min', 'grid.t_min'] },
+  { key: 'grid', group: 'run', label: 'Time grid', kind: 'enum', def: 'uniform',
+    options: [['uniform', 'uniform in t'], ['refined', 'refined towards t = 0 (uniform in ln t below 1; needs t_min > 0)']],
+    core: ['grid.kind'] },
   { key: 'steps', group: 'run', label: 'Time steps', kind: 'int', min: 1, max: 2000, def: 200, core: ['steps'] },
-  { key: 'particles', group: 'run', label: 'Trajectories', kind: 'int', min: 1, max: 2000, def: 60,
-    core: ['particles'] },
+  { key: 'particles', group: 'run', label: 'Trajectories (particles)', kind: 'int', min: 1, max: 2000, def: 60,
+    core: ['particles', 'sampler.particles', 'sampler.particles (page)'] },
   { key: 'integrator', group: 'run', label: 'Integrator (generation)', kind: 'enum', def: 'euler_maruyama',
     options: [['euler_maruyama', 'Euler–Maruyama (reverse SDE)'], ['exponential', 'exponential (reverse SDE)'],
       ['flow_euler', 'Euler (probability flow ODE)'], ['flow_exponential', 'exponential (probability flow ODE)']] },
+  { key: 'start', group: 'run', label: 'Start at t = T', kind: 'enum', def: 'stationary',
+    options: [['stationary', 'stationary law N(0, U⁻¹)'], ['exact', 'exactly from p_T (analytic score)']] },
   { key: 'seed', group: 'run', label: 'Seed', kind: 'int', min: 0, max: MAX_SEED, def: 1, core: ['seed'] },
+  { key: 'axes', group: 'view', label: 'Particles: projection plane', kind: 'enum', def: 'class',
+    options: [['class', 'class axis and top remaining principal direction'], ['coordinates', 'two coordinates']] },
+  { key: 'cx', group: 'view', label: 'Particles: horizontal coordinate (1…d)', kind: 'int', min: 1, max: PAGE_MAX_DIM,
+    def: 1, show: (s) => s.axes === 'coordinates', core: ['axes.x'] },
+  { key: 'cy', group: 'view', label: 'Particles: vertical coordinate (1…d)', kind: 'int', min: 1, max: PAGE_MAX_DIM,
+    def: 2, show: (s) => s.axes === 'coordinates', core: ['axes.y'] },
+  { key: 'sweep', group: 'view', label: 'Transition times: swept parameter', kind: 'enum', def: 'gamma', theory: true,
+    options: Object.entries(SWEEPS).map(([k, v]) => [k, v.label]) },
+  { key: 'sfrom', group: 'view', label: 'Transition times: from', kind: 'num', min: -1000, max: 1e6, def: 0, theory: true,
+    core: ['values'] },
+  { key: 'sto', group: 'view', label: 'Transition times: to', kind: 'num', min: -1000, max: 1e6, def: 2, theory: true },
+  { key: 'spoints', group: 'view', label: 'Transition times: points', kind: 'int', min: 2, max: 128, def: 24,
+    theory: true },
 ];
 
 export const PARAM_BY_KEY = new Map(PARAMS.map((p) => [p.key, p]));
@@ -165,6 +223,14 @@ export function crossCheck(state) {
     const n = String(state.uvals).split(',').length;
     if (n !== state.d) errors.push({ key: 'uvals', error: `expected d = ${state.d} values, got ${n}` });
   }
+  if (state.grid === 'refined' && !(state.tmin > 0)) {
+    errors.push({ key: 'tmin', error: 'the refined grid needs t_min > 0 (it is uniform in ln t)' });
+  }
+  if (state.tmin >= state.T) errors.push({ key: 'tmin', error: `expected t_min < T = ${state.T}` });
+  if (state.sto <= state.sfrom) errors.push({ key: 'sto', error: `expected a value above "from" (${state.sfrom})` });
+  if (SWEEPS[state.sweep]?.log && !(state.sfrom > 0)) {
+    errors.push({ key: 'sfrom', error: `expected a value > 0 (${SWEEPS[state.sweep].label} is on a logarithmic axis)` });
+  }
   return errors;
 }
 
@@ -226,6 +292,8 @@ export function fromQuery(search, presets) {
     notices.push(`${p.label}: ${error}; kept the default`);
     state[key] = p.def;
     if (key === 'uvals') state.U = PARAM_BY_KEY.get('U').def;
+    if (key === 'tmin') state.grid = PARAM_BY_KEY.get('grid').def;
+    if (key === 'sto' || key === 'sfrom') Object.assign(state, { sfrom: 0, sto: 2, sweep: 'gamma' });
   }
   out.state = state;
   return out;
@@ -286,8 +354,94 @@ export function driftConfig(s) {
   }
 }
 
-/** The data config (TwoClassConfig) of a state. */
-export function dataConfig(s) {
+/** The two-class data config (TwoClassConfig, untagged: the forward view's). */
+export function twoClassConfig(s) {
   const direction = s.dir === 'random' ? { kind: 'random', seed: s.dirseed } : { kind: s.dir };
   return { sigma: s.sigma, m_tilde: s.mt, direction };
+}
+
+/** The data model (DataConfig of src/config/data.rs, tagged by "model") of a state. */
+export function dataConfig(s) {
+  switch (s.model) {
+    case 'k_class': return { model: 'k_class', k: s.k, sigma: s.sigma, m_tilde: s.mt, seed: s.dseed };
+    case 'manifold':
+      return { model: 'manifold', beta: s.beta, m_tilde: s.mt, phi: s.phi, embedding: s.embedding, seed: s.dseed };
+    default: return { model: 'two_class', ...twoClassConfig(s) };
+  }
+}
+
+/** The scenario (ScenarioConfig) of a state: process, data, n. */
+export function scenarioConfig(s) {
+  return { process: processConfig(s), data: dataConfig(s), n: s.n };
+}
+
+/** The generation run (GenerateConfig of src/config/generate.rs) of a state. */
+export function generateConfig(s, schema) {
+  return {
+    schema,
+    scenario: scenarioConfig(s),
+    sampler: {
+      score: s.score, integrator: s.integrator,
+      grid: { t_max: s.T, t_min: s.tmin, steps: s.steps, kind: s.grid },
+      particles: s.particles, start: s.start,
+    },
+    seed: s.seed,
+  };
+}
+
+/** The theory evaluation (TheoryConfig) of a state. */
+export function theoryConfig(s, schema) {
+  return { schema, scenario: scenarioConfig(s) };
+}
+
+/** The current value of a sweep parameter in a state (the Transition-times view marks it). */
+export function sweepCurrent(s) {
+  switch (s.sweep) {
+    case 'gamma': return s.drift === 'scaled' ? s.gamma : s.drift === 'optimal' ? 1 : s.drift === 'none' ? 0 : null;
+    case 'q': return s.drift === 'plane' ? s.q : null;
+    case 'kappa': return s.U === 'log_spaced' ? s.kappa : null;
+    case 'alpha': return Math.log(s.n) / s.d;
+    case 'n': return s.n;
+    case 'd': return s.d;
+    case 'beta': return s.model === 'manifold' ? s.beta : null;
+    case 'm_tilde': return s.mt;
+    case 'sigma': return s.sigma;
+    default: return null;
+  }
+}
+
+/** The values of a sweep: `points` values from `from` to `to`, log-spaced on a logarithmic axis; integers for d and n. */
+export function sweepValues(s) {
+  const { log } = SWEEPS[s.sweep];
+  const out = [];
+  for (let i = 0; i < s.spoints; i += 1) {
+    const u = i / (s.spoints - 1);
+    let v = log ? Math.exp(Math.log(s.sfrom) + u * (Math.log(s.sto) - Math.log(s.sfrom))) : s.sfrom + u * (s.sto - s.sfrom);
+    if (s.sweep === 'd' || s.sweep === 'n') v = Math.round(v);
+    if (!out.length || out[out.length - 1] !== v) out.push(v);
+  }
+  return out;
+}
+
+/**
+ * Applies the core's documented limits (the wasm export `limits()`) to the table, so the page refuses what the core
+ * would refuse with the same numbers. The page keeps its own, smaller caps where it has a reason (PAGE_MAX_DIM, the
+ * particles it can draw). Returns the keys whose range changed.
+ */
+export function applyLimits(limits) {
+  const caps = {
+    n: ['max', limits.max_n], k: ['max', Math.min(limits.max_classes, 64)], kappa: ['max', limits.max_kappa],
+    gamma: ['max', limits.max_strength], q: ['max', limits.max_strength], qnorm: ['max', limits.max_strength],
+    sigma: ['max', limits.max_scale], mt: ['max', limits.max_scale], T: ['max', limits.max_t],
+    spoints: ['max', Math.min(128, limits.max_sweep_points)], d: ['max', Math.min(PAGE_MAX_DIM, limits.max_dim)],
+  };
+  const changed = [];
+  for (const [key, [field, value]] of Object.entries(caps)) {
+    const p = PARAM_BY_KEY.get(key);
+    if (p && Number.isFinite(value) && p[field] !== value) {
+      p[field] = value;
+      changed.push(key);
+    }
+  }
+  return changed;
 }

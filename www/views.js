@@ -6,9 +6,16 @@
 //   draw(canvas, data, theme, ratio)    -> the plot frame (for overlays) or null
 //   svg(data, theme, w, h)              -> SVG string
 //   table(data)                         -> {columns, rows} for CSV
-//   readout(data)                       -> [{key, label, value, integer?}] numbers for the readout
+//   readout(data)                       -> [{key, label, value, integer?, text?}] numbers for the readout
+//   usesTheory                          true: its data is the theory evaluation of the current controls (shared)
+//   hasCursor, cursorRedraw             a time cursor; cursorRedraw: the plot itself changes with it (no overlay)
 import * as core from './pkg/diffusion_regimes.js';
-import { dataConfig, processConfig } from './params.js';
+import {
+  SWEEPS, generateConfig, processConfig, scenarioConfig, sweepCurrent, sweepValues, theoryConfig, twoClassConfig,
+} from './params.js';
+
+/** Times recorded by a generation run for the Trajectories and Particles views. */
+const SNAPSHOTS = 200;
 
 /** Points of the gap-against-strength curve (one relaxation report each). */
 const SWEEP_POINTS = 25;
@@ -56,9 +63,10 @@ export const forward = {
   hasCursor: true,
   canvasHeight: (w) => Math.max(260, Math.round((w * 420) / 800)),
   request(s) {
+    if (s.model !== 'two_class') throw new Error('The forward view shows the two-class model: choose "two classes ±μ" as the data model.');
     return {
       kind: 'forward',
-      config: { schema: core.schema_version(), process: processConfig(s), data: dataConfig(s), t_max: s.T,
+      config: { schema: core.schema_version(), process: processConfig(s), data: twoClassConfig(s), t_max: s.T,
         steps: s.steps, particles: s.particles, seed: s.seed },
     };
   },
@@ -89,45 +97,288 @@ export const forward = {
   },
 };
 
+/** The request of a generation run (Trajectories and Particles share it). */
+function generateRequest(s) {
+  const schema = core.schema_version();
+  const axes = s.axes === 'coordinates' ? { kind: 'coordinates', x: s.cx - 1, y: s.cy - 1 } : { kind: 'class' };
+  return {
+    kind: 'generate',
+    config: {
+      generate: generateConfig(s, schema),
+      plan: { axes, snapshots: Math.min(SNAPSHOTS, s.steps + 1) },
+      theory: theoryConfig(s, schema),
+    },
+  };
+}
+
+/** The transition marks of a theory answer (the worker's `theory_report`), for the plots. */
+export function marksOf(answer) {
+  const r = answer && answer.result && answer.result.report;
+  if (!r) return { roots: [], t_s: null, t_c: null };
+  return { roots: r.speciation_roots, t_s: r.t_s, t_c: r.t_c };
+}
+
+/** Readout items of a generation run. */
+function runReadout(r) {
+  const n = r.classes.length;
+  const k = Math.max(2, 1 + Math.max(...r.classes));
+  const items = [{ key: 'generated', label: 'Generated samples', value: n, integer: true }];
+  if (k === 2) {
+    let plus = 0;
+    for (const c of r.classes) if (c === 0) plus += 1;
+    items.push({ key: 'class_plus_fraction', label: 'Fraction ending in class +1', value: plus / n });
+  }
+  if (r.ratio.length) {
+    let m = 0;
+    for (const q of r.ratio) if (q < 1 / 3) m += 1;
+    items.push({ key: 'memorized', label: 'Memorized at the end (d₁/d₂ < 1/3), measured', value: m / r.ratio.length });
+  }
+  return items;
+}
+
+/** CSV of a run: one row per recorded time, one column per particle (class axis), or the cloud at one time. */
+function pathsTable(r) {
+  const n = r.times.length;
+  const particles = r.classes.length;
+  const columns = ['t'];
+  for (let p = 0; p < particles; p += 1) columns.push(`path_${p}_class_${r.classes[p]}`);
+  const rows = [];
+  for (let k = 0; k < n; k += 1) {
+    const row = [r.times[k]];
+    for (let p = 0; p < particles; p += 1) row.push(r.axis1[p * n + k]);
+    rows.push(row);
+  }
+  return { columns, rows };
+}
+
 export const trajectories = {
   key: 'trajectories',
   title: 'Trajectories',
   theory: false,
   hasCursor: true,
   canvasHeight: (w) => Math.max(260, Math.round((w * 420) / 800)),
+  request: generateRequest,
+  draw(canvas, r, theme, ratio) {
+    return core.draw_trajectories(canvas, r.times, r.axis1, r.classes, JSON.stringify(r.marks), r.axisNames[0], theme, ratio);
+  },
+  svg(r, theme, w, h) {
+    return core.svg_trajectories(r.times, r.axis1, r.classes, JSON.stringify(r.marks), r.axisNames[0], theme, w, h);
+  },
+  table: pathsTable,
+  readout: runReadout,
+};
+
+/** Index of the recorded time nearest to forward time t. */
+function snapshotIndex(r, t) {
+  let best = 0;
+  for (let k = 1; k < r.times.length; k += 1) if (Math.abs(r.times[k] - t) < Math.abs(r.times[best] - t)) best = k;
+  return best;
+}
+
+/** Axis limits over every recorded time and the training points (fixed while the cursor moves). */
+function cloudLimits(r) {
+  if (r.limits) return r.limits;
+  let [xl, xh, yl, yh] = [Infinity, -Infinity, Infinity, -Infinity];
+  const add = (x, y) => {
+    if (!Number.isFinite(x) || !Number.isFinite(y)) return;
+    xl = Math.min(xl, x); xh = Math.max(xh, x); yl = Math.min(yl, y); yh = Math.max(yh, y);
+  };
+  for (let i = 0; i < r.axis1.length; i += 1) add(r.axis1[i], r.axis2[i]);
+  for (let i = 0; i + 1 < r.training.length; i += 2) add(r.training[i], r.training[i + 1]);
+  if (!(xh > xl)) [xl, xh] = [xl - 1, xl + 1];
+  if (!(yh > yl)) [yl, yh] = [yl - 1, yl + 1];
+  const px = 0.05 * (xh - xl);
+  const py = 0.05 * (yh - yl);
+  r.limits = [xl - px, xh + px, yl - py, yh + py];
+  return r.limits;
+}
+
+/** The Particles figure at forward time t. */
+function particlesFigure(r, t) {
+  const n = r.times.length;
+  const k = snapshotIndex(r, t);
+  const particles = r.classes.length;
+  const x = new Array(particles);
+  const y = new Array(particles);
+  for (let p = 0; p < particles; p += 1) {
+    x[p] = r.axis1[p * n + k];
+    y[p] = r.axis2[p * n + k];
+  }
+  const tx = [];
+  const ty = [];
+  for (let i = 0; i + 1 < r.training.length; i += 2) { tx.push(r.training[i]); ty.push(r.training[i + 1]); }
+  const captured = [];
+  for (let i = 0; i + 1 < r.captured.length; i += 2) {
+    captured.push(Number.isFinite(r.captured[i]) ? [r.captured[i], r.captured[i + 1]] : null);
+  }
+  // Capture links after collapse: below the theory's t_C where the theory applies (d ≥ 16: the criterion is a
+  // large-d statement, SCIENCE.md §8), and at the end of the run in any dimension.
+  const tc = r.marks.t_c;
+  const last = k === n - 1;
+  const show = last || (r.d >= 16 && Number.isFinite(tc) && r.times[k] < tc);
+  return {
+    t: r.times[k], x, y, classes: Array.from(r.classes), k: Math.max(2, 1 + Math.max(...r.classes)),
+    training_x: tx, training_y: ty, captured, show_captured: show, limits: cloudLimits(r), axis_names: r.axisNames,
+  };
+}
+
+export const particles = {
+  key: 'particles',
+  title: 'Particles',
+  theory: false,
+  hasCursor: true,
+  cursorRedraw: true,
+  canvasHeight: (w) => Math.max(280, Math.min(Math.round(w * 0.75), 640)),
+  request: generateRequest,
+  /** The cursor runs over the recorded times, T first; it starts at the end (the generated samples). */
+  cursorRange: (r) => [r.times[0], r.times[r.times.length - 1]],
+  cursorStart: (r) => r.times[r.times.length - 1],
+  draw(canvas, r, theme, ratio, t) {
+    core.draw_particles(canvas, JSON.stringify(particlesFigure(r, t ?? r.times[r.times.length - 1])), theme, ratio);
+    return null;
+  },
+  svg(r, theme, w, h, t) {
+    return core.svg_particles(JSON.stringify(particlesFigure(r, t ?? r.times[r.times.length - 1])), theme, w, h);
+  },
+  table(r, t) {
+    const f = particlesFigure(r, t ?? r.times[r.times.length - 1]);
+    const rows = f.x.map((x, p) => ['particle', f.t, x, f.y[p], f.classes[p], f.captured[p] ? f.captured[p][0] : '', f.captured[p] ? f.captured[p][1] : '']);
+    for (let i = 0; i < f.training_x.length; i += 1) rows.push(['training', '', f.training_x[i], f.training_y[i], '', '', '']);
+    return { columns: ['kind', 't', 'x', 'y', 'class', 'nearest_x', 'nearest_y'], rows };
+  },
+  readout: runReadout,
+};
+
+/** Readout items of a theory answer (the current controls' theory). */
+export function theoryReadout(a) {
+  const items = [];
+  const r = a.result.report;
+  if (r) {
+    items.push({ key: 't_s', label: 'Speciation time t_S (largest root)', value: r.t_s ?? 'none in range' });
+    items.push({ key: 'roots', label: 'All speciation roots', text: r.speciation_roots.length ? r.speciation_roots.map((x) => x.toFixed(4)).join(', ') : 'none' });
+    items.push({ key: 't_c', label: 'Collapse time t_C', value: r.t_c ?? 'none in range' });
+    if (Number.isFinite(r.t_s) && Number.isFinite(r.t_c)) items.push({ key: 'gap_ts_tc', label: 't_S − t_C', value: r.t_s - r.t_c });
+  }
+  if (a.biroli_t_c != null) items.push({ key: 't_c_biroli', label: "Biroli's closed form ½ ln(1 + σ²/(n^(2/d) − 1))", value: a.biroli_t_c });
+  if (a.result.manifold_t_c != null) items.push({ key: 't_c_manifold', label: "GVM's manifold t_C", value: a.result.manifold_t_c });
+  if (r) {
+    items.push({ key: 'alpha', label: 'α = ln n / d', value: r.alpha });
+    items.push({ key: 'spectral_gap', label: 'Spectral gap g = min Re λ(A)', value: r.spectral_gap });
+    items.push({ key: 'trace_bound', label: 'Bound τ = Tr U / d', value: r.trace_bound });
+    items.push({ key: 'u_min_theory', label: 'u_min', value: r.u_min });
+  }
+  const notes = [...(r ? r.messages : []), ...a.result.messages];
+  if (notes.length) items.push({ key: 'theory_notes', label: 'Theory notes', text: notes.join(' ') });
+  return items;
+}
+
+/** Throws the theory's reason when the matrix theory is absent (a nonlinear manifold). */
+function reportOf(a) {
+  const r = a.result.report;
+  if (!r) throw new Error(`No matrix theory for this model: ${a.result.messages.join(' ')}`);
+  return r;
+}
+
+function speciationFigure(a) {
+  const r = reportOf(a);
+  if (!r.curve_phi) throw new Error('The cloning probability φ = F(s) is the two-class law (SCIENCE.md §7): choose two classes, or see the Collapse view.');
+  return { curve_t: r.curve_t, curve_phi: r.curve_phi, marks: marksOf(a), measured: null };
+}
+
+function collapseFigure(a) {
+  const r = reportOf(a);
+  return { curve_t: r.curve_t, curve_f: r.curve_f, alpha: r.alpha, marks: marksOf(a), measured: null, t_c_samples: null, memorized: null };
+}
+
+function theoryRequest(s) {
+  return { kind: 'theory', config: theoryConfig(s, core.schema_version()) };
+}
+
+export const speciation = {
+  key: 'speciation',
+  title: 'Speciation',
+  theory: true,
+  usesTheory: true,
+  hasCursor: false,
+  canvasHeight: (w) => Math.max(260, Math.round((w * 420) / 800)),
+  request: theoryRequest,
+  draw(canvas, a, theme, ratio) {
+    return core.draw_speciation(canvas, JSON.stringify(speciationFigure(a)), theme, ratio);
+  },
+  svg(a, theme, w, h) {
+    return core.svg_speciation(JSON.stringify(speciationFigure(a)), theme, w, h);
+  },
+  table(a) {
+    const r = reportOf(a);
+    return { columns: ['t', 's', 'phi'], rows: r.curve_t.map((t, i) => [t, r.curve_s[i], r.curve_phi ? r.curve_phi[i] : '']) };
+  },
+  readout: theoryReadout,
+};
+
+export const collapse = {
+  key: 'collapse',
+  title: 'Collapse',
+  theory: true,
+  usesTheory: true,
+  hasCursor: false,
+  canvasHeight: (w) => Math.max(260, Math.round((w * 420) / 800)),
+  request: theoryRequest,
+  draw(canvas, a, theme, ratio) {
+    return core.draw_collapse(canvas, JSON.stringify(collapseFigure(a)), theme, ratio);
+  },
+  svg(a, theme, w, h) {
+    return core.svg_collapse(JSON.stringify(collapseFigure(a)), theme, w, h);
+  },
+  table(a) {
+    const r = reportOf(a);
+    return { columns: ['t', 'f', 'f_over_alpha'], rows: r.curve_t.map((t, i) => [t, r.curve_f[i], r.curve_f[i] / r.alpha]) };
+  },
+  readout: theoryReadout,
+};
+
+function transitionsFigure(r) {
+  const t = r.result.theory;
+  const spec = SWEEPS[r.sweep];
+  return {
+    parameter: spec.label, values: t.values, t_s: t.t_s, roots: t.speciation_roots, t_c: t.t_c,
+    manifold_t_c: r.result.manifold_t_c, current: r.current, log_x: spec.log,
+    measured_t_s: null, measured_t_c: null,
+  };
+}
+
+export const transitions = {
+  key: 'transitions',
+  title: 'Transition times',
+  theory: true,
+  hasCursor: false,
+  canvasHeight: (w) => Math.max(260, Math.round((w * 420) / 800)),
   request(s) {
     return {
-      kind: 'trajectories',
-      config: { schema: core.schema_version(), process: processConfig(s), data: dataConfig(s), t_max: s.T,
-        steps: s.steps, particles: s.particles, seed: s.seed, integrator: s.integrator },
+      kind: 'sweep',
+      config: {
+        sweep: { schema: core.schema_version(), scenario: scenarioConfig(s), parameter: s.sweep, values: sweepValues(s) },
+        current: sweepCurrent(s),
+      },
     };
   },
   draw(canvas, r, theme, ratio) {
-    return core.draw_trajectories(canvas, r.times, r.projections, r.labels, theme, ratio);
+    core.draw_transitions(canvas, JSON.stringify(transitionsFigure(r)), theme, ratio);
+    return null;
   },
   svg(r, theme, w, h) {
-    return core.svg_trajectories(r.times, r.projections, r.labels, theme, w, h);
+    return core.svg_transitions(JSON.stringify(transitionsFigure(r)), theme, w, h);
   },
   table(r) {
-    const n = r.times.length;
-    const particles = r.labels.length;
-    const columns = ['t'];
-    for (let p = 0; p < particles; p += 1) columns.push(`path_${p}_class_${r.labels[p] > 0 ? 'plus' : 'minus'}`);
-    const rows = [];
-    for (let k = 0; k < n; k += 1) {
-      const row = [r.times[k]];
-      for (let p = 0; p < particles; p += 1) row.push(r.projections[p * n + k]);
-      rows.push(row);
-    }
-    return { columns, rows };
+    const t = r.result.theory;
+    const rows = t.values.map((v, i) => [v, t.t_s[i] ?? '', t.t_c[i] ?? '', r.result.manifold_t_c[i] ?? '',
+      t.speciation_roots[i].join(' '), t.spectral_gap[i] ?? '']);
+    return { columns: [r.sweep, 't_s', 't_c', 'manifold_t_c', 'all_speciation_roots', 'spectral_gap'], rows };
   },
   readout(r) {
-    let plus = 0;
-    for (const l of r.labels) if (l > 0) plus += 1;
-    return [
-      { key: 'generated', label: 'Generated samples', value: r.labels.length, integer: true },
-      { key: 'class_plus_fraction', label: 'Fraction ending in class +1', value: plus / r.labels.length },
-    ];
+    const t = r.result.theory;
+    const items = [{ key: 'sweep_points', label: `Sweep points (${SWEEPS[r.sweep].label})`, value: t.values.length, integer: true }];
+    if (t.messages.length) items.push({ key: 'sweep_notes', label: 'Sweep notes', text: `${t.messages.length} value(s) without a transition or refused; first: ${t.messages[0].message}` });
+    return items;
   },
 };
 
@@ -180,4 +431,4 @@ export const relaxation = {
   },
 };
 
-export const VIEW_IMPLS = { trajectories, forward, relaxation };
+export const VIEW_IMPLS = { trajectories, particles, speciation, collapse, transitions, forward, relaxation };

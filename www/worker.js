@@ -3,8 +3,8 @@
 //
 // Protocol. main -> worker:
 //   {type: "run", id, kind, config}   id: a positive integer, increasing; kind: a key of `jobs` below
-//                                     ("forward", "trajectories", "relaxation", "measure", "measure_unit",
-//                                     "measure_merge")
+//                                     ("forward", "generate", "theory", "sweep", "relaxation", "measure",
+//                                     "measure_unit", "measure_merge")
 //   {type: "cancel", id}              stop job `id` at its next chunk boundary (or drop it if still queued)
 // worker -> main:
 //   {type: "ready"}                   once the wasm module is loaded
@@ -14,11 +14,15 @@
 //   {type: "cancelled", id}
 //   {type: "crash", id, error}        a panic (WebAssembly.RuntimeError) in job `id`; the worker closes itself
 // Jobs run one at a time, in order. Between chunks a job yields to the event loop, so a cancel message is seen.
-// Typed arrays in results are transferred, not copied. Layout of "forward" and "trajectories":
-// projections[p * times.length + k]; "trajectories" times run from T down to 0.
+// Typed arrays in results are transferred, not copied. Layout of "forward": projections[p * times.length + k].
+// "generate": axis1, axis2 (the view's two axes) are [p * times.length + k] with times from T down to t_min;
+// training and captured are interleaved [x0, y0, x1, y1, ...] (captured: NaN for a particle not memorized).
 import init, * as core from "./pkg/diffusion_regimes.js";
 
 class Cancelled extends Error {}
+
+/** Up to this dimension a generation job evaluates its scenario's theory itself (well under a second). */
+const INLINE_THEORY_MAX_DIM = 64;
 
 /** Yields to the event loop (a MessageChannel round trip: faster than setTimeout's clamped delay). */
 function yieldToEvents() {
@@ -46,20 +50,64 @@ const jobs = {
     }
   },
 
-  // config: the generation run of src/wasm/generation.rs. Stepped in chunks of about 1/CHUNKS of the grid.
-  async trajectories(config, ctx) {
-    const run = new core.GenerationRun(JSON.stringify(config));
+  // config: {generate: GenerateConfig, plan: {axes, snapshots}, theory: TheoryConfig, marks?}. The regime marks
+  // come from the page (`marks`, when its theory worker already evaluated this scenario), or from the theory here when
+  // it is cheap (d ≤ INLINE_THEORY_MAX_DIM); otherwise they stay empty (hasMarks: false) and the page adds them when
+  // its theory arrives. Then the run is stepped in chunks of about 1/50 of the grid.
+  async generate(config, ctx) {
+    let marks = config.marks || { roots: [], t_s: null, t_c: null };
+    let hasMarks = Boolean(config.marks);
+    let theoryNote = "";
+    if (!hasMarks && config.generate.scenario.process.d <= INLINE_THEORY_MAX_DIM) {
+      try {
+        const r = JSON.parse(core.theory_report(JSON.stringify(config.theory))).result.report;
+        if (r) marks = { roots: r.speciation_roots, t_s: r.t_s, t_c: r.t_c };
+        hasMarks = true;
+      } catch (e) {
+        theoryNote = e && e.message ? e.message : String(e);
+      }
+    }
+    const run = new core.GenerationRun(JSON.stringify(config.generate), JSON.stringify(config.plan));
     try {
       const total = run.total_steps();
       const chunk = Math.max(1, Math.ceil(total / 50));
       while (!run.step(chunk)) await ctx.step(run.done_steps(), total);
       await ctx.step(total, total);
-      const result = { times: run.times(), projections: run.projections(), labels: run.labels(),
-        warning: run.step_warning() };
-      return [result, [result.times.buffer, result.projections.buffer, result.labels.buffer]];
+      const result = {
+        times: run.times(), axis1: run.projections(0), axis2: run.projections(1), classes: run.classes(),
+        ratio: run.distance_ratio(), captured: run.captured(), training: run.training(),
+        axisNames: run.axis_names().split("\n"), warning: run.step_warning(), marks, hasMarks, theoryNote,
+        d: config.generate.scenario.process.d,
+      };
+      const transfer = [result.times, result.axis1, result.axis2, result.classes, result.ratio, result.captured,
+        result.training].map((a) => a.buffer);
+      return [result, transfer];
     } finally {
       run.free();
     }
+  },
+
+  // config: TheoryConfig. Returns {result: TheoryResult, biroli_t_c}.
+  async theory(config) {
+    return [JSON.parse(core.theory_report(JSON.stringify(config))), []];
+  },
+
+  // config: {sweep: SweepConfig, current}. Each value is a full theory evaluation, so the values go in chunks
+  // (progress, cancel); the chunks' results are concatenated (message indices shifted to the whole sweep).
+  async sweep(config, ctx) {
+    const { values } = config.sweep;
+    const CHUNK = 4;
+    const out = { values: [], speciation_roots: [], t_s: [], t_c: [], spectral_gap: [], trace_bound: [], u_min: [], messages: [] };
+    const manifold = [];
+    for (let i = 0; i < values.length; i += CHUNK) {
+      await ctx.step(i, values.length);
+      const part = JSON.parse(core.theory_sweep(JSON.stringify({ ...config.sweep, values: values.slice(i, i + CHUNK) })));
+      for (const k of ["values", "speciation_roots", "t_s", "t_c", "spectral_gap", "trace_bound", "u_min"]) out[k].push(...part.theory[k]);
+      for (const m of part.theory.messages) out.messages.push({ ...m, index: m.index + i });
+      manifold.push(...part.manifold_t_c);
+    }
+    await ctx.step(values.length, values.length);
+    return [{ result: { parameter: config.sweep.parameter, theory: out, manifold_t_c: manifold }, sweep: config.sweep.parameter, current: config.current }, []];
   },
 
   // config: a MeasureConfig (src/config/measure.rs). The whole run in this Worker, in about MEASURE_CHUNKS chunks

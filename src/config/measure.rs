@@ -125,8 +125,10 @@ pub struct MeasureConfig {
 fn check_times(name: &str, ts: &[f64], t_max: f64) -> Result<()> {
     crate::error::check_count(&format!("number of {name}"), ts.len(), 1, MAX_TIMES)?;
     for (k, &t) in ts.iter().enumerate() {
-        if !(t.is_finite() && t > 0.0 && t <= t_max) {
-            return Err(Error::param(format!("{name}[{k}]"), t, format!("a forward time in (0, {t_max}]")));
+        // Times below MIN_POSITIVE_T make Σ_t underflow (the entropy estimator returned NaN at t = 1e-308).
+        let t_min = crate::sampler::grid::MIN_POSITIVE_T;
+        if !(t.is_finite() && t >= t_min && t <= t_max) {
+            return Err(Error::param(format!("{name}[{k}]"), t, format!("a forward time in [{t_min:e}, {t_max}]")));
         }
     }
     Ok(())

@@ -1,10 +1,15 @@
 //! Plotting, generic over `plotters::DrawingBackend`: the page passes a canvas backend, the tests and the SVG export
 //! pass an SVG string backend. One drawing function per view serves the screen, the tests and the export.
 
+pub mod collapse;
 pub mod noising;
+pub mod particles;
+pub mod regimes;
 pub mod relaxation;
+pub mod speciation;
 pub mod theme;
 pub mod trajectories;
+pub mod transitions;
 
 pub use theme::{Style, Theme};
 

@@ -4,6 +4,18 @@
 use plotters::style::RGBColor;
 use serde::{Deserialize, Serialize};
 
+/// The three regimes of generation (Biroli): pure noise, speciated (committed to a class), collapsed (captured by a
+/// training point).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Regime {
+    /// t > t_S.
+    Noise,
+    /// t_C < t < t_S.
+    Speciated,
+    /// t < t_C.
+    Collapsed,
+}
+
 /// A plot colour scheme.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
@@ -70,6 +82,38 @@ impl Theme {
         match self {
             Theme::Light => RGBColor(0, 0, 0),
             Theme::Dark => RGBColor(255, 255, 255),
+        }
+    }
+
+    /// Fill of a regime band (drawn with a low opacity): noise grey, speciated green, collapsed purple.
+    pub fn regime(self, regime: Regime) -> RGBColor {
+        match (regime, self) {
+            (Regime::Noise, Theme::Light) => RGBColor(150, 150, 150),
+            (Regime::Noise, Theme::Dark) => RGBColor(140, 140, 140),
+            (Regime::Speciated, _) => RGBColor(0, 158, 115),
+            (Regime::Collapsed, Theme::Light) => RGBColor(204, 121, 167),
+            (Regime::Collapsed, Theme::Dark) => RGBColor(230, 150, 200),
+        }
+    }
+
+    /// Colour of class `c` (0-based): the two class colours first, then more Okabe–Ito hues.
+    pub fn class(self, c: usize) -> RGBColor {
+        match c {
+            0 => self.class_plus(),
+            1 => self.class_minus(),
+            _ => {
+                const MORE: [RGBColor; 4] =
+                    [RGBColor(0, 158, 115), RGBColor(204, 121, 167), RGBColor(240, 228, 66), RGBColor(86, 180, 233)];
+                MORE[(c - 2) % MORE.len()]
+            }
+        }
+    }
+
+    /// Measured markers (Okabe–Ito vermillion / yellow).
+    pub fn measured(self) -> RGBColor {
+        match self {
+            Theme::Light => RGBColor(213, 94, 0),
+            Theme::Dark => RGBColor(240, 228, 66),
         }
     }
 

@@ -1,10 +1,11 @@
 //! The Trajectories view: generation trajectories projected on the class axis against forward time, drawn with T on
 //! the left and 0 on the right (generation runs T → 0; the numbers are forward time, SCIENCE.md §1), coloured by the
-//! class each one ends in.
+//! class each one ends in, over the three regimes shaded between the theory's t_S (every root) and t_C.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::regimes::{self, TransitionMarks};
 use super::{plot_err, PlotFrame, Style};
 use crate::error::{Error, Result};
 
@@ -12,7 +13,8 @@ use crate::error::{Error, Result};
 const MAX_DRAWN_PATHS: usize = 300;
 
 /// Generation paths: `projections[p * times.len() + k]` is μ̂·x of particle p at forward time `times[k]`; `times`
-/// runs from T down to 0; `labels[p]` is the final class (±1). NaN marks times not reached yet.
+/// runs from T down to 0; `classes[p]` is the final class (0-based; for two classes, 0 is +μ and 1 is −μ). NaN marks
+/// times not reached yet.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GenerationPaths {
     /// Forward times, from T down to 0.
@@ -20,7 +22,20 @@ pub struct GenerationPaths {
     /// Projections on the class axis, particle-major.
     pub projections: Vec<f64>,
     /// Final class of each particle.
-    pub labels: Vec<i8>,
+    pub classes: Vec<u32>,
+    /// The theory's transitions (shaded regimes and lines); empty when the theory has none.
+    pub marks: TransitionMarks,
+    /// Title of the vertical axis.
+    pub axis_name: String,
+}
+
+/// The legend text of class `c` among `k` classes (two classes: ±1, as in the papers).
+pub fn class_name(c: u32, k: u32) -> String {
+    match (k, c) {
+        (2, 0) => "class +1".into(),
+        (2, 1) => "class −1".into(),
+        _ => format!("class {}", c + 1),
+    }
 }
 
 impl GenerationPaths {
@@ -30,7 +45,7 @@ impl GenerationPaths {
     /// [`Error::Param`] naming `trajectories` for inconsistent lengths or non-finite times.
     pub fn check(&self) -> Result<()> {
         let n_t = self.times.len();
-        if n_t < 2 || self.projections.len() != n_t * self.labels.len() || !self.times.iter().all(|t| t.is_finite()) {
+        if n_t < 2 || self.projections.len() != n_t * self.classes.len() || !self.times.iter().all(|t| t.is_finite()) {
             return Err(Error::param(
                 "trajectories",
                 "the given arrays",
@@ -85,16 +100,18 @@ pub fn draw<DB: DrawingBackend>(
         .label_style(style.font(13.0))
         .x_label_formatter(&|s| format!("{:.1}", (t_max - s).abs()))
         .x_desc("forward time t (generation runs from T on the left to 0)")
-        .y_desc("μ̂ · x_t")
+        .y_desc(paths.axis_name.as_str())
         .draw()
         .map_err(plot_err)?;
-    let particles = paths.labels.len();
+    regimes::shade(&mut chart, &paths.marks, t_max, style)?;
+    let particles = paths.classes.len();
+    let k = paths.classes.iter().copied().max().map_or(1, |c| c + 1).max(2);
     let stride = particles.div_ceil(MAX_DRAWN_PATHS).max(1);
-    for (sign, colour, label) in
-        [(1, theme.class_plus(), "ends in class +1"), (-1, theme.class_minus(), "ends in class −1")]
-    {
+    for class in 0..k {
+        let colour = theme.class(class as usize);
+        let label = format!("ends in {}", class_name(class, k));
         let mut first = true;
-        for p in (0..particles).step_by(stride).filter(|&p| paths.labels[p] == sign) {
+        for p in (0..particles).step_by(stride).filter(|&p| paths.classes[p] == class) {
             let path: Vec<(f64, f64)> = (0..n_t)
                 .map(|k| (t_max - paths.times[k], paths.projections[p * n_t + k]))
                 .filter(|(_, y)| y.is_finite())
@@ -103,19 +120,20 @@ pub fn draw<DB: DrawingBackend>(
                 .draw_series(LineSeries::new(path, colour.mix(0.45).stroke_width(style.px(1.0))))
                 .map_err(plot_err)?;
             if first {
-                series.label(label).legend(move |(x, y)| {
+                series.label(label.clone()).legend(move |(x, y)| {
                     PathElement::new(vec![(x, y), (x + style.px(18.0) as i32, y)], colour.stroke_width(style.px(2.5)))
                 });
                 first = false;
             }
         }
     }
+    regimes::lines(&mut chart, &paths.marks, t_max, style)?;
     chart
         .configure_series_labels()
         .background_style(theme.background().mix(0.85))
         .border_style(theme.foreground())
         .label_font(style.font(13.0))
-        .position(SeriesLabelPosition::UpperRight)
+        .position(regimes::legend_position(style))
         .draw()
         .map_err(plot_err)?;
     let frame = PlotFrame::of(&chart.plotting_area().get_pixel_range(), (t_max, 0.0));
@@ -134,7 +152,9 @@ mod tests {
         let times = vec![2.0, 1.0, 0.0];
         // Offset by 10 so that no y tick label reads 0.0 or 2.0.
         let projections = vec![10.1, 11.0, 13.0, 10.0, 10.8, 12.5, 9.9, 9.0, 7.0];
-        let paths = GenerationPaths { times, projections, labels: vec![1, 1, -1] };
+        let marks = TransitionMarks { roots: vec![1.5], t_s: Some(1.5), t_c: Some(0.5) };
+        let paths =
+            GenerationPaths { times, projections, classes: vec![0, 0, 1], marks, axis_name: "class axis".into() };
         let mut frame = None;
         let svg = to_svg(600, 360, |root| {
             frame = Some(draw(root, &paths, Style::new(Theme::Light, 1.0))?);
@@ -149,11 +169,20 @@ mod tests {
         let zero_tick = svg.find("\n0.0\n</text>").expect("0 label");
         assert!(first_tick < zero_tick, "T must be drawn before (left of) 0");
         assert!(svg.matches("<polyline").count() >= 3);
+        for text in ["t_S = 1.500", "t_C = 0.500", "noise", "speciated", "collapsed"] {
+            assert!(svg.contains(text), "{text} missing");
+        }
     }
 
     #[test]
     fn inconsistent_arrays_are_an_error() {
-        let paths = GenerationPaths { times: vec![1.0, 0.0], projections: vec![0.0; 3], labels: vec![1, -1] };
+        let paths = GenerationPaths {
+            times: vec![1.0, 0.0],
+            projections: vec![0.0; 3],
+            classes: vec![0, 1],
+            marks: TransitionMarks::default(),
+            axis_name: String::new(),
+        };
         assert!(to_svg(300, 200, |root| draw(root, &paths, Style::default()).map(|_| ())).is_err());
     }
 }

@@ -1,162 +1,267 @@
-//! Boundary of the Trajectories view: a chunked generation run (the Worker steps it, reporting progress and
-//! honouring cancel between chunks) with the exact two-class mixture score, recording every particle's projection
-//! on the class axis μ̂ at every grid time.
-//!
-//! `TrajectoriesConfig` is a wasm-side adapter: it only assembles the core's own pieces (ProcessConfig,
-//! TwoClassConfig, Mixture, MixtureScore, TimeGrid, Generator) until the lead's GenerateConfig lands in src/config.
+//! Boundary of the Trajectories and Particles views: a chunked generation run of a [`GenerateConfig`] (the Worker
+//! steps it, reporting progress and honouring cancel between chunks), recording every particle's projections on the
+//! view's two axes (see [`crate::projection`]) at up to `snapshots` grid times, with the training points and the
+//! captured (memorized) particles' nearest training points projected on the same axes.
 
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
 use super::js_err;
-use crate::config::{check_schema, default_schema, from_json, ProcessConfig, TwoClassConfig};
-use crate::data::mixture::Mixture;
-use crate::error::{check_count, Error};
-use crate::sampler::generate::{BatchState, Generator, Projection, SnapshotPlan, Start};
+use crate::config::{from_json, GenerateConfig, ScoreKind};
+use crate::error::check_count;
+use crate::generation::{training_seed, GenerationJob, GenerationResult};
+use crate::projection::{mixture_axes, training_axes, AxesChoice, ViewAxes};
+use crate::sampler::generate::{Projection, SnapshotPlan};
 use crate::sampler::grid::TimeGrid;
-use crate::sampler::integrator::Integrator;
-use crate::score::mixture::MixtureScore;
 
-/// Largest number of trajectories the view records (every one is drawn, and stored at every grid time).
-const MAX_TRAJECTORIES: usize = 2000;
+/// Largest number of particles the page records and draws (every one is stored at every snapshot time).
+const MAX_RECORDED: usize = 2000;
 
-/// Largest number of grid steps of the view.
-const MAX_STEPS: usize = 5000;
+/// Largest number of recorded times.
+const MAX_SNAPSHOTS: usize = 400;
 
-/// A generation run of the Trajectories view (JSON from the page).
+/// At most this many training points are returned for drawing (the first ones; the set is i.i.d., so they are a
+/// fair sample).
+const MAX_TRAINING_SHOWN: usize = 3000;
+
+/// Memorized: the distance to the nearest training point is below this fraction of the distance to the second
+/// nearest (SCIENCE.md §9.5).
+const MEMORIZED_RATIO: f64 = 1.0 / 3.0;
+
+/// What the page records of a run (beside the config, which is the one schema).
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct TrajectoriesConfig {
-    #[serde(default = "default_schema")]
-    schema: u32,
-    process: ProcessConfig,
+struct ViewPlan {
+    /// The projection plane.
     #[serde(default)]
-    data: TwoClassConfig,
-    t_max: f64,
-    steps: usize,
-    particles: usize,
-    seed: u64,
-    integrator: Integrator,
+    axes: AxesChoice,
+    /// Number of recorded times (spread over the grid, both ends included).
+    snapshots: usize,
 }
 
 /// A generation run in progress: step it with [`GenerationRun::step`] until it reports done, then read the arrays.
 #[wasm_bindgen]
 pub struct GenerationRun {
-    generator: Generator<MixtureScore>,
-    state: BatchState,
-    mean: Vec<f64>,
+    job: Option<GenerationJob>,
+    result: Option<GenerationResult>,
+    axes: ViewAxes,
+    training: Option<crate::data::training_set::TrainingSet>,
+    warning: Option<String>,
+    steps: usize,
+    done: usize,
+}
+
+/// Every `stride`-th grid time from T, always ending with the last one.
+fn snapshot_times(times: &[f64], count: usize) -> Vec<f64> {
+    let stride = (times.len() - 1).div_ceil(count.max(2) - 1).max(1);
+    let mut out: Vec<f64> = times.iter().step_by(stride).copied().collect();
+    if out.last() != times.last() {
+        out.push(*times.last().expect("a grid has times"));
+    }
+    out
+}
+
+fn dot(a: &[f64], b: &nalgebra::DVector<f64>) -> f64 {
+    a.iter().zip(b.iter()).map(|(x, y)| x * y).sum()
+}
+
+/// What [`prepare`] derives from a config: the axes, the training set (empirical score) and the step warning.
+type Prepared = (ViewAxes, Option<crate::data::training_set::TrainingSet>, Option<String>);
+
+fn prepare(cfg: &mut GenerateConfig, plan: &ViewPlan) -> crate::error::Result<Prepared> {
+    check_count("snapshots", plan.snapshots, 2, MAX_SNAPSHOTS)?;
+    check_count("sampler.particles (page)", cfg.sampler.particles, 1, MAX_RECORDED)?;
+    let scenario = cfg.validate()?;
+    let training = match cfg.sampler.score {
+        ScoreKind::Empirical => Some(scenario.training_set(training_seed(cfg.seed))?),
+        ScoreKind::Analytic => None,
+    };
+    let axes = match (scenario.data.mixture(), &training) {
+        (Some(m), _) => mixture_axes(m, &plan.axes)?,
+        (None, Some(ts)) => training_axes(ts, &plan.axes)?,
+        (None, None) => unreachable!("validate() refuses the analytic score without a mixture"),
+    };
+    let grid = TimeGrid::from_spec(&cfg.sampler.grid)?;
+    let warning = cfg.sampler.integrator.step_warning(&scenario.process, grid.max_step());
+    cfg.snapshots = Some(SnapshotPlan {
+        times: snapshot_times(grid.times(), plan.snapshots),
+        particles: None,
+        projection: Projection::Directions(vec![
+            axes.first.iter().copied().collect(),
+            axes.second.iter().copied().collect(),
+        ]),
+    });
+    Ok((axes, training, warning))
 }
 
 #[wasm_bindgen]
 impl GenerationRun {
-    /// Validates the config and starts the particles at t = T from the stationary law N(0, U⁻¹).
+    /// Validates the config (JSON of [`GenerateConfig`]; its `snapshots` are replaced by the view's) and the view plan
+    /// (`{axes: {kind: "class"} | {kind: "coordinates", x, y}, snapshots}`), and starts the particles at t = T.
     ///
     /// # Errors
     /// A `JsError` with the core's message for invalid JSON or parameters.
     #[wasm_bindgen(constructor)]
-    pub fn new(config_json: &str) -> Result<GenerationRun, JsError> {
-        let cfg: TrajectoriesConfig = from_json(config_json).map_err(js_err)?;
-        check_schema(cfg.schema).map_err(js_err)?;
-        check_count("particles", cfg.particles, 1, MAX_TRAJECTORIES).map_err(js_err)?;
-        check_count("steps", cfg.steps, 1, MAX_STEPS).map_err(js_err)?;
-        crate::budget::trajectories(&cfg.process, cfg.particles, cfg.steps).and_then(|e| e.check()).map_err(js_err)?;
-        let process = cfg.process.build().map_err(js_err)?;
-        let two_class = cfg.data.mixture(process.precision()).map_err(js_err)?;
-        let mu = two_class.symmetric_two_class_mean().expect("a two-class config is symmetric").clone();
-        let c0 = two_class.cov(0).clone();
-        let norm = mu.norm();
-        if norm <= 0.0 {
-            return Err(js_err(Error::param("data.m_tilde", 0, "a non-zero class mean (m̃ > 0)")));
-        }
-        let axis: Vec<f64> = mu.iter().map(|x| x / norm).collect();
-        let mixture = Mixture::two_class(mu.clone(), c0).map_err(js_err)?;
-        let score = MixtureScore::new(&process, &mixture).map_err(js_err)?;
-        let grid = TimeGrid::uniform(cfg.t_max, 0.0, cfg.steps).map_err(js_err)?;
-        let times = grid.times().to_vec();
-        let mut generator = Generator::new(&process, score, grid, cfg.integrator).map_err(js_err)?;
-        let plan = SnapshotPlan { times, particles: None, projection: Projection::Directions(vec![axis]) };
-        let state = generator.start(cfg.particles, 0, cfg.seed, Start::Stationary, Some(&plan)).map_err(js_err)?;
-        Ok(GenerationRun { generator, state, mean: mu.iter().copied().collect() })
+    pub fn new(config_json: &str, plan_json: &str) -> Result<GenerationRun, JsError> {
+        let mut cfg: GenerateConfig = from_json(config_json).map_err(js_err)?;
+        let plan: ViewPlan = from_json(plan_json).map_err(js_err)?;
+        let (axes, training, warning) = prepare(&mut cfg, &plan).map_err(js_err)?;
+        let job = GenerationJob::new(&cfg, 0, cfg.sampler.particles).map_err(js_err)?;
+        let steps = cfg.sampler.grid.steps;
+        Ok(GenerationRun { job: Some(job), result: None, axes, training, warning, steps, done: 0 })
     }
 
-    /// Runs at most `max_steps` steps; returns whether the run reached t = 0.
+    /// Runs at most `max_steps` steps; returns whether the run reached the end of the grid (then the arrays are
+    /// ready).
     ///
     /// # Errors
-    /// A `JsError` when a particle becomes non-finite (a step far too large for ‖A‖₂).
+    /// A `JsError` when a score cannot be prepared or a particle becomes non-finite.
     pub fn step(&mut self, max_steps: usize) -> Result<bool, JsError> {
-        let stop = self.generator.grid().steps();
-        self.generator.run_chunk(&mut self.state, max_steps.max(1), stop).map(|p| p.done).map_err(js_err)
+        let Some(job) = self.job.as_mut() else { return Ok(true) };
+        let p = job.step(max_steps.max(1)).map_err(js_err)?;
+        self.done = p.step;
+        if job.is_done() {
+            let job = self.job.take().expect("checked above");
+            self.result = Some(job.finish().map_err(js_err)?);
+            return Ok(true);
+        }
+        Ok(false)
     }
 
     /// Grid steps done so far.
     pub fn done_steps(&self) -> usize {
-        self.state.step()
+        self.done
     }
 
     /// Total grid steps.
     pub fn total_steps(&self) -> usize {
-        self.generator.grid().steps()
+        self.steps
     }
 
-    /// A warning when the step is too large for Euler–Maruyama (empty when none).
-    pub fn step_warning(&self) -> String {
-        self.generator.step_warning().unwrap_or_default()
+    fn result(&self) -> Result<&GenerationResult, JsError> {
+        self.result.as_ref().ok_or_else(|| JsError::new("the run has not finished"))
     }
 
-    /// Forward times of the recorded points, from T down to 0 (length T_n).
-    pub fn times(&self) -> Vec<f64> {
-        self.state.snapshots().map(|s| s.times.clone()).unwrap_or_default()
+    /// Recorded forward times, from T down to t_min (length T_n).
+    ///
+    /// # Errors
+    /// Before the run finished.
+    pub fn times(&self) -> Result<Vec<f64>, JsError> {
+        Ok(self.result()?.snapshot_times.clone())
     }
 
-    /// Projections μ̂·x_t, particle-major: `projections[p * T_n + k]` (NaN for times not reached yet).
-    pub fn projections(&self) -> Vec<f64> {
-        let Some(s) = self.state.snapshots() else { return Vec::new() };
-        let (n_t, np) = (s.times.len(), s.particles.len());
+    /// Projections on axis `axis` (0: horizontal / class axis, 1: vertical), particle-major:
+    /// `out[p * T_n + k]`.
+    ///
+    /// # Errors
+    /// Before the run finished.
+    pub fn projections(&self, axis: usize) -> Result<Vec<f64>, JsError> {
+        let r = self.result()?;
+        let (n_t, np, w) = (r.snapshot_times.len(), r.snapshot_particles.len(), r.snapshot_width);
+        let c = axis.min(w.saturating_sub(1));
         let mut out = vec![f64::NAN; n_t * np];
         for k in 0..n_t {
             for p in 0..np {
-                out[p * n_t + k] = s.values[k * np + p];
+                out[p * n_t + k] = r.snapshot_values[(k * np + p) * w + c];
             }
         }
-        out
+        Ok(out)
     }
 
-    /// The class of each particle at the end (+1 when μ·x₀ > 0, else −1; SCIENCE.md §9.1).
-    pub fn labels(&self) -> Vec<i8> {
-        let d = self.mean.len();
-        self.state
-            .positions()
-            .chunks_exact(d)
-            .map(|x| if x.iter().zip(&self.mean).map(|(a, b)| a * b).sum::<f64>() > 0.0 { 1 } else { -1 })
+    /// The class of each sample at the end (0-based; two classes: 0 is +μ; SCIENCE.md §9.1).
+    ///
+    /// # Errors
+    /// Before the run finished.
+    pub fn classes(&self) -> Result<Vec<u32>, JsError> {
+        Ok(self.result()?.classes.clone())
+    }
+
+    /// d₁/d₂ per sample (empirical score; empty otherwise).
+    ///
+    /// # Errors
+    /// Before the run finished.
+    pub fn distance_ratio(&self) -> Result<Vec<f64>, JsError> {
+        Ok(self.result()?.distance_ratio.clone().unwrap_or_default())
+    }
+
+    /// For each sample: its nearest training point projected on the axes when it was memorized (d₁/d₂ < 1/3), else
+    /// NaN; interleaved `[x₀, y₀, x₁, y₁, …]` (empty without the empirical score).
+    ///
+    /// # Errors
+    /// Before the run finished.
+    pub fn captured(&self) -> Result<Vec<f64>, JsError> {
+        let r = self.result()?;
+        let (Some(ts), Some(nn), Some(ratio)) = (&self.training, &r.nearest, &r.distance_ratio) else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::with_capacity(2 * nn.len());
+        for (&i, &q) in nn.iter().zip(ratio) {
+            if q < MEMORIZED_RATIO {
+                let a = ts.point(i as usize);
+                out.extend([dot(a, &self.axes.first), dot(a, &self.axes.second)]);
+            } else {
+                out.extend([f64::NAN, f64::NAN]);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The first (at most 3000) training points projected on the axes, interleaved `[x₀, y₀, …]` (empty without the
+    /// empirical score).
+    pub fn training(&self) -> Vec<f64> {
+        let Some(ts) = &self.training else { return Vec::new() };
+        (0..ts.len().min(MAX_TRAINING_SHOWN))
+            .flat_map(|i| {
+                let a = ts.point(i);
+                [dot(a, &self.axes.first), dot(a, &self.axes.second)]
+            })
             .collect()
+    }
+
+    /// Titles of the two axes, joined by a newline.
+    pub fn axis_names(&self) -> String {
+        self.axes.names.join("\n")
+    }
+
+    /// A warning when the step is too large for the integrator (empty when none).
+    pub fn step_warning(&self) -> String {
+        self.warning.clone().unwrap_or_default()
     }
 }
 
 fn paths(
     times: Vec<f64>,
     projections: Vec<f64>,
-    labels: Vec<i8>,
+    classes: Vec<u32>,
+    marks_json: &str,
+    axis_name: &str,
 ) -> Result<crate::plot::trajectories::GenerationPaths, JsError> {
-    let p = crate::plot::trajectories::GenerationPaths { times, projections, labels };
+    let marks = from_json(marks_json).map_err(js_err)?;
+    let p =
+        crate::plot::trajectories::GenerationPaths { times, projections, classes, marks, axis_name: axis_name.into() };
     p.check().map_err(js_err)?;
     Ok(p)
 }
 
-/// Draws generation trajectories on a canvas (T on the left, 0 on the right). Returns the plotting area
-/// `[left, right, top, bottom, t_left = T, t_right = 0]` for the page's time cursor.
+/// Draws generation trajectories on a canvas (T on the left, 0 on the right) over the regimes of `marks_json`
+/// (`{roots, t_s, t_c}`). Returns the plotting area `[left, right, top, bottom, t_left = T, t_right = 0]` for the
+/// page's time cursor.
 ///
 /// # Errors
-/// A `JsError` for inconsistent arrays, an unknown theme, or a canvas without a 2D context.
+/// A `JsError` for inconsistent arrays, malformed marks, an unknown theme, or a canvas without a 2D context.
 #[wasm_bindgen]
+#[allow(clippy::too_many_arguments)] // One typed array per field keeps the transfer zero-copy on the JS side.
 pub fn draw_trajectories(
     canvas: web_sys::HtmlCanvasElement,
     times: Vec<f64>,
     projections: Vec<f64>,
-    labels: Vec<i8>,
+    classes: Vec<u32>,
+    marks_json: &str,
+    axis_name: &str,
     theme: &str,
     pixel_ratio: f64,
 ) -> Result<Vec<f64>, JsError> {
-    let p = paths(times, projections, labels)?;
+    let p = paths(times, projections, classes, marks_json, axis_name)?;
     let style = super::style(theme, pixel_ratio)?;
     crate::plot::trajectories::draw(super::canvas_backend(canvas)?, &p, style).map(|f| f.to_array()).map_err(js_err)
 }
@@ -166,15 +271,18 @@ pub fn draw_trajectories(
 /// # Errors
 /// As [`draw_trajectories`].
 #[wasm_bindgen]
+#[allow(clippy::too_many_arguments)] // Mirrors draw_trajectories.
 pub fn svg_trajectories(
     times: Vec<f64>,
     projections: Vec<f64>,
-    labels: Vec<i8>,
+    classes: Vec<u32>,
+    marks_json: &str,
+    axis_name: &str,
     theme: &str,
     width: u32,
     height: u32,
 ) -> Result<String, JsError> {
-    let p = paths(times, projections, labels)?;
+    let p = paths(times, projections, classes, marks_json, axis_name)?;
     let style = super::style(theme, 1.0)?;
     crate::plot::to_svg(width.clamp(100, 8000), height.clamp(100, 8000), |root| {
         crate::plot::trajectories::draw(root, &p, style).map(|_| ())

@@ -11,6 +11,7 @@ mod forward;
 mod generation;
 mod measure;
 mod relaxation;
+mod theory;
 
 pub use bench::*;
 pub use budget::*;
@@ -18,6 +19,7 @@ pub use forward::*;
 pub use generation::*;
 pub use measure::*;
 pub use relaxation::*;
+pub use theory::*;
 
 use wasm_bindgen::prelude::*;
 

@@ -1,0 +1,245 @@
+// The issue-6 views (Trajectories with regimes, Particles, Speciation, Collapse, Transition times), their readouts
+// against the closed forms of SCIENCE.md, and the issue-8 page checks: no request leaves 127.0.0.1 across every view
+// and the embeds, and markup in the URL is shown as text.
+//
+// Contract with www/main.js as in page.test.mjs: `#status[data-state]`, `section[data-view=KEY][data-draws]`,
+// `canvas#plot-KEY`, readout values `#readout dd[data-key=KEY]`, controls `#ctl-KEY`, messages `#err-KEY`.
+
+import { readFileSync } from 'node:fs';
+import { canvasInk, waitForStatus } from './harness.mjs';
+
+const MIN_INK = 0.02;
+const ALL_VIEWS = ['trajectories', 'particles', 'speciation', 'collapse', 'transitions', 'forward', 'relaxation'];
+
+async function draws(page, view) {
+  return Number(await page.getAttribute(`section[data-view="${view}"]`, 'data-draws')) || 0;
+}
+
+async function waitForDraw(page, view, before) {
+  await page.waitForFunction(
+    ([v, n]) => Number(document.querySelector(`section[data-view="${v}"]`).dataset.draws || 0) > n,
+    [view, before],
+  );
+}
+
+/** Waits until the readout holds `key`, and returns the readout as {key: text}. */
+async function readout(page, key = 't_c') {
+  await page.waitForFunction((k) => document.querySelector(`#readout dd[data-key="${k}"]`), key);
+  return page.evaluate(() =>
+    Object.fromEntries(Array.from(document.querySelectorAll('#readout dd'), (dd) => [dd.dataset.key, dd.textContent])),
+  );
+}
+
+async function ink(page, view) {
+  const [c] = await canvasInk(page, `#plot-${view}`);
+  return c.ink;
+}
+
+async function openView(page, view) {
+  const before = await draws(page, view);
+  await page.click(`#tab-${view}`);
+  if (before === 0) await waitForDraw(page, view, 0);
+}
+
+async function download(page, selector) {
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.click(selector)]);
+  return { name: dl.suggestedFilename(), bytes: readFileSync(await dl.path()) };
+}
+
+export const tests = [
+  {
+    name: 'Biroli speciation preset: the readout shows t_S = ½ ln 256 = 2.7726, drawn on the Speciation view',
+    async run({ page, baseUrl, assert }) {
+      await page.goto(`${baseUrl}?preset=biroli-speciation`);
+      await waitForStatus(page, ['ready']);
+      const r = await readout(page, 't_s');
+      assert.equal(r.t_s, '2.7726');
+      assert.equal(r.roots, '2.7726', 'one root for two classes');
+      assert.equal(r.trace_bound, '1.0000');
+      assert.equal(r.alpha, (Math.log(20000) / 256).toFixed(4));
+      assert.ok((await ink(page, 'speciation')) > MIN_INK);
+      assert.match(await page.textContent('#preset-commentary'), /2\.7726/);
+    },
+  },
+  {
+    name: "Biroli collapse preset: t_C equals Biroli's closed form 1.2988 (m̃ = 0, d = 256, n = 20000)",
+    async run({ page, baseUrl, assert }) {
+      await page.goto(`${baseUrl}?preset=biroli-collapse`);
+      await waitForStatus(page, ['ready']);
+      const r = await readout(page, 't_c_biroli');
+      assert.equal(r.t_c, '1.2988');
+      assert.equal(r.t_c_biroli, '1.2988');
+      assert.ok((await ink(page, 'collapse')) > MIN_INK);
+      // The JSON export carries the same number at full precision (SCIENCE.md §8: 1.298790).
+      const json = JSON.parse((await download(page, '[data-export="json"]')).bytes.toString('utf8'));
+      assert.ok(Math.abs(json.theory.result.report.t_c - 1.298790) < 1e-6, json.theory.result.report.t_c);
+      assert.equal(json.readout.find((x) => x.key === 't_c').value.toFixed(4), r.t_c);
+    },
+  },
+  {
+    name: 'every view draws non-blank content after load, and the generation views again after Run',
+    timeout: 120_000,
+    async run({ page, baseUrl, assert }) {
+      await page.goto(`${baseUrl}?d=16&particles=40&steps=100`);
+      assert.equal((await waitForStatus(page)).state, 'ready');
+      for (const view of ALL_VIEWS) {
+        await openView(page, view);
+        const i = await ink(page, view);
+        assert.ok(i > MIN_INK, `${view}: ink ${i}`);
+      }
+      for (const view of ['trajectories', 'particles']) {
+        await page.click(`#tab-${view}`);
+        const before = await draws(page, view);
+        await page.click(`section[data-view="${view}"] [data-run]`);
+        await waitForDraw(page, view, before);
+        assert.ok((await ink(page, view)) > MIN_INK, `${view} after Run`);
+        assert.match(await page.textContent(`section[data-view="${view}"] [data-budget]`), /Estimate: .*B, /);
+      }
+    },
+  },
+  {
+    name: 'trajectories show the regimes: the drawn SVG has t_S, t_C and the three labelled regimes',
+    async run({ page, baseUrl, assert }) {
+      await page.goto(`${baseUrl}?view=trajectories&d=64&T=6&particles=20&steps=150&n=2000`);
+      await waitForStatus(page, ['ready']);
+      const svg = (await download(page, '[data-export="svg"]')).bytes.toString('utf8');
+      for (const text of ['t_S = 2.079', 't_C = ', 'noise', 'speciated', 'collapsed']) {
+        assert.ok(svg.includes(text), `${text} missing from the SVG`);
+      }
+    },
+  },
+  {
+    name: 'particles: the 2D memorization preset memorizes most samples and draws the training points',
+    timeout: 90_000,
+    async run({ page, baseUrl, assert }) {
+      await page.goto(`${baseUrl}?preset=memorization-2d`);
+      await waitForStatus(page, ['ready']);
+      const r = await readout(page, 'memorized');
+      assert.ok(Number(r.memorized) > 0.5, `memorized ${r.memorized}`);
+      const svg = (await download(page, '[data-export="svg"]')).bytes.toString('utf8');
+      assert.ok(svg.includes('training points (40)') && svg.includes('memorized: nearest training point'));
+      // The cursor moves the cloud back in time: at T the particles are noise and no capture is drawn.
+      const before = await draws(page, 'particles');
+      await page.focus('section[data-view="particles"] [data-cursor]');
+      await page.$eval('section[data-view="particles"] [data-cursor]', (el) => {
+        el.value = '0';
+        el.dispatchEvent(new Event('input', { bubbles: true }));
+      });
+      await waitForDraw(page, 'particles', before);
+      assert.equal(await page.textContent('section[data-view="particles"] [data-cursor-value]'), 't = 4.000');
+      const csv = (await download(page, '[data-export="csv"]')).bytes.toString('utf8');
+      assert.match(csv, /\nparticle,4,/);
+    },
+  },
+  {
+    name: 'transition times: a γ sweep with Q_opt and μ along the fastest direction raises t_S above its γ = 0 value',
+    async run({ page, baseUrl, assert }) {
+      await page.goto(`${baseUrl}?preset=qopt-fast`);
+      await waitForStatus(page, ['ready']);
+      assert.ok((await ink(page, 'transitions')) > MIN_INK);
+      const csv = (await download(page, '[data-export="csv"]')).bytes.toString('utf8');
+      const rows = csv.split('\n').filter((l) => /^[\d.]/.test(l)).map((l) => l.split(',').map(Number));
+      const first = rows[0];
+      const atOne = rows.reduce((a, b) => (Math.abs(b[0] - 1) < Math.abs(a[0] - 1) ? b : a));
+      assert.equal(first[0], 0);
+      assert.ok(atOne[1] > first[1], `t_S(γ≈1) = ${atOne[1]} vs t_S(0) = ${first[1]}`);
+      // Changing the swept parameter resets the range to that parameter's default.
+      const before = await draws(page, 'transitions');
+      await page.selectOption('#ctl-sweep', 'kappa');
+      assert.equal(await page.inputValue('#ctl-sfrom'), '1');
+      await waitForDraw(page, 'transitions', before);
+    },
+  },
+  {
+    name: 'URL round trip of the data model controls restores them and the same theory readout',
+    async run({ page, context, baseUrl, assert }) {
+      await page.goto(`${baseUrl}?view=collapse`);
+      await waitForStatus(page, ['ready']);
+      await page.selectOption('#ctl-model', 'manifold');
+      await page.fill('#ctl-beta', '0.25');
+      await page.fill('#ctl-n', '5000');
+      await page.fill('#ctl-d', '32');
+      await page.waitForFunction(() => document.querySelector('#readout dd[data-key="t_c_manifold"]') &&
+        document.querySelector('section[data-view="collapse"]').dataset.drawnQuery === location.search.slice(1));
+      const numbers = await readout(page, 't_c_manifold');
+      const url = page.url();
+      const q = new URL(url).searchParams;
+      assert.equal(q.get('model'), 'manifold');
+      assert.equal(q.get('beta'), '0.25');
+      const page2 = await context.newPage();
+      await page2.goto(url);
+      await waitForStatus(page2, ['ready']);
+      assert.equal(await page2.inputValue('#ctl-beta'), '0.25');
+      assert.equal(await page2.inputValue('#ctl-model'), 'manifold');
+      assert.deepEqual(await readout(page2, 't_c_manifold'), numbers);
+    },
+  },
+  {
+    name: 'a refused n or t_min shows the allowed range next to its control, and the page still runs',
+    async run({ page, baseUrl, assert }) {
+      await page.goto(`${baseUrl}?view=speciation`);
+      await waitForStatus(page, ['ready']);
+      await page.fill('#ctl-n', '1');
+      assert.match(await page.textContent('#err-n'), /integer in \[2, 200000\]/);
+      await page.selectOption('#ctl-grid', 'refined');
+      assert.match(await page.textContent('#err-tmin'), /t_min > 0/);
+      await page.fill('#ctl-tmin', '0.001');
+      assert.equal(await page.textContent('#err-tmin'), '');
+      await page.fill('#ctl-n', '300');
+      const before = await draws(page, 'speciation');
+      await page.fill('#ctl-d', '20');
+      await waitForDraw(page, 'speciation', before);
+      assert.equal(await page.textContent('#err-n'), '');
+    },
+  },
+  {
+    name: 'markup in the URL is shown as text, never parsed',
+    async run({ page, baseUrl, assert }) {
+      const evil = '<img src=x onerror=alert(1)>';
+      page.on('dialog', () => assert.fail('a dialog opened: markup from the URL ran'));
+      await page.goto(`${baseUrl}?preset=${encodeURIComponent(evil)}&d=${encodeURIComponent('<b>1</b>')}` +
+        `&${encodeURIComponent('<svg onload=alert(2)>')}=1`);
+      await waitForStatus(page, ['ready']);
+      const notice = await page.textContent('#notice');
+      assert.ok(notice.includes(evil), notice);
+      assert.ok(notice.includes('<b>1</b>'));
+      assert.equal(await page.evaluate(() => document.querySelectorAll('#notice img, #notice b, #notice svg, body img').length), 0);
+    },
+  },
+  {
+    name: 'no request leaves 127.0.0.1: every view, a Run, exports, the iframe embed and the custom element',
+    timeout: 150_000,
+    async run({ page, context, baseUrl, hostUrl, assert }) {
+      const hosts = new Set();
+      context.on('request', (req) => hosts.add(new URL(req.url()).hostname));
+      context.on('requestfailed', (req) => hosts.add(new URL(req.url()).hostname));
+      await page.goto(`${baseUrl}?d=8&particles=20&steps=60`);
+      await waitForStatus(page, ['ready']);
+      for (const view of ALL_VIEWS) await openView(page, view);
+      await page.click('#tab-trajectories');
+      const before = await draws(page, 'trajectories');
+      await page.click('section[data-view="trajectories"] [data-run]');
+      await waitForDraw(page, 'trajectories', before);
+      await download(page, '[data-export="png"]');
+      await download(page, '[data-export="svg"]');
+      await context.route(/\/www\/embed\.js$/, async (route) => {
+        const res = await route.fetch();
+        await route.fulfill({ response: res, headers: { ...res.headers(), 'access-control-allow-origin': '*' } });
+      });
+      const origin = new URL(hostUrl).origin;
+      for (const view of ['speciation', 'particles']) {
+        const host = await context.newPage();
+        await host.goto(`${hostUrl}?src=${encodeURIComponent(`${baseUrl}?embed=${view}&d=8&origin=${encodeURIComponent(origin)}`)}`);
+        await host.waitForFunction(() => document.querySelector('iframe'));
+        const frame = host.frames().find((f) => f.url().includes('embed='));
+        if (frame) await waitForStatus(frame, ['ready']);
+        await host.close();
+      }
+      const el = await context.newPage();
+      await el.goto(`${hostUrl}element.html?module=${encodeURIComponent(`${baseUrl}www/embed.js`)}&view=collapse&preset=biroli-collapse`);
+      await el.waitForFunction(() => document.querySelector('regimes-playground')?.shadowRoot?.querySelector('iframe'));
+      assert.ok(hosts.size > 0);
+      assert.deepEqual([...hosts], ['127.0.0.1'], `request hosts: ${[...hosts].join(', ')}`);
+    },
+  },
+];

@@ -1,0 +1,160 @@
+//! The marks every forward-time view shares: the three regimes of generation shaded and labelled (noise t > t_S,
+//! speciated t_C < t < t_S, collapsed t < t_C), and vertical lines at every speciation root and at t_C.
+//!
+//! Convention (SCIENCE.md §1): the numbers are forward time; generation views draw T on the left and 0 on the right,
+//! so their chart's x coordinate is the elapsed generation time s = t_left − t. The functions here take t and convert.
+
+use plotters::coord::types::RangedCoordf64;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use serde::{Deserialize, Serialize};
+
+use super::theme::Regime;
+use super::{plot_err, Style};
+use crate::error::Result;
+
+/// Bands narrower than this (CSS pixels) are shaded but not labelled.
+const MIN_LABELLED_BAND_PX: f64 = 64.0;
+
+/// The transition times a view marks (from the theory; SCIENCE.md §7–§8).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TransitionMarks {
+    /// Every root of the speciation criterion (ascending); t_S is the largest.
+    #[serde(default)]
+    pub roots: Vec<f64>,
+    /// t_S.
+    #[serde(default)]
+    pub t_s: Option<f64>,
+    /// t_C.
+    #[serde(default)]
+    pub t_c: Option<f64>,
+}
+
+impl TransitionMarks {
+    /// The regime bands as (regime, t_low, t_high), clipped to [0, t_left].
+    pub fn bands(&self, t_left: f64) -> Vec<(Regime, f64, f64)> {
+        let clip = |t: f64| t.clamp(0.0, t_left);
+        let mut out = Vec::new();
+        let t_s = self.t_s.map(clip);
+        let t_c = self.t_c.map(clip);
+        if let Some(ts) = t_s {
+            out.push((Regime::Noise, ts, t_left));
+            let low = t_c.unwrap_or(0.0);
+            if low < ts {
+                out.push((Regime::Speciated, low, ts));
+            }
+        }
+        if let Some(tc) = t_c {
+            out.push((Regime::Collapsed, 0.0, tc));
+        }
+        out.retain(|(_, a, b)| b > a);
+        out
+    }
+}
+
+/// Where a chart with shaded regimes puts its legend: the upper left, below the row of regime labels.
+pub fn legend_position(style: Style) -> SeriesLabelPosition {
+    SeriesLabelPosition::Coordinate(style.px(8.0) as i32, style.px(LABEL_ROW_PX) as i32)
+}
+
+/// Height of the row of regime labels at the top of the plotting area (CSS pixels).
+const LABEL_ROW_PX: f64 = 24.0;
+
+/// The regime's label on the plot.
+fn label(r: Regime) -> &'static str {
+    match r {
+        Regime::Noise => "noise",
+        Regime::Speciated => "speciated",
+        Regime::Collapsed => "collapsed",
+    }
+}
+
+/// Shades and labels the regimes behind a chart whose x coordinate is s = t_left − t (call before drawing data).
+///
+/// # Errors
+/// A plotting error from the backend.
+pub fn shade<DB: DrawingBackend>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    marks: &TransitionMarks,
+    t_left: f64,
+    style: Style,
+) -> Result<()> {
+    let theme = style.theme;
+    let (y_lo, y_hi) = (chart.y_range().start, chart.y_range().end);
+    let px_per_x = {
+        let (px, _) = chart.plotting_area().get_pixel_range();
+        f64::from(px.end - px.start) / t_left.max(f64::MIN_POSITIVE)
+    };
+    for (regime, a, b) in marks.bands(t_left) {
+        let colour = theme.regime(regime);
+        chart
+            .draw_series(std::iter::once(Rectangle::new(
+                [(t_left - b, y_lo), (t_left - a, y_hi)],
+                colour.mix(0.13).filled(),
+            )))
+            .map_err(plot_err)?;
+        if (b - a) * px_per_x >= MIN_LABELLED_BAND_PX * style.scale {
+            let font = style.font(12.0).pos(Pos::new(HPos::Center, VPos::Top));
+            let x = t_left - 0.5 * (a + b);
+            let y = y_hi - 0.01 * (y_hi - y_lo);
+            chart.draw_series(std::iter::once(Text::new(label(regime), (x, y), font))).map_err(plot_err)?;
+        }
+    }
+    Ok(())
+}
+
+/// Draws vertical lines at every speciation root (t_S bold, the others thin) and at t_C, with their values, on a
+/// chart whose x coordinate is s = t_left − t (call after drawing data, so the lines stay visible).
+///
+/// # Errors
+/// A plotting error from the backend.
+pub fn lines<DB: DrawingBackend>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    marks: &TransitionMarks,
+    t_left: f64,
+    style: Style,
+) -> Result<()> {
+    let theme = style.theme;
+    let (y_lo, y_hi) = (chart.y_range().start, chart.y_range().end);
+    let inside = |t: f64| (0.0..=t_left).contains(&t);
+    let font = style.font(12.0).pos(Pos::new(HPos::Left, VPos::Bottom));
+    let y_text = y_lo + 0.03 * (y_hi - y_lo);
+    let mut vline = |t: f64, colour: RGBColor, width: f64, text: Option<String>| -> Result<()> {
+        let x = t_left - t;
+        chart
+            .draw_series(LineSeries::new([(x, y_lo), (x, y_hi)], colour.stroke_width(style.px(width))))
+            .map_err(plot_err)?;
+        if let Some(text) = text {
+            chart.draw_series(std::iter::once(Text::new(text, (x, y_text), font.clone()))).map_err(plot_err)?;
+        }
+        Ok(())
+    };
+    for &r in marks.roots.iter().filter(|&&r| inside(r) && Some(r) != marks.t_s) {
+        vline(r, theme.regime(Regime::Speciated), 1.0, Some(format!(" root {r:.3}")))?;
+    }
+    if let Some(ts) = marks.t_s.filter(|&t| inside(t)) {
+        vline(ts, theme.regime(Regime::Speciated), 2.0, Some(format!(" t_S = {ts:.3}")))?;
+    }
+    if let Some(tc) = marks.t_c.filter(|&t| inside(t)) {
+        vline(tc, theme.regime(Regime::Collapsed), 2.0, Some(format!(" t_C = {tc:.3}")))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bands_follow_the_transitions_and_are_clipped() {
+        let m = TransitionMarks { roots: vec![2.0], t_s: Some(2.0), t_c: Some(1.0) };
+        let b = m.bands(4.0);
+        assert_eq!(b, vec![(Regime::Noise, 2.0, 4.0), (Regime::Speciated, 1.0, 2.0), (Regime::Collapsed, 0.0, 1.0)]);
+        // t_S beyond the axis: no noise band; no t_C: speciated down to 0.
+        let m = TransitionMarks { roots: vec![5.0], t_s: Some(5.0), t_c: None };
+        assert_eq!(m.bands(4.0), vec![(Regime::Speciated, 0.0, 4.0)]);
+        // Collapse later in generation than speciation (t_C > t_S): no speciated band.
+        let m = TransitionMarks { roots: vec![1.0], t_s: Some(1.0), t_c: Some(1.5) };
+        assert_eq!(m.bands(4.0), vec![(Regime::Noise, 1.0, 4.0), (Regime::Collapsed, 0.0, 1.5)]);
+    }
+}
