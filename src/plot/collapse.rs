@@ -82,14 +82,7 @@ pub fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, fig: &CollapseFigu
         .y_label_area_size(style.px(52.0))
         .build_cartesian_2d(0.0..t_left, Y_FLOOR..1.1)
         .map_err(plot_err)?;
-    chart
-        .configure_mesh()
-        .light_line_style(theme.background())
-        .bold_line_style(theme.grid())
-        .x_labels(8)
-        .y_labels(7)
-        .axis_style(theme.foreground())
-        .label_style(style.font(13.0))
+    super::themed_mesh(&mut chart.configure_mesh(), style)
         .x_label_formatter(&|s| format!("{:.1}", (t_left - s).abs()))
         .y_label_formatter(&|y| format!("{y:.1}"))
         .x_desc("forward time t (T on the left, 0 on the right)")

@@ -109,3 +109,22 @@ pub fn to_svg(
     }
     Ok(out)
 }
+
+/// The mesh style every view shares: no minor grid, a light major grid, 8 × 7 labels, axes and labels in the
+/// theme's foreground at 13 CSS pixels. Callers add their formatters and axis titles.
+pub(crate) fn themed_mesh<'m, 'a, 'b, X, Y, DB>(
+    mesh: &'m mut plotters::chart::MeshStyle<'a, 'b, X, Y, DB>,
+    style: Style,
+) -> &'m mut plotters::chart::MeshStyle<'a, 'b, X, Y, DB>
+where
+    X: plotters::coord::ranged1d::Ranged,
+    Y: plotters::coord::ranged1d::Ranged,
+    DB: DrawingBackend,
+{
+    mesh.light_line_style(style.theme.background())
+        .bold_line_style(style.theme.grid())
+        .x_labels(8)
+        .y_labels(7)
+        .axis_style(style.theme.foreground())
+        .label_style(style.font(13.0))
+}

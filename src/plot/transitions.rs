@@ -117,14 +117,7 @@ pub fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, fig: &TransitionsF
         .y_label_area_size(style.px(52.0))
         .build_cartesian_2d(x_lo..x_hi, 0.0..y_max)
         .map_err(plot_err)?;
-    chart
-        .configure_mesh()
-        .light_line_style(theme.background())
-        .bold_line_style(theme.grid())
-        .x_labels(8)
-        .y_labels(7)
-        .axis_style(theme.foreground())
-        .label_style(style.font(13.0))
+    super::themed_mesh(&mut chart.configure_mesh(), style)
         .x_label_formatter(&|x| if log_x { format!("{:.3}", 10f64.powf(*x)) } else { format!("{x:.2}") })
         .x_desc(if log_x { format!("{} (log scale)", fig.parameter) } else { fig.parameter.clone() })
         .y_desc("forward time")
