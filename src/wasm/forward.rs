@@ -101,7 +101,7 @@ pub fn svg_forward(
 ) -> Result<String, JsError> {
     let run = rebuild(times, projections, labels, band_mean, band_sd)?;
     let style = style(theme, 1.0)?;
-    crate::plot::to_svg(width.clamp(100, 8000), height.clamp(100, 8000), |root| {
+    super::backend::to_svg(width.clamp(100, 8000), height.clamp(100, 8000), |root| {
         crate::plot::noising::draw(root, &run, style).map(|_| ())
     })
     .map_err(js_err)

@@ -284,7 +284,7 @@ pub fn svg_trajectories(
 ) -> Result<String, JsError> {
     let p = paths(times, projections, classes, marks_json, axis_name)?;
     let style = super::style(theme, 1.0)?;
-    crate::plot::to_svg(width.clamp(100, 8000), height.clamp(100, 8000), |root| {
+    super::backend::to_svg(width.clamp(100, 8000), height.clamp(100, 8000), |root| {
         crate::plot::trajectories::draw(root, &p, style).map(|_| ())
     })
     .map_err(js_err)

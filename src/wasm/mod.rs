@@ -5,6 +5,7 @@
 //! `Float64Array`), with the layouts documented on each getter. The page's module Worker calls the `run_*`
 //! functions; the main thread calls the `draw_*` functions (plotters-canvas needs a DOM canvas).
 
+mod backend;
 mod bench;
 mod budget;
 mod forward;
@@ -56,12 +57,9 @@ pub(crate) fn style(theme: &str, pixel_ratio: f64) -> Result<Style, JsError> {
     Ok(Style::new(theme, pixel_ratio))
 }
 
-/// A plotters-canvas backend on the given canvas.
+/// The drawing area of a canvas (see [`backend`]: the same backend type as the SVG export).
 pub(crate) fn canvas_backend(
     canvas: web_sys::HtmlCanvasElement,
-) -> Result<plotters::drawing::DrawingArea<plotters_canvas::CanvasBackend, plotters::coord::Shift>, JsError> {
-    use plotters::prelude::IntoDrawingArea;
-    plotters_canvas::CanvasBackend::with_canvas_object(canvas)
-        .map(|b| b.into_drawing_area())
-        .ok_or_else(|| JsError::new("the canvas has no 2D context"))
+) -> Result<plotters::drawing::DrawingArea<backend::AnyBackend<'static>, plotters::coord::Shift>, JsError> {
+    backend::canvas_area(canvas).ok_or_else(|| JsError::new("the canvas has no 2D context"))
 }

@@ -56,7 +56,7 @@ pub fn svg_relaxation(
 ) -> Result<String, JsError> {
     let (report, sweep) = parse(report_json, sweep_json)?;
     let style = style(theme, 1.0)?;
-    crate::plot::to_svg(width.clamp(100, 8000), height.clamp(100, 8000), |root| {
+    super::backend::to_svg(width.clamp(100, 8000), height.clamp(100, 8000), |root| {
         crate::plot::relaxation::draw(root, &report, &sweep, style)
     })
     .map_err(js_err)

@@ -101,7 +101,7 @@ macro_rules! figure_view {
         pub fn $svg(figure_json: &str, theme: &str, width: u32, height: u32) -> Result<String, JsError> {
             let fig: $fig = from_json(figure_json).map_err(js_err)?;
             let style = style(theme, 1.0)?;
-            crate::plot::to_svg(width.clamp(100, 8000), height.clamp(100, 8000), |root| {
+            super::backend::to_svg(width.clamp(100, 8000), height.clamp(100, 8000), |root| {
                 crate::plot::$module::draw(root, &fig, style).map(|_| ())
             })
             .map_err(js_err)
