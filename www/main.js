@@ -699,6 +699,8 @@ function updateBudgets() {
       }
       const time = e.seconds < 0.1 ? '< 0.1 s' : `~${e.seconds.toFixed(e.seconds < 10 ? 1 : 0)} s`;
       text = `Estimate: ${human(e.memory_bytes, 'B')}, ${time}`;
+      // The theory a measurement reports beside its numbers is not in the estimate: O(d³) per time point.
+      if (impl.measure && app.state.d >= 128) text += ' + the theory beside it (seconds at this d)';
       if (!e.within_budget) text += ' — over the budget: the core will refuse this run';
       large = e.large || !e.within_budget;
     } catch (e) {

@@ -428,7 +428,8 @@ export const collapse = {
   theory: true,
   usesTheory: true,
   hasCursor: false,
-  canvasHeight: (w) => Math.max(260, Math.round((w * 420) / 800)),
+  // Taller than the others: after a Run the t̂_C histogram takes the lower 30 %.
+  canvasHeight: (w) => Math.max(360, Math.round((w * 460) / 800)),
   request: theoryRequest,
   /**
    * The entropy estimator crit(t) (§9.2) at times log-spaced around the theory's t_C, then (mtraj > 0) generation

@@ -107,8 +107,10 @@ fn unchecked(scenario: &Scenario, config: &MeasureConfig, grid: &TimeGrid, kind:
 
 /// The estimate of a whole run from its config alone, not checked against the budgets (the page shows it before Run,
 /// over budget or not): no training set is drawn and no theory is evaluated, so it is cheap. The tasks are those
-/// `engine::Measurement::new` plans, with one difference: a sweep's split times are placed by the theory's t_S,
-/// which is not evaluated here, so every split is put at T (an upper bound for the cloning work).
+/// `engine::Measurement::new` plans and checks (the simulation; the theory reported beside the result is not counted:
+/// `crate::budget`'s theory estimate is a loose upper bound, minutes where a d = 256 evaluation takes seconds), with one
+/// difference: a sweep's split times are placed by the theory's t_S, which is not evaluated here, so every split is put
+/// at T (an upper bound for the cloning work).
 ///
 /// # Errors
 /// Any [`crate::error::Error::Param`] of validation, or of a sweep value that does not build.
