@@ -7,7 +7,7 @@ import init, * as core from './pkg/diffusion_regimes.js';
 import { CancelledError, SimClient, Superseded, WorkerCrashed } from './client.js';
 import {
   GROUPS, PARAMS, PARAM_BY_KEY, SWEEPS, VIEWS, allowed, applyLimits, baseline, crossCheck, formatValue, fromQuery,
-  parseValue, toQuery,
+  parseValue, scenarioConfig, toQuery,
 } from './params.js';
 import { PRESETS } from './presets.js';
 import { VIEW_IMPLS, marksOf, theoryReadout } from './views.js';
@@ -30,6 +30,10 @@ const app = {
   cursors: {}, // view key -> forward time of its cursor
   playing: false, // the key of the view whose cursor plays, or false
   theory: null, // the theory answer of the current controls (readout; the views with usesTheory draw it)
+  // view key -> the last measurement of a measured view (its Run): {parts: {name: summary}, configs: {name: config},
+  // query, clearKey, staleKey, stale}. Kept across view switches; cleared when its scenario changes, marked stale
+  // when another setting it used changes.
+  measured: {},
 };
 
 const $ = (sel, root = document) => root.querySelector(sel);
@@ -205,6 +209,7 @@ function onControl(key) {
   if (cross.length) return;
   const theoryChanged = PARAMS.some((p) => p.theory && next[p.key] !== app.state[p.key]);
   app.state = next;
+  updateMeasuredState();
   updateBudgets();
   syncUrl();
   if (theoryChanged) scheduleTheory();
@@ -296,7 +301,7 @@ function draw(view) {
   const impl = VIEW_IMPLS[view];
   if (impl.cursorStart && app.cursors[view] === undefined) app.cursors[view] = impl.cursorStart(data);
   const [, , ratio] = sizeCanvas(canvas, view);
-  const frame = impl.draw(canvas, data, plotTheme(), ratio, app.cursors[view]);
+  const frame = impl.draw(canvas, data, plotTheme(), ratio, app.cursors[view], app.measured[view] || null);
   app.frames[view] = frame ? Array.from(frame) : null;
   // For tests and tools: how many times the view was drawn, and the link of the state it shows.
   p.dataset.draws = String(Number(p.dataset.draws || 0) + 1);
@@ -328,6 +333,15 @@ function renderReadout() {
     const data = app.data[v.key];
     if (!data || VIEW_IMPLS[v.key].usesTheory) continue;
     for (const item of VIEW_IMPLS[v.key].readout(data)) {
+      if (seen.has(item.key)) continue;
+      seen.add(item.key);
+      items.push({ ...item, view: v.title });
+    }
+  }
+  for (const v of VIEWS) {
+    const m = app.measured[v.key];
+    if (!m) continue;
+    for (const item of VIEW_IMPLS[v.key].measuredReadout(m)) {
       if (seen.has(item.key)) continue;
       seen.add(item.key);
       items.push({ ...item, view: v.title });
@@ -483,6 +497,7 @@ function storeTheory(result, config, q) {
     app.configs[v.key] = config;
     app.queries[v.key] = q;
   }
+  updateBudgets(); // a measured Run places its times with the theory
 }
 
 /** Runs a view's request in the worker (superseding the previous one of that view) and draws the result. */
@@ -529,11 +544,120 @@ async function compute(view, { onProgress = null } = {}) {
     for (const p of PARAMS) if (p.core && controls.get(p.key)?.error.textContent.startsWith('invalid')) setFieldError(p.key, '');
     draw(view);
     renderReadout();
+    if (impl.measure) updateBudgets();
     return true;
   } catch (e) {
     handleRunError(view, e);
     return false;
   }
+}
+
+// --- Measurements (Run in the Speciation, Collapse and Transition-times views) -------------------------------------
+//
+// A measured view's Run sends its MeasureConfigs (views.js `measure`) to the simulation worker's "measure" job, one
+// after the other, on the channel `measure:<view>`; the result is drawn over the theory. The configs follow from the
+// controls, the seed and the theory, so the link reproduces the figure after pressing Run.
+
+/** The context a view's `measure` reads: the theory answers of the current controls. */
+function measureContext() {
+  return { theory: app.theory, sweep: app.data.transitions };
+}
+
+/** Parameters whose change clears a view's measurement (its scenario, and the swept range of a sweep). */
+function measureClearKey(view, s) {
+  const sweep = view === 'transitions' ? [s.sweep, s.sfrom, s.sto, s.spoints] : [];
+  return JSON.stringify([scenarioConfig(s), sweep]);
+}
+
+/** Parameters whose change marks a view's measurement stale (the sampler, the counts, the seed). */
+const STALE_KEYS = ['score', 'T', 'tmin', 'grid', 'steps', 'integrator', 'start', 'seed', 'mpart', 'mtimes', 'mmethod',
+  'mtraj', 'mquant', 'mvalues'];
+function measureStaleKey(s) {
+  return JSON.stringify(STALE_KEYS.map((k) => s[k]));
+}
+
+/** After a control change: drop measurements of another scenario, mark the others stale; redraw what changed. */
+function updateMeasuredState() {
+  let changed = false;
+  for (const [view, m] of Object.entries(app.measured)) {
+    if (m.clearKey !== measureClearKey(view, app.state)) {
+      delete app.measured[view];
+      measureNote(view, 'The measured markers of the last Run were removed: the scenario changed. Press Run to measure this one.');
+      changed = true;
+      if (app.data[view]) draw(view);
+      continue;
+    }
+    const stale = m.staleKey !== measureStaleKey(app.state);
+    if (stale !== m.stale) {
+      m.stale = stale;
+      changed = true;
+      measureNote(view, stale ? 'The markers are from the last Run: settings changed since (stale). Press Run to update them.' : measuredNote(m));
+      panel(view).dataset.measured = stale ? 'stale' : 'done';
+    }
+  }
+  if (changed) renderReadout();
+}
+
+function measureNote(view, text) {
+  const el = panel(view).querySelector('[data-measure-note]');
+  if (el) el.textContent = text;
+}
+
+function measuredNote(m) {
+  return `Markers: measured by the Run (seed ${m.seed}, ${m.seconds.toFixed(1)} s); the link reproduces them when you press Run.`;
+}
+
+/** Runs a view's measurements; resolves true when they all finished. */
+async function runMeasure(view, onProgress) {
+  const impl = VIEW_IMPLS[view];
+  let reqs;
+  try {
+    reqs = impl.measure(app.state, measureContext());
+  } catch (e) {
+    viewError(view, message(e));
+    return false;
+  }
+  const q = location.search.slice(1);
+  const clearKey = measureClearKey(view, app.state);
+  const staleKey = measureStaleKey(app.state);
+  const seed = app.state.seed;
+  const t0 = performance.now();
+  const parts = {};
+  const configs = {};
+  panel(view).dataset.measured = 'running';
+  try {
+    for (let i = 0; i < reqs.length; i += 1) {
+      const { name, config } = reqs[i];
+      const result = await client.run('measure', config, {
+        channel: `measure:${view}`,
+        onProgress(done, total) {
+          onProgress(i * 1000 + (1000 * done) / Math.max(1, total), 1000 * reqs.length);
+        },
+      });
+      parts[name] = result.summary;
+      configs[name] = config;
+    }
+  } catch (e) {
+    panel(view).dataset.measured = app.measured[view] ? (app.measured[view].stale ? 'stale' : 'done') : 'none';
+    handleRunError(view, e);
+    return false;
+  }
+  const m = { parts, configs, query: q, clearKey, staleKey, stale: false, seed, seconds: (performance.now() - t0) / 1000 };
+  // The controls may have moved while it ran: the result belongs to the state it was started with.
+  if (clearKey !== measureClearKey(view, app.state)) {
+    viewError(view, 'The scenario changed during the Run: its result was dropped. Press Run again.');
+    panel(view).dataset.measured = 'none';
+    return false;
+  }
+  m.stale = staleKey !== measureStaleKey(app.state);
+  app.measured[view] = m;
+  viewError(view, '');
+  measureNote(view, m.stale ? 'The markers are from the last Run: settings changed since (stale). Press Run to update them.' : measuredNote(m));
+  panel(view).dataset.measured = m.stale ? 'stale' : 'done';
+  panel(view).dataset.measuredRuns = String(Number(panel(view).dataset.measuredRuns || 0) + 1);
+  draw(view);
+  renderReadout();
+  return true;
 }
 
 // --- Budgets -----------------------------------------------------------------------------------------------------
@@ -556,11 +680,27 @@ function updateBudgets() {
     let text;
     let large = false;
     try {
-      const req = VIEW_IMPLS[v.key].request(app.state);
-      const config = req.kind === 'generate' ? req.config.generate : req.config;
-      const e = JSON.parse(core.estimate_run(req.kind, JSON.stringify(config)));
+      const impl = VIEW_IMPLS[v.key];
+      let e;
+      if (impl.measure) {
+        // The measurements of a Run, one after the other: summed time, the largest memory.
+        e = { memory_bytes: 0, seconds: 0, large: false, within_budget: true };
+        for (const { config } of impl.measure(app.state, measureContext())) {
+          const x = JSON.parse(core.estimate_run('measure', JSON.stringify(config)));
+          e.memory_bytes = Math.max(e.memory_bytes, x.memory_bytes);
+          e.seconds += x.seconds;
+          e.large ||= x.large;
+          e.within_budget &&= x.within_budget;
+        }
+      } else {
+        const req = impl.request(app.state);
+        const config = req.kind === 'generate' ? req.config.generate : req.config;
+        e = JSON.parse(core.estimate_run(req.kind, JSON.stringify(config)));
+      }
       const time = e.seconds < 0.1 ? '< 0.1 s' : `~${e.seconds.toFixed(e.seconds < 10 ? 1 : 0)} s`;
       text = `Estimate: ${human(e.memory_bytes, 'B')}, ${time}`;
+      // The theory a measurement reports beside its numbers is not in the estimate: O(d³) per time point.
+      if (impl.measure && app.state.d >= 128) text += ' + the theory beside it (seconds at this d)';
       if (!e.within_budget) text += ' — over the budget: the core will refuse this run';
       large = e.large || !e.within_budget;
     } catch (e) {
@@ -593,12 +733,12 @@ function wireRunbar(view) {
     const t0 = performance.now();
     const tick = setInterval(() => { elapsed.textContent = `${((performance.now() - t0) / 1000).toFixed(1)} s`; }, 100);
     setStatus('busy', 'Running…');
-    const ok = await compute(view, {
-      onProgress(done, total) {
-        progress.max = Math.max(1, total);
-        progress.value = done;
-      },
-    });
+    const onProgress = (done, total) => {
+      progress.max = Math.max(1, total);
+      progress.value = done;
+    };
+    const impl = VIEW_IMPLS[view];
+    const ok = await (impl.measure ? runMeasure(view, onProgress) : compute(view, { onProgress }));
     clearInterval(tick);
     elapsed.textContent = `${((performance.now() - t0) / 1000).toFixed(2)} s`;
     progress.max = 1;
@@ -607,7 +747,7 @@ function wireRunbar(view) {
     cancel.disabled = true;
     if (status.dataset.state === 'busy') setStatus('ready', ok ? 'Ready.' : 'Ready (the last run did not finish: see the message above the plot).');
   });
-  cancel.addEventListener('click', () => client.cancel(view));
+  cancel.addEventListener('click', () => client.cancel(VIEW_IMPLS[view].measure ? `measure:${view}` : view));
 }
 
 // --- Time cursor (views with hasCursor) ------------------------------------------------------------------------
@@ -752,6 +892,11 @@ function applyPreset(key) {
   app.preset = key;
   app.state = baseline(key, PRESETS);
   app.data = {};
+  for (const view of Object.keys(app.measured)) {
+    delete app.measured[view];
+    measureNote(view, '');
+    panel(view).dataset.measured = 'none';
+  }
   writeControls();
   showPresetInfo();
   const view = key ? PRESETS[key].view : app.view;
@@ -817,6 +962,8 @@ function exportHeader(view) {
     seed: app.state.seed,
     link: $('#share-url').value,
     config: app.configs[view],
+    ...(app.measured[view] ? { measured: { stale: app.measured[view].stale, link: app.measured[view].query,
+      configs: app.measured[view].configs } } : {}),
   };
 }
 
@@ -838,16 +985,18 @@ async function exportView(kind) {
       const c = document.createElement('canvas');
       c.width = Math.round(cssW * scale);
       c.height = Math.round(cssH * scale);
-      impl.draw(c, data, plotTheme(), scale, app.cursors[view]);
+      impl.draw(c, data, plotTheme(), scale, app.cursors[view], app.measured[view] || null);
       const blob = await new Promise((resolve) => c.toBlob(resolve, 'image/png'));
       downloadBlob(blob, `${base}@${scale}x.png`);
     } else if (kind === 'svg') {
-      const svg = impl.svg(data, plotTheme(), cssW, cssH, app.cursors[view]);
+      const svg = impl.svg(data, plotTheme(), cssW, cssH, app.cursors[view], app.measured[view] || null);
       downloadBlob(new Blob([svg], { type: 'image/svg+xml' }), `${base}.svg`);
     } else if (kind === 'csv') {
-      downloadBlob(new Blob([toCsv(exportHeader(view), impl.table(data, app.cursors[view]))], { type: 'text/csv' }), `${base}.csv`);
+      downloadBlob(new Blob([toCsv(exportHeader(view), impl.table(data, app.cursors[view], app.measured[view] || null))], { type: 'text/csv' }), `${base}.csv`);
     } else if (kind === 'json') {
-      const body = { ...exportHeader(view), readout: impl.readout(data), theory: app.theory, data };
+      const m = app.measured[view];
+      const readout = [...impl.readout(data), ...(m ? impl.measuredReadout(m) : [])];
+      const body = { ...exportHeader(view), readout, theory: app.theory, data, measured: m ? m.parts : null };
       const json = JSON.stringify(body, (k, v) => (ArrayBuffer.isView(v) ? Array.from(v) : v), 1);
       downloadBlob(new Blob([json], { type: 'application/json' }), `${base}.json`);
     }

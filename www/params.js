@@ -51,6 +51,7 @@ export const GROUPS = [
   { key: 'data', title: 'Data' },
   { key: 'run', title: 'Simulation (generation)' },
   { key: 'view', title: 'View settings' },
+  { key: 'measure', title: 'Measurements (Run in Speciation, Collapse, Transition times)' },
 ];
 
 /**
@@ -130,6 +131,7 @@ export const PARAMS = [
   { key: 'particles', group: 'run', label: 'Trajectories (particles)', kind: 'int', min: 1, max: 2000, def: 60,
     core: ['particles', 'sampler.particles', 'sampler.particles (page)'] },
   { key: 'integrator', group: 'run', label: 'Integrator (generation)', kind: 'enum', def: 'euler_maruyama',
+    core: ['sampler.integrator'],
     options: [['euler_maruyama', 'Euler–Maruyama (reverse SDE)'], ['exponential', 'exponential (reverse SDE)'],
       ['flow_euler', 'Euler (probability flow ODE)'], ['flow_exponential', 'exponential (probability flow ODE)']] },
   { key: 'start', group: 'run', label: 'Start at t = T', kind: 'enum', def: 'stationary',
@@ -148,6 +150,20 @@ export const PARAMS = [
   { key: 'sto', group: 'view', label: 'Transition times: to', kind: 'num', min: -1000, max: 1e6, def: 2, theory: true },
   { key: 'spoints', group: 'view', label: 'Transition times: points', kind: 'int', min: 2, max: 128, def: 24,
     theory: true },
+  // The measurements (SCIENCE.md §9) run on an explicit Run of the Speciation, Collapse and Transition-times views.
+  // They use the scenario and the Simulation group (T, t_min, grid, steps, integrator, start, seed) and these counts.
+  { key: 'mpart', group: 'measure', label: 'Monte Carlo count (clone pairs, estimator samples)', kind: 'int', min: 10,
+    max: 100000, def: 400, core: ['sampler.particles'] },
+  { key: 'mtimes', group: 'measure', label: 'Measured times (split times, estimator times)', kind: 'int', min: 3,
+    max: 40, def: 9, core: ['number of experiment.split_times', 'number of experiment.times'] },
+  { key: 'mmethod', group: 'measure', label: 'Cloning: how the copies start at the split time', kind: 'enum',
+    def: 'shortcut', options: [['shortcut', 'exact samples of p_t (fast)'], ['full', 'full generation from T, then fork']] },
+  { key: 'mtraj', group: 'measure', label: 'Collapse: trajectories for t̂_C and memorization (0: none)', kind: 'int',
+    min: 0, max: 2000, def: 32 },
+  { key: 'mquant', group: 'measure', label: 'Transition times: measure', kind: 'enum', def: 't_s',
+    options: [['t_s', 't_S (cloning)'], ['t_c', 't_C (mean t̂_C, empirical score)'], ['both', 't_S and t_C']] },
+  { key: 'mvalues', group: 'measure', label: 'Transition times: measured values', kind: 'int', min: 2, max: 16, def: 5,
+    core: ['number of experiment.values'] },
 ];
 
 export const PARAM_BY_KEY = new Map(PARAMS.map((p) => [p.key, p]));
@@ -434,6 +450,7 @@ export function applyLimits(limits) {
     gamma: ['max', limits.max_strength], q: ['max', limits.max_strength], qnorm: ['max', limits.max_strength],
     sigma: ['max', limits.max_scale], mt: ['max', limits.max_scale], T: ['max', limits.max_t],
     spoints: ['max', Math.min(128, limits.max_sweep_points)], d: ['max', Math.min(PAGE_MAX_DIM, limits.max_dim)],
+    mpart: ['max', Math.min(100000, limits.max_particles)],
   };
   const changed = [];
   for (const [key, [field, value]] of Object.entries(caps)) {

@@ -13,7 +13,8 @@ export const PRESETS = {
   'biroli-collapse': {
     title: 'Biroli: collapse at the closed-form t_C (d = 256, n = 20000)',
     view: 'collapse',
-    params: { d: 256, model: 'two_class', sigma: 1, mt: 0, n: 20000 },
+    // The measurements at n = 20000, d = 256 cost n·d per sample and step: fewer samples keep a Run at seconds.
+    params: { d: 256, model: 'two_class', sigma: 1, mt: 0, n: 20000, mpart: 200, mtraj: 8 },
     commentary: 'Collapse depends on the total covariance of the data, so Biroli\'s closed form ' +
       't_C = ½ ln(1 + σ²/(n^(2/d) − 1)) = 1.2988 is reached with m̃ = 0 (one Gaussian N(0, I)); with m̃ = 1 the ' +
       'mixture\'s extra eigenvalue 1 + d moves t_C later. Below t_C the excess entropy f is 0: an ideal network trained ' +

@@ -9,10 +9,20 @@
 //   readout(data)                       -> [{key, label, value, integer?, text?}] numbers for the readout
 //   usesTheory                          true: its data is the theory evaluation of the current controls (shared)
 //   hasCursor, cursorRedraw             a time cursor; cursorRedraw: the plot itself changes with it (no overlay)
+//   measure(state, ctx)                 (measured views) -> [{name, config}]: the MeasureConfigs its Run sends to the
+//                                       worker's "measure" job, in order; ctx = {theory, sweep} (the theory answers)
+//   measuredReadout(m)                  readout items of a measurement m = {parts: {name: summary}, configs, stale}
+// Measured views also take m as the last argument of draw, svg and table (null: theory only, nothing faked).
 import * as core from './pkg/diffusion_regimes.js';
 import {
   SWEEPS, generateConfig, processConfig, scenarioConfig, sweepCurrent, sweepValues, theoryConfig, twoClassConfig,
 } from './params.js';
+
+/** F(1): the level φ crosses at t_S (SCIENCE.md §7; src/theory/cloning.rs). Only used to label the readout. */
+const F_AT_ONE = 0.7752;
+
+/** Grid end time used by measurements that find nearest training points (they need t > 0: the Σ_t metric). */
+const MIN_END_TIME = 1e-3;
 
 /** Times recorded by a generation run for the Trajectories and Particles views. */
 const SNAPSHOTS = 200;
@@ -279,15 +289,86 @@ function reportOf(a) {
   return r;
 }
 
-function speciationFigure(a) {
-  const r = reportOf(a);
-  if (!r.curve_phi) throw new Error('The cloning probability φ = F(s) is the two-class law (SCIENCE.md §7): choose two classes, or see the Collapse view.');
-  return { curve_t: r.curve_t, curve_phi: r.curve_phi, marks: marksOf(a), measured: null };
+// --- Measurements (SCIENCE.md §9): the MeasureConfigs of a Run, and how their results join the theory figures ---
+
+/** `n` log-spaced numbers from a to b (a, b > 0). */
+function logspace(a, b, n) {
+  return Array.from({ length: n }, (_, i) => a * (b / a) ** (i / (n - 1)));
 }
 
-function collapseFigure(a) {
+/** Rounds to 6 significant digits (readable configs; the split times are moved to grid times anyway). */
+function round6(x) {
+  return Number(x.toPrecision(6));
+}
+
+/** The sampler of a measurement: the Simulation controls, `particles` Monte Carlo samples. */
+function measureSampler(s, particles, { score = s.score, positiveEnd = false } = {}) {
+  const tmin = positiveEnd ? Math.max(s.tmin, MIN_END_TIME) : s.tmin;
+  return { score, integrator: s.integrator, grid: { t_max: s.T, t_min: tmin, steps: s.steps, kind: s.grid }, particles, start: s.start };
+}
+
+function measureConfig(s, sampler, experiment) {
+  return { schema: core.schema_version(), scenario: scenarioConfig(s), sampler, experiment, seed: s.seed };
+}
+
+/** The theory's t_S of the current controls, or a readable error. */
+function theoryTs(ctx) {
+  if (!ctx.theory) throw new Error('The theory of these controls is still being computed: Run again in a moment.');
+  const t = marksOf(ctx.theory).t_s;
+  if (!Number.isFinite(t)) throw new Error('The theory has no t_S for these controls, so there is nothing to place the split times around.');
+  return t;
+}
+
+/** Split times of the Speciation Run: `n` log-spaced times from 0.4 t_S to min(2.5 t_S, T), bracketing t_S. */
+export function speciationSplits(s, tS) {
+  const lo = Math.max(0.4 * tS, s.tmin + (2 * (s.T - s.tmin)) / s.steps);
+  const hi = Math.min(2.5 * tS, s.T);
+  if (!(hi > 1.2 * tS && lo < 0.85 * tS)) {
+    throw new Error(`The split times must bracket t_S = ${tS.toFixed(4)} inside (t_min, T]: raise T to at least ${(1.3 * tS).toFixed(2)}.`);
+  }
+  return logspace(lo, hi, s.mtimes).map(round6);
+}
+
+/** A Measured series of the plots ({t, value, se}) keeping only finite values. */
+function series(t, value, se) {
+  const out = { t: [], value: [], se: [] };
+  for (let i = 0; i < t.length; i += 1) {
+    if (Number.isFinite(t[i]) && Number.isFinite(value[i])) {
+      out.t.push(t[i]);
+      out.value.push(value[i]);
+      out.se.push(Number.isFinite(se[i]) ? se[i] : 0);
+    }
+  }
+  return out;
+}
+
+/** "x ± se" with 4 decimals, or the reason there is no number. */
+function pm(x, se, none = 'not measured') {
+  if (!Number.isFinite(x)) return none;
+  return Number.isFinite(se) ? `${x.toFixed(4)} ± ${se.toFixed(4)}` : x.toFixed(4);
+}
+
+function staleNote(m) {
+  return m.stale ? ' (stale: settings changed since the Run)' : '';
+}
+
+function speciationFigure(a, m) {
   const r = reportOf(a);
-  return { curve_t: r.curve_t, curve_f: r.curve_f, alpha: r.alpha, marks: marksOf(a), measured: null, t_c_samples: null, memorized: null };
+  if (!r.curve_phi) throw new Error('The cloning probability φ = F(s) is the two-class law (SCIENCE.md §7): choose two classes, or see the Collapse view.');
+  const c = m && m.parts.cloning;
+  return { curve_t: r.curve_t, curve_phi: r.curve_phi, marks: marksOf(a), measured: c ? series(c.grid_times, c.phi, c.phi_se) : null };
+}
+
+function collapseFigure(a, m) {
+  const r = reportOf(a);
+  const e = m && m.parts.entropy;
+  const nn = m && m.parts.nearest_neighbour;
+  return {
+    curve_t: r.curve_t, curve_f: r.curve_f, alpha: r.alpha, marks: marksOf(a),
+    measured: e ? series(e.times, e.crit, e.crit_se) : null,
+    t_c_samples: nn ? nn.t_hat.filter(Number.isFinite) : null,
+    memorized: nn ? nn.memorization.fraction : null,
+  };
 }
 
 function theoryRequest(s) {
@@ -302,17 +383,43 @@ export const speciation = {
   hasCursor: false,
   canvasHeight: (w) => Math.max(260, Math.round((w * 420) / 800)),
   request: theoryRequest,
-  draw(canvas, a, theme, ratio) {
-    return core.draw_speciation(canvas, JSON.stringify(speciationFigure(a)), theme, ratio);
+  /** The cloning experiment (§9.1) at split times bracketing the theory's t_S. */
+  measure(s, ctx) {
+    if (s.model !== 'two_class') throw new Error('The cloning law φ = F(s) is measured for two classes: choose "two classes ±μ".');
+    const split_times = speciationSplits(s, theoryTs(ctx));
+    const sampler = measureSampler(s, s.mpart, { positiveEnd: s.score === 'empirical' });
+    return [{ name: 'cloning', config: measureConfig(s, sampler, { kind: 'cloning', split_times, method: s.mmethod }) }];
   },
-  svg(a, theme, w, h) {
-    return core.svg_speciation(JSON.stringify(speciationFigure(a)), theme, w, h);
+  draw(canvas, a, theme, ratio, _t, m) {
+    return core.draw_speciation(canvas, JSON.stringify(speciationFigure(a, m)), theme, ratio);
   },
-  table(a) {
+  svg(a, theme, w, h, _t, m) {
+    return core.svg_speciation(JSON.stringify(speciationFigure(a, m)), theme, w, h);
+  },
+  /** Theory rows (t, s, φ), then one row per measured split time (t = the grid time of the split). */
+  table(a, _t, m) {
     const r = reportOf(a);
-    return { columns: ['t', 's', 'phi'], rows: r.curve_t.map((t, i) => [t, r.curve_s[i], r.curve_phi ? r.curve_phi[i] : '']) };
+    const columns = ['t', 's', 'phi', 'phi_measured', 'phi_measured_se', 'same_class', 'pairs', 'split_time_requested'];
+    const rows = r.curve_t.map((t, i) => [t, r.curve_s[i], r.curve_phi ? r.curve_phi[i] : '', '', '', '', '', '']);
+    const c = m && m.parts.cloning;
+    if (c) {
+      c.grid_times.forEach((t, i) => rows.push([t, '', c.theory_phi ? c.theory_phi[i] : '', c.phi[i], c.phi_se[i], c.same_class[i], c.pairs, c.split_times[i]]));
+    }
+    return { columns, rows };
   },
   readout: theoryReadout,
+  measuredReadout(m) {
+    const c = m.parts.cloning;
+    const x = c.measured_t_s;
+    const note = staleNote(m);
+    return [
+      { key: 'm_t_s', label: `Measured t_S (φ̂ crosses F(1) = ${F_AT_ONE}) ± s.e.${note}`,
+        text: x ? pm(x.t, x.se) : 'not bracketed by the split times (φ̂ does not cross F(1) between them)' },
+      { key: 'm_pairs', label: `Clone pairs per split time (${c.method})${note}`, value: c.pairs, integer: true },
+      { key: 'm_splits', label: 'Split times measured', value: c.grid_times.length, integer: true },
+      { key: 'm_phi_se', label: 'Largest s.e. of φ̂ (binomial)', value: Math.max(...c.phi_se) },
+    ];
+  },
 };
 
 export const collapse = {
@@ -321,29 +428,91 @@ export const collapse = {
   theory: true,
   usesTheory: true,
   hasCursor: false,
-  canvasHeight: (w) => Math.max(260, Math.round((w * 420) / 800)),
+  // Taller than the others: after a Run the t̂_C histogram takes the lower 30 %.
+  canvasHeight: (w) => Math.max(360, Math.round((w * 460) / 800)),
   request: theoryRequest,
-  draw(canvas, a, theme, ratio) {
-    return core.draw_collapse(canvas, JSON.stringify(collapseFigure(a)), theme, ratio);
+  /**
+   * The entropy estimator crit(t) (§9.2) at times log-spaced around the theory's t_C, then (mtraj > 0) generation
+   * with the empirical score for the nearest-neighbour t̂_C of each trajectory and the memorization fraction
+   * (§9.3, §9.5). Both use the empirical score of the n training points, whatever the Score control says.
+   */
+  measure(s, ctx) {
+    if (!ctx.theory) throw new Error('The theory of these controls is still being computed: Run again in a moment.');
+    const tc = marksOf(ctx.theory).t_c;
+    const times = Number.isFinite(tc) ? logspace(0.3 * tc, 3 * tc, s.mtimes) : logspace(0.05, Math.max(s.T, 0.1), s.mtimes);
+    const out = [{ name: 'entropy',
+      config: measureConfig(s, measureSampler(s, s.mpart, { score: 'empirical' }), { kind: 'entropy', times: times.map(round6) }) }];
+    if (s.mtraj > 0) {
+      const sampler = measureSampler(s, s.mtraj, { score: 'empirical', positiveEnd: true });
+      if (sampler.start === 'exact') sampler.start = 'stationary'; // an exact start needs the analytic score
+      out.push({ name: 'nearest_neighbour', config: measureConfig(s, sampler, { kind: 'nearest_neighbour' }) });
+    }
+    return out;
   },
-  svg(a, theme, w, h) {
-    return core.svg_collapse(JSON.stringify(collapseFigure(a)), theme, w, h);
+  draw(canvas, a, theme, ratio, _t, m) {
+    return core.draw_collapse(canvas, JSON.stringify(collapseFigure(a, m)), theme, ratio);
   },
-  table(a) {
+  svg(a, theme, w, h, _t, m) {
+    return core.svg_collapse(JSON.stringify(collapseFigure(a, m)), theme, w, h);
+  },
+  /** Theory rows (t, f, f/α), then the measured crit(t) rows, then one row per trajectory's t̂_C and d₁/d₂. */
+  table(a, _t, m) {
     const r = reportOf(a);
-    return { columns: ['t', 'f', 'f_over_alpha'], rows: r.curve_t.map((t, i) => [t, r.curve_f[i], r.curve_f[i] / r.alpha]) };
+    const columns = ['series', 't', 'f', 'f_over_alpha', 'crit_measured', 'crit_measured_se', 'crit_over_alpha', 'crit_over_alpha_se',
+      't_hat_c', 'ratio_d1_d2'];
+    const rows = r.curve_t.map((t, i) => ['theory', t, r.curve_f[i], r.curve_f[i] / r.alpha, '', '', '', '', '', '']);
+    const e = m && m.parts.entropy;
+    if (e) {
+      e.times.forEach((t, i) => rows.push(['entropy', t, e.theory_f ? e.theory_f[i] : '', e.theory_f ? e.theory_f[i] / e.alpha : '',
+        e.crit[i], e.crit_se[i], e.crit[i] / e.alpha, e.crit_se[i] / e.alpha, '', '']));
+    }
+    const nn = m && m.parts.nearest_neighbour;
+    if (nn) nn.t_hat.forEach((t, i) => rows.push(['trajectory', '', '', '', '', '', '', '', t, nn.memorization.ratio[i]]));
+    return { columns, rows };
   },
   readout: theoryReadout,
+  measuredReadout(m) {
+    const note = staleNote(m);
+    const items = [];
+    const e = m.parts.entropy;
+    if (e) items.push({ key: 'm_entropy', label: `Entropy estimator: samples per time, times${note}`, text: `${e.samples} samples at ${e.times.length} times (largest s.e. of crit/α ${formatSe(Math.max(...e.crit_se) / e.alpha)})` });
+    const nn = m.parts.nearest_neighbour;
+    if (nn) {
+      const k = nn.t_hat.length;
+      items.push({ key: 'm_t_c_median', label: `Measured t̂_C, median of ${k} trajectories${note}`, value: nn.t_hat_median });
+      items.push({ key: 'm_t_c_mean', label: 'Measured t̂_C, mean ± s.e.', text: pm(nn.t_hat_mean, nn.t_hat_se) });
+      const f = nn.memorization;
+      items.push({ key: 'm_memorized', label: `Memorized at t = ${f.t_end} (d₁/d₂ < 1/3), measured ± s.e.`, text: pm(f.fraction, f.fraction_se) });
+    }
+    return items;
+  },
 };
 
-function transitionsFigure(r) {
+function formatSe(x) {
+  return Number.isFinite(x) ? x.toFixed(4) : String(x);
+}
+
+function transitionsFigure(r, m) {
   const t = r.result.theory;
   const spec = SWEEPS[r.sweep];
+  const w = m && m.parts.sweep;
+  const num = (xs) => xs.map((x) => (x === null ? NaN : x));
   return {
     parameter: spec.label, values: t.values, t_s: t.t_s, roots: t.speciation_roots, t_c: t.t_c,
     manifold_t_c: r.result.manifold_t_c, current: r.current, log_x: spec.log,
-    measured_t_s: null, measured_t_c: null,
+    measured_t_s: w ? series(w.values, num(w.measured_t_s), num(w.measured_t_s_se)) : null,
+    measured_t_c: w ? series(w.values, num(w.measured_t_c), num(w.measured_t_c_se)) : null,
   };
+}
+
+/** `k` indices spread evenly over 0..n−1 (first and last included). */
+function spread(n, k) {
+  const out = [];
+  for (let i = 0; i < k; i += 1) {
+    const j = Math.round((i * (n - 1)) / Math.max(1, k - 1));
+    if (!out.includes(j)) out.push(j);
+  }
+  return out;
 }
 
 export const transitions = {
@@ -361,23 +530,69 @@ export const transitions = {
       },
     };
   },
-  draw(canvas, r, theme, ratio) {
-    core.draw_transitions(canvas, JSON.stringify(transitionsFigure(r)), theme, ratio);
+  /**
+   * A measured sweep at `mvalues` of the theory sweep's values (spread over the range; for t_S only values with a
+   * theory t_S, which places the split times): t_S by cloning at split factors from 0.5 to at most 2 (kept below T),
+   * t_C as the mean nearest-neighbour t̂_C with the empirical score.
+   */
+  measure(s, ctx) {
+    const r = ctx.sweep;
+    if (!r || r.sweep !== s.sweep) throw new Error('The theory sweep is still being computed: Run again when its lines are drawn.');
+    const t = r.result.theory;
+    const measure = s.mquant === 'both' ? ['t_s', 't_c'] : [s.mquant];
+    const wantTs = measure.includes('t_s');
+    const candidates = t.values.map((_, i) => i).filter((i) => !wantTs || Number.isFinite(t.t_s[i]));
+    if (!candidates.length) throw new Error('No swept value has a theory t_S to place the split times around.');
+    const idx = spread(candidates.length, Math.min(s.mvalues, candidates.length)).map((j) => candidates[j]);
+    const values = idx.map((i) => t.values[i]);
+    const experiment = { kind: 'sweep', parameter: s.sweep, values, measure, method: s.mmethod };
+    if (wantTs) {
+      const top = Math.max(...idx.map((i) => t.t_s[i]));
+      const fmax = Math.min(2, (0.999 * s.T) / top);
+      if (!(fmax >= 1.25)) throw new Error(`The split times (0.5 to 2 × t_S) must stay below T: raise T to at least ${(1.3 * top).toFixed(2)} (largest theory t_S ${top.toFixed(4)}).`);
+      experiment.split_factors = logspace(0.5, fmax, s.mtimes).map(round6);
+    }
+    const particles = s.mquant === 't_c' ? Math.max(1, s.mtraj) : s.mpart;
+    const sampler = measureSampler(s, particles, { score: wantTs ? s.score : 'empirical', positiveEnd: measure.includes('t_c') || s.score === 'empirical' });
+    return [{ name: 'sweep', config: measureConfig(s, sampler, experiment) }];
+  },
+  draw(canvas, r, theme, ratio, _t, m) {
+    core.draw_transitions(canvas, JSON.stringify(transitionsFigure(r, m)), theme, ratio);
     return null;
   },
-  svg(r, theme, w, h) {
-    return core.svg_transitions(JSON.stringify(transitionsFigure(r)), theme, w, h);
+  svg(r, theme, w, h, _t, m) {
+    return core.svg_transitions(JSON.stringify(transitionsFigure(r, m)), theme, w, h);
   },
-  table(r) {
+  /** Theory rows (one per swept value), then one row per measured value. */
+  table(r, _t, m) {
     const t = r.result.theory;
-    const rows = t.values.map((v, i) => [v, t.t_s[i] ?? '', t.t_c[i] ?? '', r.result.manifold_t_c[i] ?? '',
-      t.speciation_roots[i].join(' '), t.spectral_gap[i] ?? '']);
-    return { columns: [r.sweep, 't_s', 't_c', 'manifold_t_c', 'all_speciation_roots', 'spectral_gap'], rows };
+    const rows = t.values.map((v, i) => ['theory', v, t.t_s[i] ?? '', t.t_c[i] ?? '', r.result.manifold_t_c[i] ?? '',
+      t.speciation_roots[i].join(' '), t.spectral_gap[i] ?? '', '', '', '', '']);
+    const w = m && m.parts.sweep;
+    if (w) {
+      w.values.forEach((v, i) => rows.push(['measured', v, w.theory_t_s[i] ?? '', w.theory_t_c[i] ?? '', '', '', '',
+        w.measured_t_s[i] ?? '', w.measured_t_s_se[i] ?? '', w.measured_t_c[i] ?? '', w.measured_t_c_se[i] ?? '']));
+    }
+    return { columns: ['series', r.sweep, 't_s', 't_c', 'manifold_t_c', 'all_speciation_roots', 'spectral_gap',
+      't_s_measured', 't_s_measured_se', 't_c_measured', 't_c_measured_se'], rows };
   },
   readout(r) {
     const t = r.result.theory;
     const items = [{ key: 'sweep_points', label: `Sweep points (${SWEEPS[r.sweep].label})`, value: t.values.length, integer: true }];
     if (t.messages.length) items.push({ key: 'sweep_notes', label: 'Sweep notes', text: `${t.messages.length} value(s) without a transition or refused; first: ${t.messages[0].message}` });
+    return items;
+  },
+  measuredReadout(m) {
+    const w = m.parts.sweep;
+    const note = staleNote(m);
+    const name = SWEEPS[w.parameter] ? w.parameter : 'value';
+    const fmt = (v) => (Number.isInteger(v) ? String(v) : v.toPrecision(4));
+    const items = [];
+    const list = (xs, ses) => w.values.map((v, i) => `${name} = ${fmt(v)}: ${pm(xs[i] ?? NaN, ses[i] ?? NaN, '—')}`).join('; ');
+    if (w.measured_t_s.some((x) => x !== null)) items.push({ key: 'm_sweep_t_s', label: `Measured t_S ± s.e.${note}`, text: list(w.measured_t_s, w.measured_t_s_se) });
+    if (w.measured_t_c.some((x) => x !== null)) items.push({ key: 'm_sweep_t_c', label: `Measured t̂_C (mean) ± s.e.${note}`, text: list(w.measured_t_c, w.measured_t_c_se) });
+    if (!items.length) items.push({ key: 'm_sweep_none', label: `Measured transition times${note}`, text: 'none measured' });
+    if (w.messages.length) items.push({ key: 'm_sweep_notes', label: 'Measurement notes', text: w.messages.map((x) => `${name} = ${fmt(x.value)}: ${x.message}`).join(' ') });
     return items;
   },
 };

@@ -58,6 +58,13 @@ pub fn check(e: &Estimate) -> Result<()> {
 /// # Errors
 /// [`crate::error::Error::Budget`] as [`check`].
 pub fn estimate(scenario: &Scenario, config: &MeasureConfig, grid: &TimeGrid, kind: &TaskKind) -> Result<Estimate> {
+    let e = unchecked(scenario, config, grid, kind);
+    check(&e)?;
+    Ok(e)
+}
+
+/// The estimate of one task, not checked against the budgets.
+fn unchecked(scenario: &Scenario, config: &MeasureConfig, grid: &TimeGrid, kind: &TaskKind) -> Estimate {
     let d = scenario.process.dim() as f64;
     let n = scenario.n as f64;
     let p = config.sampler.particles as f64;
@@ -95,7 +102,52 @@ pub fn estimate(scenario: &Scenario, config: &MeasureConfig, grid: &TimeGrid, ki
             steps as f64 * (p * (score_cost + query) + prep)
         }
     };
-    let e = Estimate { memory_bytes: memory, work };
-    check(&e)?;
-    Ok(e)
+    Estimate { memory_bytes: memory, work }
+}
+
+/// The estimate of a whole run from its config alone, not checked against the budgets (the page shows it before Run,
+/// over budget or not): no training set is drawn and no theory is evaluated, so it is cheap. The tasks are those
+/// `engine::Measurement::new` plans and checks (the simulation; the theory reported beside the result is not counted:
+/// `crate::budget`'s theory estimate is a loose upper bound, minutes where a d = 256 evaluation takes seconds), with one
+/// difference: a sweep's split times are placed by the theory's t_S, which is not evaluated here, so every split is put
+/// at T (an upper bound for the cloning work).
+///
+/// # Errors
+/// Any [`crate::error::Error::Param`] of validation, or of a sweep value that does not build.
+pub fn estimate_config(config: &MeasureConfig) -> Result<crate::budget::Estimate> {
+    use crate::config::measure::apply_parameter;
+    use crate::config::{Experiment, SweptQuantity};
+    use crate::measure::cloning::splits;
+    let scenario = config.validate()?;
+    let grid = TimeGrid::from_spec(&config.sampler.grid)?;
+    let e = match &config.experiment {
+        Experiment::Cloning { split_times, method } => {
+            let kind = TaskKind::Cloning { splits: splits(&grid, split_times)?, method: *method };
+            unchecked(&scenario, config, &grid, &kind)
+        }
+        Experiment::Entropy { times } => {
+            unchecked(&scenario, config, &grid, &TaskKind::Entropy { times: times.clone() })
+        }
+        Experiment::NearestNeighbour {} => unchecked(&scenario, config, &grid, &TaskKind::Trajectories { track: true }),
+        Experiment::Memorization {} => unchecked(&scenario, config, &grid, &TaskKind::Trajectories { track: false }),
+        Experiment::Sweep { parameter, values, measure, split_factors, method } => {
+            let mut total = Estimate::default();
+            let at_t = vec![config.sampler.grid.t_max; split_factors.len()];
+            for &value in values {
+                let Ok(scenario) = apply_parameter(&config.scenario, *parameter, value).and_then(|sc| sc.build())
+                else {
+                    continue; // reported per value by the run itself
+                };
+                if measure.contains(&SweptQuantity::TS) {
+                    let kind = TaskKind::Cloning { splits: splits(&grid, &at_t)?, method: *method };
+                    total = total.combine(unchecked(&scenario, config, &grid, &kind));
+                }
+                if measure.contains(&SweptQuantity::TC) {
+                    total = total.combine(unchecked(&scenario, config, &grid, &TaskKind::Trajectories { track: true }));
+                }
+            }
+            total
+        }
+    };
+    Ok(crate::budget::Estimate::new(e.memory_bytes, e.work))
 }

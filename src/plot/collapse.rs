@@ -71,9 +71,13 @@ pub fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, fig: &CollapseFigu
         let (a, b) = root.split_vertically((h as f64 * 0.7) as u32);
         (a, Some(b))
     };
-    let title = match fig.memorized {
-        Some(m) => format!("Collapse: excess entropy f(t)/α (memorized at t = 0: {:.1}%)", 100.0 * m),
-        None => "Collapse: excess entropy f(t)/α".to_string(),
+    // Narrow canvases (a phone, 400 CSS px) get a shorter title and legend text.
+    let narrow = (root.dim_in_pixel().0 as f64) < 560.0 * style.scale;
+    let title = match (fig.memorized, narrow) {
+        (Some(m), false) => format!("Collapse: excess entropy f(t)/α (memorized at the end: {:.1}%)", 100.0 * m),
+        (Some(m), true) => format!("f(t)/α; memorized at the end: {:.0}%", 100.0 * m),
+        (None, false) => "Collapse: excess entropy f(t)/α".to_string(),
+        (None, true) => "Collapse: f(t)/α".to_string(),
     };
     let mut chart = ChartBuilder::on(&top)
         .margin(style.px(10.0))
@@ -108,7 +112,13 @@ pub fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, fig: &CollapseFigu
             PathElement::new(vec![(x, y), (x + style.px(18.0) as i32, y)], theme.theory().stroke_width(style.px(2.0)))
         });
     if let Some(m) = &scaled {
-        draw_measured(&mut chart, m, t_left, style, "measured crit(t)/α ± s.e.")?;
+        draw_measured(
+            &mut chart,
+            m,
+            t_left,
+            style,
+            if narrow { "crit(t)/α ± s.e." } else { "measured crit(t)/α ± s.e." },
+        )?;
     }
     regimes::lines(&mut chart, &fig.marks, t_left, style)?;
     chart
@@ -121,7 +131,7 @@ pub fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, fig: &CollapseFigu
         .map_err(plot_err)?;
     let frame = PlotFrame::of(&chart.plotting_area().get_pixel_range(), (t_left, 0.0));
     if let Some(area) = bottom {
-        histogram(&area, &samples, t_left, style)?;
+        histogram(&area, &samples, t_left, style, narrow)?;
     }
     root.present().map_err(plot_err)?;
     Ok(frame)
@@ -133,6 +143,7 @@ fn histogram<DB: DrawingBackend>(
     samples: &[f64],
     t_left: f64,
     style: Style,
+    narrow: bool,
 ) -> Result<()> {
     let theme = style.theme;
     let width = t_left / HISTOGRAM_BINS as f64;
@@ -169,7 +180,11 @@ fn histogram<DB: DrawingBackend>(
             Rectangle::new([(t_left - t1, 0.0), (t_left - t0, c as f64 / total)], colour.mix(0.6).filled())
         }))
         .map_err(plot_err)?
-        .label(format!("measured t̂_C of {} trajectories (mean {mean:.3})", samples.len()))
+        .label(if narrow {
+            format!("t̂_C, {} paths (mean {mean:.2})", samples.len())
+        } else {
+            format!("measured t̂_C of {} trajectories (mean {mean:.3})", samples.len())
+        })
         .legend(move |(x, y)| Rectangle::new([(x, y - 4), (x + style.px(14.0) as i32, y + 4)], colour.filled()));
     chart
         .configure_series_labels()

@@ -56,7 +56,11 @@ pub(crate) fn left_edge(curve_t: &[f64], marks: &TransitionMarks, measured: Opti
     let later = marks.t_s.into_iter().chain(marks.t_c).fold(0.0, f64::max);
     let mut t = if later > 0.0 { (AXIS_MARGIN * later).min(last) } else { last };
     if let Some(m) = measured {
-        t = m.t.iter().copied().fold(t, f64::max);
+        // A measured point beyond the margin widens the axis, with 4 % room so its marker is not cut by the edge.
+        let far = m.t.iter().copied().filter(|x| x.is_finite()).fold(0.0, f64::max);
+        if far >= t {
+            t = 1.04 * far;
+        }
     }
     if t > 0.0 {
         t

@@ -172,9 +172,13 @@ pub fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, fig: &TransitionsF
             first = false;
         }
     }
-    for (m, label) in [(&fig.measured_t_s, "measured t_S ± s.e."), (&fig.measured_t_c, "measured t̂_C ± s.e.")] {
-        if let Some(m) = m {
-            let colour = theme.measured();
+    // Measured t_S: orange discs; measured t̂_C: blue squares (told apart without colour too).
+    let series = [
+        (&fig.measured_t_s, "measured t_S ± s.e.", theme.measured(), false),
+        (&fig.measured_t_c, "measured t̂_C (mean) ± s.e.", theme.class_plus(), true),
+    ];
+    for (m, label, colour, square) in series {
+        if let Some(m) = m.as_ref().filter(|m| !m.t.is_empty()) {
             let pts: Vec<(f64, f64, f64)> =
                 m.t.iter()
                     .zip(&m.value)
@@ -187,11 +191,19 @@ pub fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, fig: &TransitionsF
                     ErrorBar::new_vertical(x, v - s, v, v + s, colour.stroke_width(style.px(1.5)), style.px(6.0))
                 }))
                 .map_err(plot_err)?;
+            let r = style.px(3.5) as i32;
+            let marker = move |(x, y): (i32, i32)| -> DynElement<'static, DB, (i32, i32)> {
+                if square {
+                    Rectangle::new([(x - r, y - r), (x + r, y + r)], colour.filled()).into_dyn()
+                } else {
+                    Circle::new((x, y), r, colour.filled()).into_dyn()
+                }
+            };
             chart
-                .draw_series(pts.iter().map(|&(x, v, _)| Circle::new((x, v), style.px(3.5), colour.filled())))
+                .draw_series(pts.iter().map(|&(x, v, _)| EmptyElement::at((x, v)) + marker((0, 0))))
                 .map_err(plot_err)?
                 .label(label)
-                .legend(move |(x, y)| Circle::new((x + style.px(9.0) as i32, y), style.px(3.5), colour.filled()));
+                .legend(move |(x, y)| marker((x + style.px(9.0) as i32, y)));
         }
     }
     if let Some(c) = fig.current.filter(|c| c.is_finite() && (!log_x || *c > 0.0)) {

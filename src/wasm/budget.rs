@@ -5,11 +5,14 @@ use wasm_bindgen::prelude::*;
 
 use super::js_err;
 use crate::budget::{estimate, RunConfig};
-use crate::config::{from_json, to_json, DriftConfig, ForwardConfig, GenerateConfig, SweepConfig, TheoryConfig};
+use crate::config::{
+    from_json, to_json, DriftConfig, ForwardConfig, GenerateConfig, MeasureConfig, SweepConfig, TheoryConfig,
+};
 use crate::error::Error;
 
-/// The estimate of a run: `kind` is `"forward"`, `"drift"`, `"theory"`, `"sweep"` or `"generate"`, `config_json` the
-/// run's config. Returns the JSON of `budget::Estimate`: `{memory_bytes, work_flops, seconds, large,
+/// The estimate of a run: `kind` is `"forward"`, `"drift"`, `"theory"`, `"sweep"`, `"generate"` or `"measure"`,
+/// `config_json` the run's config (a `MeasureConfig` for `"measure"`: `measure::budget::estimate_config`, an upper
+/// bound for a measured sweep). Returns the JSON of `budget::Estimate`: `{memory_bytes, work_flops, seconds, large,
 /// within_budget}`.
 ///
 /// # Errors
@@ -22,7 +25,8 @@ pub fn estimate_run(kind: &str, config_json: &str) -> Result<String, JsError> {
         "theory" => estimate(RunConfig::Theory(&from_json::<TheoryConfig>(config_json).map_err(js_err)?)),
         "sweep" => estimate(RunConfig::Sweep(&from_json::<SweepConfig>(config_json).map_err(js_err)?)),
         "generate" => estimate(RunConfig::Generate(&from_json::<GenerateConfig>(config_json).map_err(js_err)?)),
-        _ => Err(Error::param("kind", format!("{kind:?}"), "forward, drift, theory, sweep or generate")),
+        "measure" => crate::measure::budget::estimate_config(&from_json::<MeasureConfig>(config_json).map_err(js_err)?),
+        _ => Err(Error::param("kind", format!("{kind:?}"), "forward, drift, theory, sweep, generate or measure")),
     };
     e.map(|e| to_json(&e)).map_err(js_err)
 }

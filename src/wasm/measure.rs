@@ -19,7 +19,7 @@
 use wasm_bindgen::prelude::*;
 
 use super::js_err;
-use crate::config::{from_json, to_json, MeasureConfig};
+use crate::config::{from_json, to_json, Experiment, MeasureConfig};
 use crate::measure::engine::{finish, MeasureResult, Measurement, Partial, UnitJob};
 
 fn prepare(config_json: &str) -> Result<Measurement, JsError> {
@@ -54,7 +54,14 @@ impl MeasureJob {
     /// # Errors
     /// As the constructor.
     pub fn total(config_json: &str) -> Result<u32, JsError> {
-        let m = prepare(config_json)?;
+        let cfg: MeasureConfig = from_json(config_json).map_err(js_err)?;
+        if !matches!(cfg.experiment, Experiment::Sweep { .. }) {
+            // One task of `particles` indices: validating is enough (the training set is drawn once, by the
+            // constructor, which also checks the budgets).
+            cfg.validate().map_err(js_err)?;
+            return Ok(cfg.sampler.particles as u32);
+        }
+        let m = Measurement::new(&cfg).map_err(js_err)?;
         u32::try_from(m.total()).map_err(|_| JsError::new("index space larger than 2^32"))
     }
 
