@@ -4,7 +4,7 @@
 // Protocol. main -> worker:
 //   {type: "run", id, kind, config}   id: a positive integer, increasing; kind: a key of `jobs` below
 //                                     ("forward", "generate", "theory", "sweep", "relaxation", "measure",
-//                                     "measure_split", "measure_unit", "measure_merge")
+//                                     "measure_split", "measure_unit", "measure_merge", "memory")
 //   {type: "cancel", id}              stop job `id` at its next chunk boundary (or drop it if still queued)
 // worker -> main:
 //   {type: "ready"}                   once the wasm module is loaded
@@ -156,6 +156,12 @@ const jobs = {
     return measureOutput(core.merge_measure(JSON.stringify(config), `[${partials.join(",")}]`));
   },
 
+  // config: ignored. Result: {bytes}: the size of this Worker's wasm memory, which never shrinks, so it is the peak
+  // of every job so far (documenting the pool's memory, scripts/page-speedup.mjs).
+  async memory() {
+    return [{ bytes: wasmMemory ? wasmMemory.buffer.byteLength : NaN }, []];
+  },
+
   // config: {report: DriftConfig, sweep: {parameter, strengths, current, design: Design, key}}
   // The report of the current design, then one report per strength (2-point curve: only the gap is used).
   async relaxation(config, ctx) {
@@ -260,8 +266,13 @@ async function pump() {
   }
 }
 
+let wasmMemory = null; // the instance's linear memory (it only grows: its size is this Worker's peak)
+
 const ready = init().then(
-  () => postMessage({ type: "ready" }),
+  (exports) => {
+    wasmMemory = exports.memory;
+    postMessage({ type: "ready" });
+  },
   (e) => {
     postMessage({ type: "fatal", error: `the simulation core failed to load: ${e && e.message ? e.message : e}` });
     throw e;
