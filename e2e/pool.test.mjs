@@ -111,13 +111,26 @@ export const tests = [
     },
   },
   {
-    name: 'measurement goldens: the pool of 1, 2 and 3 Workers reproduces tests/golden/measure_small.json',
+    name: 'measurements: the pool of 1, 2 and 3 Workers gives the same numbers for every experiment, and the goldens',
     timeout: 180_000,
     async run({ page, baseUrl, assert }) {
       await page.goto(`${baseUrl}?view=forward`);
       await waitForStatus(page, ['ready']);
       const { runs } = golden('measure_small.json');
-      const requests = runs.map((r) => ({ kind: 'measure', config: r.config }));
+      // The goldens, then the experiments without a golden (checked for pool-size independence only).
+      const small = { process: { d: 4 }, n: 20 };
+      const grid = { t_max: 3, t_min: 0.01, steps: 20, kind: 'refined' };
+      const more = [
+        { experiment: { kind: 'nearest_neighbour' }, score: 'empirical' },
+        { experiment: { kind: 'memorization' }, score: 'empirical' },
+        {
+          experiment: { kind: 'sweep', parameter: 'm_tilde', values: [0.5, 1, 2], measure: ['t_s', 't_c'], split_factors: [0.5, 1, 2] },
+          score: 'analytic',
+        },
+      ].map(({ experiment, score }, i) => ({
+        scenario: small, sampler: { grid, particles: 30, score, integrator: 'exponential' }, experiment, seed: 50 + i,
+      }));
+      const requests = [...runs.map((r) => r.config), ...more].map((config) => ({ kind: 'measure', config }));
       const bySize = {};
       for (const size of [1, 2, 3]) {
         const { out, requestsPerWorker } = await runInPool(page, size, requests);
@@ -125,12 +138,16 @@ export const tests = [
         bySize[size] = out;
       }
       for (const size of [2, 3]) assert.deepEqual(bySize[size], bySize[1], `${size} Workers give the single Worker's numbers`);
-      bySize[1].forEach((r, j) => {
-        for (const [key, want] of Object.entries(runs[j].expect)) {
+      assert.deepEqual(bySize[1].slice(runs.length).map((r) => r.kind), ['nearest_neighbour', 'memorization', 'sweep']);
+      assert.equal(bySize[1][runs.length].arrays.t_hat.length, 30);
+      assert.equal(bySize[1][runs.length + 2].arrays.values.length, 3);
+      runs.forEach((run, j) => {
+        const r = bySize[1][j];
+        for (const [key, want] of Object.entries(run.expect)) {
           const got = r.arrays[key] ?? r.summary[key];
-          assert.ok(got !== undefined, `${runs[j].name}: ${key} missing`);
-          if (Array.isArray(want)) close(assert, got, want, `${runs[j].name}.${key}`);
-          else close(assert, [got], [want], `${runs[j].name}.${key}`);
+          assert.ok(got !== undefined, `${run.name}: ${key} missing`);
+          if (Array.isArray(want)) close(assert, got, want, `${run.name}.${key}`);
+          else close(assert, [got], [want], `${run.name}.${key}`);
         }
       });
     },
