@@ -153,6 +153,57 @@ export const tests = [
     },
   },
   {
+    name: 'pool: progress is summed over the Workers, Cancel stops every share, a newer request supersedes',
+    timeout: 120_000,
+    async run({ page, baseUrl, assert }) {
+      await page.goto(`${baseUrl}?view=forward`);
+      await waitForStatus(page, ['ready']);
+      const r = await page.evaluate(async () => {
+        const { PoolClient, CancelledError, Superseded } = await import('./www/client.js');
+        const pool = new PoolClient(new URL('./www/worker.js', location.href), 3);
+        await pool.start();
+        // A long cloning measurement (about 10⁹ particle-steps·d at d = 256): cancelled after its first progress.
+        const long = {
+          scenario: { process: { d: 256 } },
+          sampler: { grid: { t_max: 6, t_min: 0, steps: 2000, kind: 'uniform' }, particles: 2000, integrator: 'exponential' },
+          experiment: { kind: 'cloning', split_times: [1, 2, 3] },
+          seed: 1,
+        };
+        const seen = [];
+        let t0 = 0;
+        const outcome = await new Promise((resolve) => {
+          pool.run('measure', long, {
+            channel: 'm',
+            onProgress: (done, total) => {
+              seen.push([done, total]);
+              if (!t0) {
+                t0 = performance.now();
+                pool.cancel('m');
+              }
+            },
+          }).then(() => resolve('finished'), (e) => resolve(e));
+        });
+        const cancelledAt = performance.now() - t0;
+        // Supersede: two small requests on one channel; the first rejects, the second resolves.
+        const small = { ...long, scenario: { process: { d: 4 } }, sampler: { ...long.sampler, grid: { ...long.sampler.grid, steps: 40 }, particles: 60 } };
+        const a = pool.run('measure', small, { channel: 'x' });
+        const b = pool.run('measure', small, { channel: 'x' });
+        const aErr = await a.then(() => null, (e) => e);
+        const bRes = await b;
+        for (const m of pool.members) m.worker.terminate();
+        return {
+          seen, cancelled: outcome instanceof CancelledError, cancelledAt, superseded: aErr instanceof Superseded,
+          phi: Array.from(bRes.arrays.phi),
+        };
+      });
+      assert.ok(r.seen.length > 0 && r.seen.every(([d, t]) => d <= t), `progress ${JSON.stringify(r.seen)}`);
+      assert.ok(r.cancelled, 'a cancelled request rejects with CancelledError');
+      assert.ok(r.cancelledAt < 3000, `cancel took ${r.cancelledAt} ms`);
+      assert.ok(r.superseded, 'the older request on a channel rejects with Superseded');
+      assert.equal(r.phi.length, 3);
+    },
+  },
+  {
     name: 'a crash in one pool Worker is reported, the pool recovers, and the state is kept',
     timeout: 120_000,
     async run({ page, context, baseUrl, assert }) {
