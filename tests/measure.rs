@@ -80,6 +80,26 @@ fn units_of_any_size_give_identical_results() {
 }
 
 #[test]
+fn partials_survive_their_json_round_trip_with_untracked_trajectories() {
+    // Memorization does not track t̂_C: its partials hold NaN, which JSON writes as null. A pool of Workers sends
+    // partials as JSON, so they must read back (as NaN) and merge to the whole run's numbers.
+    let cfg: MeasureConfig = from_json(
+        r#"{"scenario": {"process": {"d": 4}, "n": 20}, "sampler": {"score": "empirical", "particles": 30,
+            "grid": {"t_max": 3, "t_min": 0.01, "steps": 20, "kind": "refined"}, "integrator": "exponential"},
+            "experiment": {"kind": "memorization"}, "seed": 51}"#,
+    )
+    .unwrap();
+    let m = Measurement::new(&cfg).unwrap();
+    let whole = finish(&m, vec![run_unit(&m, 0..30).unwrap()]).unwrap();
+    let parts: Vec<_> = [0..11, 11..30].into_iter().map(|r| run_unit(&m, r).unwrap()).collect();
+    let json = diffusion_regimes::config::to_json(&parts);
+    assert!(json.contains("null"), "untracked t̂_C is written as null");
+    let back: Vec<diffusion_regimes::measure::engine::Partial> = from_json(&json).unwrap();
+    let split = finish(&m, back).unwrap();
+    assert_eq!(diffusion_regimes::config::to_json(&whole), diffusion_regimes::config::to_json(&split));
+}
+
+#[test]
 fn issue5_runs_over_budget_are_refused_before_they_start() {
     // Symptom guarded against: a config with 10⁵ particles at d = 512 would allocate gigabytes and die, and one with
     // 10⁴ tracked trajectories against 10⁵ training points would run for days. Both are refused up front, and the

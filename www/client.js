@@ -10,6 +10,8 @@
 //   d, with no chunk boundary), a superseded request that is still running after HARD_CANCEL_MS makes the client
 //   replace the worker and resubmit the requests still pending, so the newest request never waits behind a stale one.
 
+import { splitRange } from './pool.js';
+
 /** How long a cancelled job may take to reach its next chunk boundary before the worker is replaced. */
 const HARD_CANCEL_MS = 1500;
 
@@ -144,20 +146,7 @@ export class SimClient {
    */
   async run(kind, config, { channel = null, onProgress = null } = {}) {
     const id = this.nextId++;
-    if (channel && this.channels.has(channel)) {
-      const old = this.channels.get(channel);
-      const p = this.pending.get(old);
-      this.settle(old);
-      if (p) {
-        p.reject(new Superseded());
-        this.worker?.postMessage({ type: 'cancel', id: old });
-        if (this.restartStuck && this.inflight.has(old)) {
-          setTimeout(() => {
-            if (this.inflight.has(old)) this.replaceStuck();
-          }, HARD_CANCEL_MS);
-        }
-      }
-    }
+    this.drop(channel);
     const promise = new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject, onProgress, channel, hardTimer: 0, kind, config, worker: null });
     });
@@ -172,6 +161,25 @@ export class SimClient {
     if (!entry) return promise; // superseded while waiting for the worker
     if (entry.worker !== this.worker) this.post(id, entry);
     return promise;
+  }
+
+  /**
+   * Supersedes the request on `channel` (if any): its promise rejects with Superseded and the worker is asked to stop
+   * it at its next chunk boundary, without a deadline (a newer request on the worker simply waits behind that chunk).
+   */
+  drop(channel) {
+    if (!channel || !this.channels.has(channel)) return;
+    const old = this.channels.get(channel);
+    const p = this.pending.get(old);
+    this.settle(old);
+    if (!p) return;
+    p.reject(new Superseded());
+    this.worker?.postMessage({ type: 'cancel', id: old });
+    if (this.restartStuck && this.inflight.has(old)) {
+      setTimeout(() => {
+        if (this.inflight.has(old)) this.replaceStuck();
+      }, HARD_CANCEL_MS);
+    }
   }
 
   post(id, entry) {
@@ -207,4 +215,169 @@ export class SimClient {
       this.start().catch(() => {});
     }, HARD_CANCEL_MS);
   }
+}
+
+/**
+ * The page's simulations on a pool of Workers (issue 7: all cores in the page), behind the same API as SimClient:
+ * run(kind, config, {channel, onProgress}), cancel(channel), start(), and the hooks onCrash/onRestart.
+ *
+ * - `size` Workers, each a SimClient of its own (one wasm instance, the protocol of www/worker.js).
+ * - "generate" splits the particles into `size` contiguous ranges (splitRange), one per Worker ("generate" with
+ *   `range`); the per-particle arrays are concatenated in range order (mergeGeneration), the shared fields come from
+ *   the range starting at 0. Particle i draws from stream(seed, Generation, i) wherever it runs.
+ * - "measure" asks Worker 0 for `size` ranges of about equal work ("measure_split"), runs one "measure_unit" per
+ *   Worker, and merges the partials in range order on Worker 0 ("measure_merge"): the engine's merge gives the same
+ *   numbers for any split (src/measure/engine.rs).
+ * - Every other kind (and everything when size = 1) goes whole to one Worker: the first idle one, else Worker 0.
+ * - Progress is summed over the Workers (generation: particle-steps; measurement: the engine's work units, reported
+ *   once every Worker has reported). A request on a channel supersedes the previous one there (every share of it is
+ *   dropped at its next chunk boundary); cancel(channel) cancels every share, each with SimClient's hard deadline.
+ * - A crash of any Worker rejects every pending request with WorkerCrashed and tells the page (onCrash, each time);
+ *   the crashed Worker restarts (the others' wasm instances are intact and keep running), and onRestart is called
+ *   once no Worker is restarting. The page keeps its state.
+ *
+ * Memory: a Worker holds its share of the particles (state, snapshots, results) plus what every share needs: the
+ * scenario, the score (the training set for the empirical score, in full) and the axes. The main thread holds the
+ * merged arrays, as with one Worker; while merging, the shares and the merged copy coexist (twice the result size).
+ */
+export class PoolClient {
+  /**
+   * @param {URL} url the worker module (www/worker.js)
+   * @param {number} size Workers in the pool (≥ 1)
+   * @param {{onCrash?: (message: string) => void, onRestart?: () => void}} hooks
+   */
+  constructor(url, size, hooks = {}) {
+    this.size = size;
+    this.hooks = hooks;
+    this.members = Array.from({ length: size }, (_, i) => new SimClient(url, {
+      onCrash: (message) => this.memberCrashed(i, message),
+      onRestart: () => this.memberRestarted(i),
+    }));
+    this.nextId = 1;
+    this.pending = new Map(); // id -> {id, channel, sub, used: Set of member indices, cancelled, resolve, reject}
+    this.channels = new Map(); // channel -> id
+    this.restarting = new Set(); // members that crashed and are not ready again
+  }
+
+  /** Starts every Worker; resolves when all have loaded their wasm instance. */
+  start() {
+    return Promise.all(this.members.map((m) => m.start())).then(() => undefined);
+  }
+
+  /** As SimClient.run. */
+  run(kind, config, { channel = null, onProgress = null } = {}) {
+    const id = this.nextId++;
+    if (channel && this.channels.has(channel)) this.settle(this.pending.get(this.channels.get(channel)), new Superseded());
+    const entry = { id, channel, sub: `pool#${id}`, used: new Set(), cancelled: false };
+    const promise = new Promise((resolve, reject) => Object.assign(entry, { resolve, reject }));
+    this.pending.set(id, entry);
+    if (channel) this.channels.set(channel, id);
+    this.execute(kind, config, entry, onProgress).then(
+      (result) => this.settle(entry, null, result),
+      (error) => this.settle(entry, error),
+    );
+    return promise;
+  }
+
+  /** As SimClient.cancel: every share of the request on `channel` is cancelled. */
+  cancel(channel) {
+    const id = this.channels.get(channel);
+    const entry = id && this.pending.get(id);
+    if (!entry) return;
+    entry.cancelled = true;
+    for (const i of entry.used) this.members[i].cancel(entry.sub);
+  }
+
+  execute(kind, config, entry, onProgress) {
+    if (this.size > 1 && kind === 'generate') return this.generate(config, entry, onProgress);
+    if (this.size > 1 && kind === 'measure') return this.measure(config, entry, onProgress);
+    const idle = this.members.findIndex((m) => m.pending.size === 0);
+    return this.call(entry, Math.max(0, idle), kind, config, onProgress);
+  }
+
+  /** One share of `entry` on member `i` (refused once the request is cancelled or settled). */
+  call(entry, i, kind, config, onProgress = null) {
+    if (entry.cancelled) return Promise.reject(new CancelledError());
+    if (this.pending.get(entry.id) !== entry) return Promise.reject(new Superseded());
+    entry.used.add(i);
+    return this.members[i].run(kind, config, { channel: entry.sub, onProgress });
+  }
+
+  async generate(config, entry, onProgress) {
+    const particles = config?.generate?.sampler?.particles;
+    // Anything but a count of at least 2 goes whole to one Worker (which names the bad value).
+    if (!(Number.isSafeInteger(particles) && particles >= 2)) return this.call(entry, 0, 'generate', config, onProgress);
+    const ranges = splitRange(particles, this.size).filter(([, count]) => count > 0);
+    const done = ranges.map(() => 0);
+    const parts = await Promise.all(ranges.map(([first, count], i) =>
+      this.call(entry, i, 'generate', { ...config, range: { first, count } }, (d, total) => {
+        done[i] = d * count;
+        if (onProgress) onProgress(done.reduce((a, b) => a + b, 0), total * particles);
+      })));
+    return mergeGeneration(parts);
+  }
+
+  async measure(config, entry, onProgress) {
+    const { bounds } = await this.call(entry, 0, 'measure_split', { config, parts: this.size });
+    const ranges = [];
+    for (let k = 0; k + 1 < bounds.length; k++) if (bounds[k + 1] > bounds[k]) ranges.push([bounds[k], bounds[k + 1]]);
+    if (ranges.length <= 1) return this.call(entry, 0, 'measure', config, onProgress);
+    const done = ranges.map(() => 0);
+    const totals = ranges.map(() => NaN);
+    const parts = await Promise.all(ranges.map(([start, end], i) =>
+      this.call(entry, i, 'measure_unit', { config, start, end }, (d, total) => {
+        done[i] = d;
+        totals[i] = total;
+        const sum = totals.reduce((a, b) => a + b, 0);
+        if (onProgress && Number.isFinite(sum)) onProgress(done.reduce((a, b) => a + b, 0), sum);
+      })));
+    return this.call(entry, 0, 'measure_merge', { config, partials: parts.map((p) => p.partial) });
+  }
+
+  /**
+   * Ends request `entry` (if still pending): resolves it, or rejects it with `error` and drops its shares still
+   * running (a cancelled request's shares are left to their own cancel and its deadline).
+   */
+  settle(entry, error, result) {
+    if (!entry || this.pending.get(entry.id) !== entry) return;
+    this.pending.delete(entry.id);
+    if (entry.channel && this.channels.get(entry.channel) === entry.id) this.channels.delete(entry.channel);
+    if (!error) {
+      entry.resolve(result);
+      return;
+    }
+    if (!entry.cancelled) for (const i of entry.used) this.members[i].drop(entry.sub);
+    entry.reject(error);
+  }
+
+  memberCrashed(i, message) {
+    for (const entry of [...this.pending.values()]) this.settle(entry, new WorkerCrashed(message));
+    this.restarting.add(i);
+    if (this.hooks.onCrash) this.hooks.onCrash(message);
+  }
+
+  memberRestarted(i) {
+    this.restarting.delete(i);
+    if (this.restarting.size === 0 && this.hooks.onRestart) this.hooks.onRestart();
+  }
+}
+
+/**
+ * The shares of a pooled "generate" (in range order) as one result: per-particle arrays (axis1, axis2 laid out
+ * [p * times.length + k], classes, ratio, captured interleaved [x, y] per particle) concatenated; every other field
+ * from the first share (times, training points, marks, axis names, warning, d).
+ */
+export function mergeGeneration(parts) {
+  const out = { ...parts[0] };
+  for (const key of ['axis1', 'axis2', 'classes', 'ratio', 'captured']) {
+    const arrays = parts.map((p) => p[key]);
+    const merged = new arrays[0].constructor(arrays.reduce((n, a) => n + a.length, 0));
+    let at = 0;
+    for (const a of arrays) {
+      merged.set(a, at);
+      at += a.length;
+    }
+    out[key] = merged;
+  }
+  return out;
 }

@@ -4,7 +4,8 @@
 // Data from the URL, attributes and messages never reaches innerHTML, eval or new Function: text goes through
 // textContent, elements through createElement, and every URL value through parseValue (www/params.js).
 import init, * as core from './pkg/diffusion_regimes.js';
-import { CancelledError, SimClient, Superseded, WorkerCrashed } from './client.js';
+import { CancelledError, PoolClient, SimClient, Superseded, WorkerCrashed } from './client.js';
+import { defaultPoolSize } from './pool.js';
 import {
   GROUPS, PARAMS, PARAM_BY_KEY, SWEEPS, VIEWS, allowed, applyLimits, baseline, crossCheck, formatValue, fromQuery,
   parseValue, scenarioConfig, toQuery,
@@ -376,9 +377,11 @@ const workerHooks = {
     setStatus('ready', 'A fresh simulation worker is ready (the previous one crashed). Parameters are kept; run again.');
   },
 };
-// Two workers (two wasm instances): simulations in one, the theory in the other, so a Run never waits behind a
-// theory evaluation (seconds at d = 256) and the readout keeps following the controls during a long run.
-const simClient = new SimClient(new URL('./worker.js', import.meta.url), workerHooks);
+// Simulations on a pool of Workers (one wasm instance each: navigator.hardwareConcurrency of them, at most 8, or the
+// link's `workers=N`), the theory on a Worker of its own, so a Run never waits behind a theory evaluation (seconds
+// at d = 256) and the readout keeps following the controls during a long run. The pool splits generation runs and
+// measurements over its Workers with the same numbers as one Worker (www/client.js PoolClient).
+const simClient = new PoolClient(new URL('./worker.js', import.meta.url), initial.workers || defaultPoolSize(), workerHooks);
 const theoryClient = new SimClient(new URL('./worker.js', import.meta.url), workerHooks, { restartStuck: true });
 const THEORY_KINDS = new Set(['theory', 'sweep', 'relaxation']);
 const client = {
@@ -1070,6 +1073,7 @@ async function main() {
     await init();
     coreReady = true;
     $('#version').textContent = `Version ${core.version()}.`;
+    $('#pool-size').textContent = `${simClient.size} Worker${simClient.size === 1 ? '' : 's'}`;
     for (const key of applyLimits(JSON.parse(core.limits()))) {
       const c = controls.get(key);
       if (c) c.wrap.querySelector('.field-hint').textContent = allowed(c.p);

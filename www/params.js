@@ -258,12 +258,15 @@ export function defaults() {
 /**
  * Reads a URL query into a state. Unknown keys and values that do not parse are ignored one by one and listed in
  * `notices` (for the visible notice). `presets` is the preset table (key -> {params}).
- * Returns {state, view, preset, theme, embed, origin, notices}.
+ * Returns {state, view, preset, theme, embed, origin, workers, notices}.
  */
+/** Largest simulation pool a `workers=N` link may ask for. */
+export const MAX_WORKERS = 16;
+
 export function fromQuery(search, presets) {
   const q = new URLSearchParams(search);
   const notices = [];
-  const out = { view: VIEWS[0].key, preset: null, theme: 'auto', embed: null, origin: null, notices };
+  const out = { view: VIEWS[0].key, preset: null, theme: 'auto', embed: null, origin: null, workers: null, notices };
   const v = q.get('v');
   if (v !== null && v !== String(URL_VERSION)) {
     notices.push(`link format version ${JSON.stringify(v.slice(0, 10))} is not ${URL_VERSION}; parameters were read as version ${URL_VERSION}`);
@@ -286,6 +289,13 @@ export function fromQuery(search, presets) {
     if (key === 'theme') {
       if (THEMES.includes(raw)) out.theme = raw;
       else notices.push(`theme: ${JSON.stringify(raw.slice(0, 40))} ignored (expected auto, light or dark)`);
+      continue;
+    }
+    if (key === 'workers') {
+      // A debug override of the simulation pool's size (www/client.js PoolClient), read once at load; not kept in links.
+      const n = Number(raw);
+      if (Number.isInteger(n) && n >= 1 && n <= MAX_WORKERS) out.workers = n;
+      else notices.push(`workers: ${JSON.stringify(raw.slice(0, 10))} ignored (expected an integer from 1 to ${MAX_WORKERS})`);
       continue;
     }
     if (key === 'origin') {

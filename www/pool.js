@@ -1,5 +1,8 @@
 // A pool of module Workers, each with its own wasm instance, that splits work by index ranges and merges results in
-// range order, so numbers do not depend on the pool size for a fixed seed (issue 7).
+// range order, so numbers do not depend on the pool size for a fixed seed (issue 7). This module's pool runs the
+// benchmark page (www/bench/, with www/pool-worker.js); the playground's simulation pool is PoolClient in
+// www/client.js (Workers of www/worker.js, with supersede, cancel and crash recovery), which shares splitRange and
+// defaultPoolSize from here.
 //
 // API
 //   import { createPool, splitRange, defaultPoolSize } from "./pool.js";

@@ -4,7 +4,7 @@
 // Protocol. main -> worker:
 //   {type: "run", id, kind, config}   id: a positive integer, increasing; kind: a key of `jobs` below
 //                                     ("forward", "generate", "theory", "sweep", "relaxation", "measure",
-//                                     "measure_unit", "measure_merge")
+//                                     "measure_split", "measure_unit", "measure_merge", "memory")
 //   {type: "cancel", id}              stop job `id` at its next chunk boundary (or drop it if still queued)
 // worker -> main:
 //   {type: "ready"}                   once the wasm module is loaded
@@ -50,15 +50,20 @@ const jobs = {
     }
   },
 
-  // config: {generate: GenerateConfig, plan: {axes, snapshots}, theory: TheoryConfig, marks?}. The regime marks
-  // come from the page (`marks`, when its theory worker already evaluated this scenario), or from the theory here when
-  // it is cheap (d ≤ INLINE_THEORY_MAX_DIM); otherwise they stay empty (hasMarks: false) and the page adds them when
-  // its theory arrives. Then the run is stepped in chunks of about 1/50 of the grid.
+  // config: {generate: GenerateConfig, plan: {axes, snapshots}, theory: TheoryConfig, marks?, range?}. The regime
+  // marks come from the page (`marks`, when its theory worker already evaluated this scenario), or from the theory
+  // here when it is cheap (d ≤ INLINE_THEORY_MAX_DIM); otherwise they stay empty (hasMarks: false) and the page adds
+  // them when its theory arrives. Then the run is stepped in chunks of about 1/50 of the grid.
+  // range: {first, count} runs only particles first..first+count (a share of a pool, www/client.js PoolClient): the
+  // per-particle arrays (axis1, axis2, classes, ratio, captured) cover that range; only the share with first = 0
+  // returns the training points and evaluates the inline theory (the pool takes the shared fields from it).
   async generate(config, ctx) {
+    const range = config.range || null;
+    const lead = !range || range.first === 0;
     let marks = config.marks || { roots: [], t_s: null, t_c: null };
     let hasMarks = Boolean(config.marks);
     let theoryNote = "";
-    if (!hasMarks && config.generate.scenario.process.d <= INLINE_THEORY_MAX_DIM) {
+    if (lead && !hasMarks && config.generate.scenario.process.d <= INLINE_THEORY_MAX_DIM) {
       try {
         const r = JSON.parse(core.theory_report(JSON.stringify(config.theory))).result.report;
         if (r) marks = { roots: r.speciation_roots, t_s: r.t_s, t_c: r.t_c };
@@ -67,7 +72,9 @@ const jobs = {
         theoryNote = e && e.message ? e.message : String(e);
       }
     }
-    const run = new core.GenerationRun(JSON.stringify(config.generate), JSON.stringify(config.plan));
+    const run = range
+      ? core.GenerationRun.forRange(JSON.stringify(config.generate), JSON.stringify(config.plan), range.first, range.count)
+      : new core.GenerationRun(JSON.stringify(config.generate), JSON.stringify(config.plan));
     try {
       const total = run.total_steps();
       const chunk = Math.max(1, Math.ceil(total / 50));
@@ -75,7 +82,7 @@ const jobs = {
       await ctx.step(total, total);
       const result = {
         times: run.times(), axis1: run.projections(0), axis2: run.projections(1), classes: run.classes(),
-        ratio: run.distance_ratio(), captured: run.captured(), training: run.training(),
+        ratio: run.distance_ratio(), captured: run.captured(), training: lead ? run.training() : new Float64Array(0),
         axisNames: run.axis_names().split("\n"), warning: run.step_warning(), marks, hasMarks, theoryNote,
         d: config.generate.scenario.process.d,
       };
@@ -119,21 +126,16 @@ const jobs = {
     const job = new core.MeasureJob(json, 0, core.MeasureJob.total(json));
     try {
       await stepMeasure(job, ctx);
-      const out = job.finish();
-      try {
-        const arrays = {};
-        for (const name of MEASURE_ARRAYS) {
-          const a = out[name]();
-          if (a.length) arrays[name] = a;
-        }
-        const result = { kind: out.kind(), summary: JSON.parse(out.summary_json()), arrays };
-        return [result, Object.values(arrays).map((a) => a.buffer)];
-      } finally {
-        out.free();
-      }
+      return measureOutput(job.finish());
     } finally {
       job.free();
     }
+  },
+
+  // config: {config: MeasureConfig, parts}. Result: {bounds}: parts + 1 global indices splitting the run into
+  // `parts` contiguous ranges of about equal work (MeasureJob.split), for "measure_unit" on a pool.
+  async measure_split({ config, parts }) {
+    return [{ bounds: Array.from(core.MeasureJob.split(JSON.stringify(config), parts)) }, []];
   },
 
   // config: {config: MeasureConfig, start, end}: one work unit of a pool (global indices start..end, see
@@ -148,14 +150,16 @@ const jobs = {
     }
   },
 
-  // config: {config: MeasureConfig, partials: [partial JSON strings]}. Result: {kind, summary} of the merged run.
+  // config: {config: MeasureConfig, partials: [partial JSON strings, in range order]}. Result: as "measure" (the same
+  // numbers: the engine's merge does not depend on the split).
   async measure_merge({ config, partials }) {
-    const out = core.merge_measure(JSON.stringify(config), `[${partials.join(",")}]`);
-    try {
-      return [{ kind: out.kind(), summary: JSON.parse(out.summary_json()) }, []];
-    } finally {
-      out.free();
-    }
+    return measureOutput(core.merge_measure(JSON.stringify(config), `[${partials.join(",")}]`));
+  },
+
+  // config: ignored. Result: {bytes}: the size of this Worker's wasm memory, which never shrinks, so it is the peak
+  // of every job so far (documenting the pool's memory, scripts/page-speedup.mjs).
+  async memory() {
+    return [{ bytes: wasmMemory ? wasmMemory.buffer.byteLength : NaN }, []];
   },
 
   // config: {report: DriftConfig, sweep: {parameter, strengths, current, design: Design, key}}
@@ -186,6 +190,21 @@ const MEASURE_CHUNKS = 200;
 const MEASURE_ARRAYS = ["split_times", "grid_times", "phi", "phi_se", "same_class", "theory_phi", "phi_c", "phi_c_se",
   "times", "crit", "crit_se", "theory_f", "t_hat", "ratio", "values", "theory_t_s", "measured_t_s", "measured_t_s_se",
   "theory_t_c", "measured_t_c", "measured_t_c_se"];
+
+/** [{kind, summary, arrays}, transfer] of a MeasureOutput (freed here). */
+function measureOutput(out) {
+  try {
+    const arrays = {};
+    for (const name of MEASURE_ARRAYS) {
+      const a = out[name]();
+      if (a.length) arrays[name] = a;
+    }
+    const result = { kind: out.kind(), summary: JSON.parse(out.summary_json()), arrays };
+    return [result, Object.values(arrays).map((a) => a.buffer)];
+  } finally {
+    out.free();
+  }
+}
 
 /** Steps a MeasureJob to the end, reporting progress (and honouring cancel) between chunks. */
 async function stepMeasure(job, ctx) {
@@ -247,8 +266,13 @@ async function pump() {
   }
 }
 
+let wasmMemory = null; // the instance's linear memory (it only grows: its size is this Worker's peak)
+
 const ready = init().then(
-  () => postMessage({ type: "ready" }),
+  (exports) => {
+    wasmMemory = exports.memory;
+    postMessage({ type: "ready" });
+  },
   (e) => {
     postMessage({ type: "fatal", error: `the simulation core failed to load: ${e && e.message ? e.message : e}` });
     throw e;

@@ -447,11 +447,28 @@ pub enum PieceData {
     },
     /// Per trajectory: t̂_C (NaN when not tracked) and d₁/d₂ at the end.
     Trajectories {
-        /// Nearest-neighbour stability times.
+        /// Nearest-neighbour stability times (NaN travels as `null` in JSON, which has no NaN).
+        #[serde(with = "nan_as_null")]
         t_hat: Vec<f64>,
         /// Ratios of the distances to the nearest and second nearest training point.
         ratio: Vec<f64>,
     },
+}
+
+/// Serde of a `Vec<f64>` whose NaN entries are written as `null` and read back as NaN, so a partial survives its JSON
+/// round trip between the Workers of a pool (serde_json writes NaN as `null` and refuses `null` for an `f64`).
+mod nan_as_null {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &[f64], s: S) -> Result<S::Ok, S::Error> {
+        let opt: Vec<Option<f64>> = v.iter().map(|&x| if x.is_nan() { None } else { Some(x) }).collect();
+        opt.serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f64>, D::Error> {
+        let opt = Vec::<Option<f64>>::deserialize(d)?;
+        Ok(opt.into_iter().map(|x| x.unwrap_or(f64::NAN)).collect())
+    }
 }
 
 /// A task's result over a local range.

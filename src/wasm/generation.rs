@@ -106,7 +106,34 @@ impl GenerationRun {
         let mut cfg: GenerateConfig = from_json(config_json).map_err(js_err)?;
         let plan: ViewPlan = from_json(plan_json).map_err(js_err)?;
         let (axes, training, warning) = prepare(&mut cfg, &plan).map_err(js_err)?;
-        let job = GenerationJob::new(&cfg, 0, cfg.sampler.particles).map_err(js_err)?;
+        let particles = cfg.sampler.particles;
+        Self::start(cfg, axes, training, warning, 0, particles)
+    }
+
+    /// The same run restricted to particles `first .. first + count` (a Worker of the page's pool). Particle i draws
+    /// from `stream(seed, Generation, i)` whatever the range, so the arrays of consecutive ranges, concatenated in
+    /// order, are those of the whole run. Only this range's particles are held; the training set (empirical score)
+    /// and the axes are the whole run's.
+    ///
+    /// # Errors
+    /// As the constructor, and a range outside `0 .. particles`.
+    #[wasm_bindgen(js_name = forRange)]
+    pub fn for_range(config_json: &str, plan_json: &str, first: u32, count: u32) -> Result<GenerationRun, JsError> {
+        let mut cfg: GenerateConfig = from_json(config_json).map_err(js_err)?;
+        let plan: ViewPlan = from_json(plan_json).map_err(js_err)?;
+        let (axes, training, warning) = prepare(&mut cfg, &plan).map_err(js_err)?;
+        Self::start(cfg, axes, training, warning, first as usize, count as usize)
+    }
+
+    fn start(
+        cfg: GenerateConfig,
+        axes: ViewAxes,
+        training: Option<crate::data::training_set::TrainingSet>,
+        warning: Option<String>,
+        first: usize,
+        count: usize,
+    ) -> Result<GenerationRun, JsError> {
+        let job = GenerationJob::new(&cfg, first, count).map_err(js_err)?;
         let steps = cfg.sampler.grid.steps;
         Ok(GenerationRun { job: Some(job), result: None, axes, training, warning, steps, done: 0 })
     }

@@ -65,6 +65,39 @@ impl MeasureJob {
         u32::try_from(m.total()).map_err(|_| JsError::new("index space larger than 2^32"))
     }
 
+    /// Boundaries `[b₀ = 0, b₁, …, b_parts = total]` splitting the index space into `parts` contiguous ranges of
+    /// about equal work (particle-steps or estimator terms; a sweep's values differ in work per index), for a pool
+    /// of Workers. Ranges may be empty when there are fewer indices than parts. The split changes only who computes
+    /// what: the merged result is the same for any boundaries.
+    ///
+    /// # Errors
+    /// As the constructor; `parts` outside 1..=64.
+    pub fn split(config_json: &str, parts: u32) -> Result<Vec<u32>, JsError> {
+        crate::error::check_count("parts", parts as usize, 1, 64).map_err(js_err)?;
+        let m = prepare(config_json)?;
+        let total = m.total();
+        u32::try_from(total).map_err(|_| JsError::new("index space larger than 2^32"))?;
+        let whole = m.work(0..total);
+        let mut bounds = vec![0u32];
+        let mut lo = 0u64;
+        for k in 1..parts as u64 {
+            // The smallest b ≥ lo with work(0..b) ≥ k/parts of the whole (work is non-decreasing in b).
+            let target = (whole as u128 * k as u128).div_ceil(parts as u128) as u64;
+            let mut hi = total;
+            while lo < hi {
+                let mid = lo + (hi - lo) / 2;
+                if m.work(0..mid) >= target {
+                    hi = mid;
+                } else {
+                    lo = mid + 1;
+                }
+            }
+            bounds.push(lo as u32);
+        }
+        bounds.push(total as u32);
+        Ok(bounds)
+    }
+
     /// Runs about `max_work` work (particle-steps, or estimator terms; at least one step) and returns the fraction
     /// done, in [0, 1].
     ///
