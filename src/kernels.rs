@@ -14,6 +14,8 @@
 //! O(d³) per-time kernels (products, Cholesky, inverses) that run once per step, independent of the particles.
 
 pub mod dense;
+pub mod lanes;
+pub mod mixed;
 
 /// Interleaved partial sums per dot product. Two matches one 128-bit f64 register (SSE2, wasm simd128).
 pub const LANES: usize = 2;
@@ -292,11 +294,29 @@ pub struct TopTwo {
     pub best: f64,
     /// The second largest logit (−∞ with a single key).
     pub second: f64,
+    /// Index of the second largest logit (0 with a single key).
+    pub second_index: usize,
 }
 
 impl Default for TopTwo {
     fn default() -> Self {
-        TopTwo { index: 0, best: f64::NEG_INFINITY, second: f64::NEG_INFINITY }
+        TopTwo { index: 0, best: f64::NEG_INFINITY, second: f64::NEG_INFINITY, second_index: 0 }
+    }
+}
+
+impl TopTwo {
+    /// Takes logit `l` of key `i` into account (keys visited in ascending order: ties keep the earlier key).
+    #[inline(always)]
+    pub fn push(&mut self, l: f64, i: usize) {
+        if l > self.best {
+            self.second = self.best;
+            self.second_index = self.index;
+            self.best = l;
+            self.index = i;
+        } else if l > self.second {
+            self.second = l;
+            self.second_index = i;
+        }
     }
 }
 
@@ -350,13 +370,7 @@ pub fn attend(
                 let mut tile_max = f64::NEG_INFINITY;
                 for (l, (i, ksq)) in logits.iter_mut().zip((k0..k1).zip(&key_sq[k0..k1])) {
                     *l = alpha * *l - beta * ksq;
-                    if *l > tt.best {
-                        tt.second = tt.best;
-                        tt.best = *l;
-                        tt.index = i;
-                    } else if *l > tt.second {
-                        tt.second = *l;
-                    }
+                    tt.push(*l, i);
                     tile_max = tile_max.max(*l);
                 }
                 if tile_max > running_max[p] {
