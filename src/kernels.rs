@@ -10,8 +10,10 @@
 //! crate, not `f64::exp`/`tanh` (the platform's C library natively, a different implementation on wasm32), so a run
 //! gives the same bits natively and in the browser (issue 7's checksum).
 //!
-//! The kernels are plain functions so that a later wasm SIMD version can replace them one by one. [`dense`] holds the
-//! O(d³) per-time kernels (products, Cholesky, inverses) that run once per step, independent of the particles.
+//! The kernels are plain functions; [`dense`] holds the O(d³) per-time kernels (products, Cholesky, inverses) that
+//! run once per step, independent of the particles. [`mixed`] is the mixed-precision variant of [`attend`] (f32
+//! products in four-lane registers, [`lanes`], softmax in f64) that the empirical score uses by default; [`attend`]
+//! is the all-f64 reference (`score::empirical::KernelPrecision`).
 
 pub mod dense;
 pub mod lanes;
