@@ -10,10 +10,14 @@
 //! crate, not `f64::exp`/`tanh` (the platform's C library natively, a different implementation on wasm32), so a run
 //! gives the same bits natively and in the browser (issue 7's checksum).
 //!
-//! The kernels are plain functions so that a later wasm SIMD version can replace them one by one. [`dense`] holds the
-//! O(d³) per-time kernels (products, Cholesky, inverses) that run once per step, independent of the particles.
+//! The kernels are plain functions; [`dense`] holds the O(d³) per-time kernels (products, Cholesky, inverses) that
+//! run once per step, independent of the particles. [`mixed`] is the mixed-precision variant of [`attend`] (f32
+//! products in four-lane registers, [`lanes`], softmax in f64) that the empirical score uses by default; [`attend`]
+//! is the all-f64 reference (`score::empirical::KernelPrecision`).
 
 pub mod dense;
+pub mod lanes;
+pub mod mixed;
 
 /// Interleaved partial sums per dot product. Two matches one 128-bit f64 register (SSE2, wasm simd128).
 pub const LANES: usize = 2;
@@ -292,11 +296,29 @@ pub struct TopTwo {
     pub best: f64,
     /// The second largest logit (−∞ with a single key).
     pub second: f64,
+    /// Index of the second largest logit (0 with a single key).
+    pub second_index: usize,
 }
 
 impl Default for TopTwo {
     fn default() -> Self {
-        TopTwo { index: 0, best: f64::NEG_INFINITY, second: f64::NEG_INFINITY }
+        TopTwo { index: 0, best: f64::NEG_INFINITY, second: f64::NEG_INFINITY, second_index: 0 }
+    }
+}
+
+impl TopTwo {
+    /// Takes logit `l` of key `i` into account (keys visited in ascending order: ties keep the earlier key).
+    #[inline(always)]
+    pub fn push(&mut self, l: f64, i: usize) {
+        if l > self.best {
+            self.second = self.best;
+            self.second_index = self.index;
+            self.best = l;
+            self.index = i;
+        } else if l > self.second {
+            self.second = l;
+            self.second_index = i;
+        }
     }
 }
 
@@ -350,13 +372,7 @@ pub fn attend(
                 let mut tile_max = f64::NEG_INFINITY;
                 for (l, (i, ksq)) in logits.iter_mut().zip((k0..k1).zip(&key_sq[k0..k1])) {
                     *l = alpha * *l - beta * ksq;
-                    if *l > tt.best {
-                        tt.second = tt.best;
-                        tt.best = *l;
-                        tt.index = i;
-                    } else if *l > tt.second {
-                        tt.second = *l;
-                    }
+                    tt.push(*l, i);
                     tile_max = tile_max.max(*l);
                 }
                 if tile_max > running_max[p] {

@@ -7,7 +7,7 @@ use diffusion_regimes::data::training_set::TrainingSet;
 use diffusion_regimes::precision::Precision;
 use diffusion_regimes::process::OuProcess;
 use diffusion_regimes::random::{stream, Purpose};
-use diffusion_regimes::score::empirical::{EmpiricalScore, Nearest};
+use diffusion_regimes::score::empirical::{EmpiricalScore, KernelPrecision, Nearest};
 use diffusion_regimes::score::mixture::{score_at, MixturePath, MixtureScore};
 use diffusion_regimes::score::Score;
 use nalgebra::{DMatrix, DVector};
@@ -117,23 +117,34 @@ fn eval(score: &mut impl Score, t: f64, xs: &[f64]) -> Vec<f64> {
     out
 }
 
+/// Tolerance of the empirical score against an exact reference, relative to the score's scale: f64 rounding for the
+/// all-f64 pass; for the mixed pass, the f32 products' error α·(d + 2)·2⁻²⁴·|x||a| in a logit (kernels::mixed).
+fn tolerance(precision: KernelPrecision) -> f64 {
+    match precision {
+        KernelPrecision::Double => 1e-9,
+        KernelPrecision::Mixed => 3e-5,
+    }
+}
+
 #[test]
 fn empirical_score_equals_mixture_score_of_point_masses() {
     let d = 3;
     let process = aniso_process(d);
     let base = Mixture::two_class_isotropic(d, 1.0, 1.0, MeanDirection::Ones, None).unwrap();
     let ts = base.sample(40, 3).unwrap();
-    let mut emp = EmpiricalScore::new(&process, &ts).unwrap();
-    assert!(!emp.is_isotropic());
-    let mut mix = MixtureScore::new(&process, &point_mixture(&ts)).unwrap();
-    let xs: Vec<f64> =
-        random_points(37, d, 8, 1.5).iter().flat_map(|v| v.iter().cloned().collect::<Vec<_>>()).collect();
-    for &t in &[0.02, 0.3, 2.0] {
-        let a = eval(&mut emp, t, &xs);
-        let b = eval(&mut mix, t, &xs);
-        let scale = b.iter().fold(1.0f64, |m, x| m.max(x.abs()));
-        let err = a.iter().zip(&b).map(|(x, y)| (x - y).abs()).fold(0.0, f64::max);
-        assert!(err < 1e-9 * scale, "t={t}: error {err} at scale {scale}");
+    for precision in [KernelPrecision::Double, KernelPrecision::Mixed] {
+        let mut emp = EmpiricalScore::with_options(&process, &ts, true, precision).unwrap();
+        assert!(!emp.is_isotropic());
+        let mut mix = MixtureScore::new(&process, &point_mixture(&ts)).unwrap();
+        let xs: Vec<f64> =
+            random_points(37, d, 8, 1.5).iter().flat_map(|v| v.iter().cloned().collect::<Vec<_>>()).collect();
+        for &t in &[0.02, 0.3, 2.0] {
+            let a = eval(&mut emp, t, &xs);
+            let b = eval(&mut mix, t, &xs);
+            let scale = b.iter().fold(1.0f64, |m, x| m.max(x.abs()));
+            let err = a.iter().zip(&b).map(|(x, y)| (x - y).abs()).fold(0.0, f64::max);
+            assert!(err < tolerance(precision) * scale, "{precision:?} t={t}: error {err} at scale {scale}");
+        }
     }
 }
 
@@ -144,34 +155,36 @@ fn empirical_fast_path_equals_whitened_path_and_reports_nearest() {
         let process = OuProcess::reversible(Precision::scaled_identity(d, c).unwrap());
         let base = Mixture::two_class_isotropic(d, 1.0, 1.0, MeanDirection::Ones, None).unwrap();
         let ts = base.sample(150, 5).unwrap();
-        let mut fast = EmpiricalScore::new(&process, &ts).unwrap();
-        let mut slow = EmpiricalScore::with_fast_path(&process, &ts, false).unwrap();
-        assert!(fast.is_isotropic() && !slow.is_isotropic());
-        let np = 70;
-        let xs: Vec<f64> =
-            random_points(np, d, 9, 1.5).iter().flat_map(|v| v.iter().cloned().collect::<Vec<_>>()).collect();
-        for &t in &[0.005, 0.2, 1.0, 4.0] {
-            fast.prepare(t).unwrap();
-            slow.prepare(t).unwrap();
-            let (mut a, mut b) = (vec![0.0; np * d], vec![0.0; np * d]);
-            let (mut na, mut nb) = (vec![Nearest::default(); np], vec![Nearest::default(); np]);
-            fast.evaluate_with_nearest(&xs, &mut a, Some(&mut na));
-            slow.evaluate_with_nearest(&xs, &mut b, Some(&mut nb));
-            let scale = b.iter().fold(1.0f64, |m, x| m.max(x.abs()));
-            let err = a.iter().zip(&b).map(|(x, y)| (x - y).abs()).fold(0.0, f64::max);
-            assert!(err < 1e-9 * scale, "c={c} t={t}: {err} at scale {scale}");
-            // Brute-force nearest point in the Σ_t metric: Σ_t = s_t I, E_t = e^{−ct} I.
-            let (e, s) = ((-c * t).exp(), -(-2.0 * c * t).exp_m1() / c);
-            for p in 0..np {
-                let x = &xs[p * d..(p + 1) * d];
-                let mut dist: Vec<(f64, usize)> = (0..ts.len())
-                    .map(|i| (x.iter().zip(ts.point(i)).map(|(xk, ak)| (xk - e * ak).powi(2)).sum::<f64>() / s, i))
-                    .collect();
-                dist.sort_by(|u, v| u.0.total_cmp(&v.0));
-                for n in [na[p], nb[p]] {
-                    assert_eq!(n.index, dist[0].1);
-                    assert!((n.d2 - dist[0].0).abs() < 1e-8 * dist[0].0.max(1.0), "{} vs {}", n.d2, dist[0].0);
-                    assert!((n.d2_second - dist[1].0).abs() < 1e-8 * dist[1].0.max(1.0));
+        for precision in [KernelPrecision::Double, KernelPrecision::Mixed] {
+            let mut fast = EmpiricalScore::with_options(&process, &ts, true, precision).unwrap();
+            let mut slow = EmpiricalScore::with_options(&process, &ts, false, precision).unwrap();
+            assert!(fast.is_isotropic() && !slow.is_isotropic());
+            let np = 70;
+            let xs: Vec<f64> =
+                random_points(np, d, 9, 1.5).iter().flat_map(|v| v.iter().cloned().collect::<Vec<_>>()).collect();
+            for &t in &[0.005, 0.2, 1.0, 4.0] {
+                fast.prepare(t).unwrap();
+                slow.prepare(t).unwrap();
+                let (mut a, mut b) = (vec![0.0; np * d], vec![0.0; np * d]);
+                let (mut na, mut nb) = (vec![Nearest::default(); np], vec![Nearest::default(); np]);
+                fast.evaluate_with_nearest(&xs, &mut a, Some(&mut na));
+                slow.evaluate_with_nearest(&xs, &mut b, Some(&mut nb));
+                let scale = b.iter().fold(1.0f64, |m, x| m.max(x.abs()));
+                let err = a.iter().zip(&b).map(|(x, y)| (x - y).abs()).fold(0.0, f64::max);
+                assert!(err < tolerance(precision) * scale, "{precision:?} c={c} t={t}: {err} at scale {scale}");
+                // Brute-force nearest point in the Σ_t metric: Σ_t = s_t I, E_t = e^{−ct} I.
+                let (e, s) = ((-c * t).exp(), -(-2.0 * c * t).exp_m1() / c);
+                for p in 0..np {
+                    let x = &xs[p * d..(p + 1) * d];
+                    let mut dist: Vec<(f64, usize)> = (0..ts.len())
+                        .map(|i| (x.iter().zip(ts.point(i)).map(|(xk, ak)| (xk - e * ak).powi(2)).sum::<f64>() / s, i))
+                        .collect();
+                    dist.sort_by(|u, v| u.0.total_cmp(&v.0));
+                    for n in [na[p], nb[p]] {
+                        assert_eq!(n.index, dist[0].1);
+                        assert!((n.d2 - dist[0].0).abs() < 1e-8 * dist[0].0.max(1.0), "{} vs {}", n.d2, dist[0].0);
+                        assert!((n.d2_second - dist[1].0).abs() < 1e-8 * dist[1].0.max(1.0));
+                    }
                 }
             }
         }

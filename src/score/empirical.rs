@@ -12,13 +12,21 @@
 //! and no n·d work per step.
 //!
 //! The same pass reports the nearest and second-nearest rescaled training point E_t a_i in the Σ_t metric
-//! (SCIENCE.md §9.3, §9.5).
+//! (SCIENCE.md §9.3, §9.5); their two squared distances are then recomputed directly as |y − b_i|² in f64, so they
+//! carry no cancellation from |y|² − 2y·b_i + |b_i|².
+//!
+//! Precision ([`KernelPrecision`]): by default the pass is mixed-precision ([`crate::kernels::mixed`]: dot products
+//! and Σ w b in f32, softmax in f64; the keys are rounded to f32 once per training set, or once per step when
+//! whitened), about twice as fast as the all-f64 pass ([`crate::kernels::attend`]), which stays available as
+//! [`KernelPrecision::Double`]. `tests/mixed_precision.rs` shows the generated samples and the nearest-neighbour
+//! statistics of the two agree within Monte Carlo error (SCIENCE.md: f32 inside a kernel only with such a test).
 
 use nalgebra::DVector;
 
 use crate::data::training_set::TrainingSet;
 use crate::error::{check_open_closed, Error, Result};
 use crate::isotropic::Isotropic;
+use crate::kernels::mixed::{attend_mixed, round_keys, transpose_tiles_f32, MixedScratch};
 use crate::kernels::{attend, dot, dots, solve_lower, solve_upper, tiled_len, transpose_tiles, TopTwo, TILE_K, TILE_P};
 use crate::linalg::cholesky;
 use crate::process::OuProcess;
@@ -38,16 +46,26 @@ pub struct Nearest {
     pub d2_second: f64,
 }
 
+/// The arithmetic of the empirical score's fused softmax pass.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum KernelPrecision {
+    /// Dot products and the weighted sum in f32, softmax in f64 ([`crate::kernels::mixed::attend_mixed`]): the
+    /// default, about twice as fast; agrees with `Double` within Monte Carlo error (tests/mixed_precision.rs).
+    #[default]
+    Mixed,
+    /// Everything in f64 ([`crate::kernels::attend`]): the reference.
+    Double,
+}
+
 /// The exact empirical score of a training set under a forward process.
 #[derive(Clone, Debug)]
 pub struct EmpiricalScore {
     process: OuProcess,
     data: TrainingSet,
     iso: Option<Isotropic>,
+    precision: KernelPrecision,
     /// |a_i|² (isotropic path keys' squared norms, fixed).
     data_sq: Vec<f64>,
-    /// The training points in the kernel's tile-transposed layout (isotropic path).
-    data_t: Vec<f64>,
     t: Option<f64>,
     // Isotropic path: e^{−ct} and s_t.
     decay: f64,
@@ -56,13 +74,18 @@ pub struct EmpiricalScore {
     l: Vec<f64>,
     lt: Vec<f64>,
     keys: Vec<f64>,
-    keys_t: Vec<f64>,
     key_sq: Vec<f64>,
+    // The kernel's copies of the keys (a_i on the isotropic path, b_i on the general one): tile-transposed f64
+    // (`Double`), or row-major and tile-transposed f32 (`Mixed`).
+    keys_t: Vec<f64>,
+    keys32: Vec<f32>,
+    keys_t32: Vec<f32>,
     // Workspace for one tile of particles.
     y: Vec<f64>,
     acc: Vec<f64>,
     top: Vec<TopTwo>,
     dot_buf: Vec<f64>,
+    mixed: MixedScratch,
 }
 
 impl EmpiricalScore {
@@ -93,6 +116,19 @@ impl EmpiricalScore {
     /// # Errors
     /// As [`EmpiricalScore::new`].
     pub fn with_fast_path(process: &OuProcess, data: &TrainingSet, fast: bool) -> Result<Self> {
+        Self::with_options(process, data, fast, KernelPrecision::default())
+    }
+
+    /// As [`EmpiricalScore::with_fast_path`], with the arithmetic of the kernel pass.
+    ///
+    /// # Errors
+    /// As [`EmpiricalScore::new`].
+    pub fn with_options(
+        process: &OuProcess,
+        data: &TrainingSet,
+        fast: bool,
+        precision: KernelPrecision,
+    ) -> Result<Self> {
         let d = data.dim();
         if process.dim() != d {
             return Err(Error::param("process dimension", process.dim(), format!("the data dimension {d}")));
@@ -100,30 +136,52 @@ impl EmpiricalScore {
         let iso = if fast { Isotropic::of(process) } else { None };
         let n = data.len();
         let general = iso.is_none();
-        let mut data_t = Vec::new();
-        if !general {
-            data_t = vec![0.0; tiled_len(n, d)];
-            transpose_tiles(data.points(), d, &mut data_t);
-        }
-        Ok(EmpiricalScore {
-            data_t,
+        let (double, mixed) = (precision == KernelPrecision::Double, precision == KernelPrecision::Mixed);
+        let mut score = EmpiricalScore {
             process: process.clone(),
             data_sq: data.points().chunks_exact(d).map(|a| dot(a, a)).collect(),
             data: data.clone(),
             iso,
+            precision,
             t: None,
             decay: 0.0,
             var: 0.0,
             l: Vec::new(),
             lt: Vec::new(),
             keys: if general { vec![0.0; n * d] } else { Vec::new() },
-            keys_t: if general { vec![0.0; tiled_len(n, d)] } else { Vec::new() },
             key_sq: if general { vec![0.0; n] } else { Vec::new() },
+            keys_t: if double { vec![0.0; tiled_len(n, d)] } else { Vec::new() },
+            keys32: if mixed { vec![0.0; n * d] } else { Vec::new() },
+            keys_t32: if mixed { vec![0.0; tiled_len(n, d)] } else { Vec::new() },
             y: vec![0.0; TILE_P * d],
             acc: vec![0.0; TILE_P * d],
             top: vec![TopTwo::default(); TILE_P],
-            dot_buf: vec![0.0; TILE_P * TILE_K],
-        })
+            dot_buf: if double { vec![0.0; TILE_P * TILE_K] } else { Vec::new() },
+            mixed: MixedScratch::new(if mixed { d } else { 0 }),
+        };
+        if !general {
+            // The isotropic path's keys are the raw points: one copy for the whole run.
+            let points = score.data.points().to_vec();
+            score.copy_keys(&points);
+        }
+        Ok(score)
+    }
+
+    /// The arithmetic of the kernel pass.
+    pub fn precision(&self) -> KernelPrecision {
+        self.precision
+    }
+
+    /// Makes the kernel's copies of the keys (layout and precision of [`KernelPrecision`]).
+    fn copy_keys(&mut self, keys: &[f64]) {
+        let d = self.data.dim();
+        match self.precision {
+            KernelPrecision::Double => transpose_tiles(keys, d, &mut self.keys_t),
+            KernelPrecision::Mixed => {
+                round_keys(keys, &mut self.keys32);
+                transpose_tiles_f32(keys, d, &mut self.keys_t32);
+            }
+        }
     }
 
     /// Whether the isotropic fast path is in use.
@@ -147,44 +205,41 @@ impl EmpiricalScore {
         }
         for (b, (xb, ob)) in x.chunks(TILE_P * d).zip(out.chunks_mut(TILE_P * d)).enumerate() {
             let np = xb.len() / d;
-            let (acc, top) = (&mut self.acc[..np * d], &mut self.top[..np]);
-            // Squared norm of the whitened particle, for the distances: |y|² = |x|²/s_t or |L⁻¹x|².
-            let y_sq = |y: &[f64], scale: f64| dot(y, y) * scale;
-            if self.iso.is_some() {
-                let (e, s) = (self.decay, self.var);
-                attend(
-                    xb,
-                    self.data.points(),
-                    &self.data_t,
-                    &self.data_sq,
-                    d,
-                    e / s,
-                    e * e / (2.0 * s),
-                    acc,
-                    top,
-                    &mut self.dot_buf,
-                );
+            if let Some((e, s)) = self.iso.map(|_| (self.decay, self.var)) {
+                // Logits (e^{−ct}/s_t) x·a_i − (e^{−2ct}/2s_t)|a_i|² on the raw points.
+                self.attend(xb, np, e / s, e * e / (2.0 * s));
+                let (acc, top) = (&self.acc[..np * d], &self.top[..np]);
                 for (xp, (op, ap)) in xb.chunks_exact(d).zip(ob.chunks_exact_mut(d).zip(acc.chunks_exact(d))) {
                     for ((o, xi), ai) in op.iter_mut().zip(xp).zip(ap) {
                         *o = (e * ai - xi) / s;
                     }
                 }
                 if let Some(nr) = nearest.as_deref_mut() {
+                    // |x − e a_i|² / s_t, directly.
+                    let dist = |xp: &[f64], i: usize| {
+                        xp.iter().zip(self.data.point(i)).map(|(xj, aj)| sq(xj - e * aj)).sum::<f64>() / s
+                    };
                     for (p, xp) in xb.chunks_exact(d).enumerate() {
-                        nr[b * TILE_P + p] = to_nearest(top[p], y_sq(xp, 1.0 / s));
+                        nr[b * TILE_P + p] = to_nearest(top[p], |i| dist(xp, i));
                     }
                 }
             } else {
-                let y = &mut self.y[..np * d];
+                let mut y = std::mem::take(&mut self.y);
                 for (xp, yp) in xb.chunks_exact(d).zip(y.chunks_exact_mut(d)) {
                     solve_lower(&self.l, xp, yp);
                 }
-                attend(y, &self.keys, &self.keys_t, &self.key_sq, d, 1.0, 0.5, acc, top, &mut self.dot_buf);
+                self.attend(&y[..np * d], np, 1.0, 0.5);
+                let (acc, top) = (&self.acc[..np * d], &self.top[..np]);
                 for (p, ((yp, ap), op)) in
-                    y.chunks_exact_mut(d).zip(acc.chunks_exact(d)).zip(ob.chunks_exact_mut(d)).enumerate()
+                    y[..np * d].chunks_exact_mut(d).zip(acc.chunks_exact(d)).zip(ob.chunks_exact_mut(d)).enumerate()
                 {
                     if let Some(nr) = nearest.as_deref_mut() {
-                        nr[b * TILE_P + p] = to_nearest(top[p], y_sq(yp, 1.0));
+                        // |y − b_i|², directly.
+                        let keys = &self.keys;
+                        let dist = |i: usize| {
+                            yp.iter().zip(&keys[i * d..(i + 1) * d]).map(|(yj, bj)| sq(yj - bj)).sum::<f64>()
+                        };
+                        nr[b * TILE_P + p] = to_nearest(top[p], dist);
                     }
                     // Reuse y's row for Σ w b − y, then back-substitute: score = L⁻ᵀ(Σ w b − y).
                     for (yi, ai) in yp.iter_mut().zip(ap) {
@@ -192,14 +247,45 @@ impl EmpiricalScore {
                     }
                     solve_upper(&self.lt, yp, op);
                 }
+                self.y = y;
+            }
+        }
+    }
+
+    /// The fused softmax pass over the current keys for the `np` queries `q` (at most one tile), into `acc` and `top`.
+    fn attend(&mut self, q: &[f64], np: usize, alpha: f64, beta: f64) {
+        let d = self.data.dim();
+        let (keys, key_sq) =
+            if self.iso.is_some() { (self.data.points(), &self.data_sq) } else { (&self.keys[..], &self.key_sq) };
+        let (acc, top) = (&mut self.acc[..np * d], &mut self.top[..np]);
+        match self.precision {
+            KernelPrecision::Double => {
+                attend(q, keys, &self.keys_t, key_sq, d, alpha, beta, acc, top, &mut self.dot_buf);
+            }
+            KernelPrecision::Mixed => {
+                attend_mixed(q, &self.keys32, &self.keys_t32, key_sq, d, alpha, beta, acc, top, &mut self.mixed);
             }
         }
     }
 }
 
-/// Squared distances |y − b_i|² = |y|² − 2ℓ_i from logits ℓ_i = y·b_i − ½|b_i|², clamped at 0 against rounding.
-fn to_nearest(top: TopTwo, y_sq: f64) -> Nearest {
-    Nearest { index: top.index, d2: (y_sq - 2.0 * top.best).max(0.0), d2_second: (y_sq - 2.0 * top.second).max(0.0) }
+fn sq(v: f64) -> f64 {
+    v * v
+}
+
+/// The nearest point from the pass's two largest logits, with both squared distances recomputed by `dist` (index →
+/// distance); if rounding in the logits ordered a near-tie the wrong way, the distances put it right.
+fn to_nearest(top: TopTwo, dist: impl Fn(usize) -> f64) -> Nearest {
+    let d2 = dist(top.index);
+    if top.second == f64::NEG_INFINITY {
+        return Nearest { index: top.index, d2, d2_second: f64::INFINITY };
+    }
+    let d2_second = dist(top.second_index);
+    if d2_second < d2 {
+        Nearest { index: top.second_index, d2: d2_second, d2_second: d2 }
+    } else {
+        Nearest { index: top.index, d2, d2_second }
+    }
 }
 
 impl Score for EmpiricalScore {
@@ -229,7 +315,9 @@ impl Score for EmpiricalScore {
             for (sq, b) in self.key_sq.iter_mut().zip(self.keys.chunks_exact(d)) {
                 *sq = dot(b, b);
             }
-            transpose_tiles(&self.keys, d, &mut self.keys_t);
+            let keys = std::mem::take(&mut self.keys);
+            self.copy_keys(&keys);
+            self.keys = keys;
             self.l = rows_of(&l);
             self.lt = l.as_slice().to_vec();
         }

@@ -1,0 +1,378 @@
+//! The mixed-precision variant of [`super::attend`]: the two products of the empirical score's softmax pass in f32
+//! (four lanes per 128-bit register instead of two), the softmax itself in f64.
+//!
+//! Per particle tile the queries are rounded to f32 once; the keys are stored in f32 by the caller (once per training
+//! set, or once per step for whitened keys). Then, per key tile:
+//! 1. dot products q·k in f32 ([`F4`] register tile of 4 particles × 8 keys, coordinates summed in ascending order),
+//!    widened to f64, and the logit ℓ = α q·k − β|k|² formed in f64 with the f64 squared norm;
+//! 2. the online softmax in f64 exactly as in [`super::attend`] (running maximum, `libm::exp`, the e^{−50} cutoff);
+//!    each weight is rounded to f32 and the running sum adds the *rounded* weights, so the result is the exact
+//!    weighted mean of the keys for the weights actually used;
+//! 3. Σ_i w_i k_i over the tile's keys in f32 (4 particles × 8 columns, keys in ascending order), added to the f64
+//!    accumulator; keys whose weight is zero for all four particles of a register tile are skipped (late times: the
+//!    softmax is nearly one-hot and the cutoff zeroes almost every weight), which cannot change a bit since adding a
+//!    zero product to a sum that is never −0 leaves it unchanged.
+//!
+//! Error: the f32 dot product of x and k has an absolute error of at most about (d + 2)·2⁻²⁴·Σ_j|x_j k_j|, so a
+//! logit is off by α times that; at W3's late times (d = 256, α ≈ 1/s_t) this is ~10⁻³ in a logit, a ~0.1 % change
+//! of a weight. Σ w k is a convex combination, so its f32 error is ~64·2⁻²⁴ of the keys' size per tile. The nearest
+//! and second-nearest report does not inherit the cancellation of |y|² − 2y·b + |b|²: the empirical score recomputes
+//! both distances directly in f64 (`score::empirical`). `tests/mixed_precision.rs` checks that generated samples
+//! and the nearest-neighbour statistics agree with the f64 kernel within Monte Carlo error.
+//!
+//! Split-invariance: every (particle, key) value is computed in the same order in the register tile and in the
+//! remainder paths, so a particle's result never depends on its position in a tile; all arithmetic is IEEE f32/f64
+//! without fused multiply–add, so native and wasm give the same bits.
+
+use super::lanes::F4;
+use super::{TopTwo, SOFTMAX_CUTOFF, TILE_K, TILE_P};
+
+/// Particles per register tile.
+const MP: usize = 4;
+
+/// Keys (logits) or columns (weighted sum) per register tile: two [`F4`], so 4 × 2 = 8 accumulators plus two key
+/// vectors and a broadcast fit the 16 128-bit registers of x86-64 and of V8's wasm code.
+const MK: usize = 8;
+
+/// Keys rounded to f32, row-major, for the weighted sum of [`attend_mixed`].
+pub fn round_keys(keys: &[f64], out: &mut [f32]) {
+    assert_eq!(keys.len(), out.len(), "round_keys: equal lengths");
+    for (o, k) in out.iter_mut().zip(keys) {
+        *o = *k as f32;
+    }
+}
+
+/// Keys rounded to f32 in the tile-transposed layout of [`super::transpose_tiles`] (length [`super::tiled_len`]),
+/// for the dot products of [`attend_mixed`].
+pub fn transpose_tiles_f32(keys: &[f64], d: usize, out: &mut [f32]) {
+    assert!(out.len() >= super::tiled_len(keys.len() / d, d), "transpose_tiles_f32: output too small");
+    out.fill(0.0);
+    for (i, key) in keys.chunks_exact(d).enumerate() {
+        let base = (i / TILE_K) * TILE_K * d + i % TILE_K;
+        for (j, v) in key.iter().enumerate() {
+            out[base + j * TILE_K] = *v as f32;
+        }
+    }
+}
+
+/// Workspace of [`attend_mixed`] for one tile of particles of dimension d.
+#[derive(Clone, Debug)]
+pub struct MixedScratch {
+    q: Vec<f32>,
+    logits: Vec<f64>,
+    w: Vec<f32>,
+}
+
+impl MixedScratch {
+    /// A workspace for dimension d.
+    pub fn new(d: usize) -> Self {
+        MixedScratch { q: vec![0.0; TILE_P * d], logits: vec![0.0; TILE_P * TILE_K], w: vec![0.0; TILE_P * TILE_K] }
+    }
+}
+
+/// e^z for a softmax weight, −[`SOFTMAX_CUTOFF`] < z ≤ 0, to a relative error below 10⁻⁹ (far below the f32 rounding
+/// the weight gets next), with basic IEEE operations only, so the bits are the same on every platform, and no branch,
+/// so the compiler can vectorize the loop (one `libm::exp` per key is half the time of the W2 pass).
+///
+/// e^z = 2^k e^r with k = round(z / ln 2) and |r| ≤ ln 2 / 2, where r = z − k ln 2 is computed with ln 2 split in a
+/// high part exact to 32 bits and a low part (Cody–Waite), and e^r by its Taylor polynomial of degree 10 (remainder
+/// ≤ (ln 2/2)¹¹/11! < 10⁻¹²).
+#[inline(always)]
+pub fn exp_weight(z: f64) -> f64 {
+    const LN2_HI: f64 = 0.693_147_180_369_123_8; // 0x3FE62E42FEE00000: ln 2 to 32 bits, so k·LN2_HI is exact.
+    const LN2_LO: f64 = 1.908_214_929_270_587_7e-10; // ln 2 − LN2_HI.
+    const ROUND: f64 = 6_755_399_441_055_744.0; // 1.5·2⁵²: adding and subtracting it rounds to an integer (ties even).
+    let k = (z * std::f64::consts::LOG2_E + ROUND) - ROUND;
+    let r = (z - k * LN2_HI) - k * LN2_LO;
+    // Horner: Σ_{j ≤ 10} r^j / j!.
+    let mut p = 1.0 / 3_628_800.0;
+    for c in
+        [1.0 / 362_880.0, 1.0 / 40_320.0, 1.0 / 5_040.0, 1.0 / 720.0, 1.0 / 120.0, 1.0 / 24.0, 1.0 / 6.0, 0.5, 1.0, 1.0]
+    {
+        p = p * r + c;
+    }
+    // 2^k for −73 ≤ k ≤ 0, built from its exponent bits.
+    p * f64::from_bits(((k as i64 + 1023) as u64) << 52)
+}
+
+#[inline(always)]
+fn load(s: &[f32]) -> F4 {
+    F4::load(s[..4].try_into().expect("four lanes"))
+}
+
+/// f32 dot products of every particle row of `q` with the TILE_K keys of one f32 transposed block `kt`
+/// (d × TILE_K), widened into `out[p * TILE_K + i]`. Summed over coordinates in ascending order from zero, in the
+/// register tile and in the remainder path alike.
+fn logits_tile(q: &[f32], kt: &[f32], d: usize, out: &mut [f64]) {
+    let np = q.len() / d;
+    let full = np - np % MP;
+    // Keys outermost: one strip of 8 keys × d stays in L1 while every particle group passes over it.
+    for i0 in (0..TILE_K).step_by(MK) {
+        for p in (0..full).step_by(MP) {
+            logits_block(q, kt, d, p, i0, out);
+        }
+    }
+    for p in full..np {
+        let row = &q[p * d..(p + 1) * d];
+        for i in 0..TILE_K {
+            let mut s = 0.0f32;
+            for (qj, krow) in row.iter().zip(kt.chunks_exact(TILE_K)) {
+                s += qj * krow[i];
+            }
+            out[p * TILE_K + i] = s as f64;
+        }
+    }
+}
+
+/// The register tile of [`logits_tile`]: particles `p..p + MP` against keys `i0..i0 + MK`.
+#[inline(always)]
+fn logits_block(q: &[f32], kt: &[f32], d: usize, p: usize, i0: usize, out: &mut [f64]) {
+    let rows: [&[f32]; MP] = std::array::from_fn(|r| &q[(p + r) * d..(p + r + 1) * d]);
+    let mut s = [[F4::zero(); 2]; MP];
+    for (j, krow) in kt.chunks_exact(TILE_K).take(d).enumerate() {
+        let k = &krow[i0..i0 + MK];
+        let (k0, k1) = (load(&k[..4]), load(&k[4..]));
+        for (sp, row) in s.iter_mut().zip(rows) {
+            let b = F4::splat(row[j]);
+            sp[0] = sp[0].add_mul(b, k0);
+            sp[1] = sp[1].add_mul(b, k1);
+        }
+    }
+    for (r, sp) in s.iter().enumerate() {
+        let o = &mut out[(p + r) * TILE_K + i0..(p + r) * TILE_K + i0 + MK];
+        let (lo, hi) = (sp[0].to_array(), sp[1].to_array());
+        for l in 0..4 {
+            o[l] = lo[l] as f64;
+            o[4 + l] = hi[l] as f64;
+        }
+    }
+}
+
+/// `acc[p] += Σ_i w[p * TILE_K + i] · key_i` over the `nk` f32 keys of a key tile, summed in f32 over i in ascending
+/// order and then added to the f64 `acc`, identically in the register tile and the remainder paths.
+fn accumulate(w: &[f32], nk: usize, keys: &[f32], d: usize, acc: &mut [f64]) {
+    let np = acc.len() / d;
+    let mut p = 0;
+    while p + MP <= np {
+        // Keys with a non-zero weight for at least one of the four particles, in ascending order.
+        let mut live = [0u8; TILE_K];
+        let mut n_live = 0;
+        for i in 0..nk {
+            if (0..MP).any(|r| w[(p + r) * TILE_K + i] != 0.0) {
+                live[n_live] = i as u8;
+                n_live += 1;
+            }
+        }
+        let mut j = 0;
+        while j + MK <= d {
+            let mut s = [[F4::zero(); 2]; MP];
+            for &i in &live[..n_live] {
+                let i = i as usize;
+                let k = &keys[i * d + j..i * d + j + MK];
+                let (k0, k1) = (load(&k[..4]), load(&k[4..]));
+                for (r, sr) in s.iter_mut().enumerate() {
+                    let b = F4::splat(w[(p + r) * TILE_K + i]);
+                    sr[0] = sr[0].add_mul(b, k0);
+                    sr[1] = sr[1].add_mul(b, k1);
+                }
+            }
+            for (r, sr) in s.iter().enumerate() {
+                let a = &mut acc[(p + r) * d + j..(p + r) * d + j + MK];
+                let (lo, hi) = (sr[0].to_array(), sr[1].to_array());
+                for l in 0..4 {
+                    a[l] += lo[l] as f64;
+                    a[4 + l] += hi[l] as f64;
+                }
+            }
+            j += MK;
+        }
+        for q in p..p + MP {
+            accumulate_columns(&w[q * TILE_K..q * TILE_K + nk], keys, d, j, &mut acc[q * d..(q + 1) * d]);
+        }
+        p += MP;
+    }
+    for q in p..np {
+        accumulate_columns(&w[q * TILE_K..q * TILE_K + nk], keys, d, 0, &mut acc[q * d..(q + 1) * d]);
+    }
+}
+
+/// The scalar path of [`accumulate`] for one particle and columns `j0..d`, with the same summation order (zero
+/// products included: they leave the f32 sum unchanged).
+fn accumulate_columns(w: &[f32], keys: &[f32], d: usize, j0: usize, acc: &mut [f64]) {
+    for (j, a) in acc.iter_mut().enumerate().skip(j0) {
+        let mut s = 0.0f32;
+        for (wi, key) in w.iter().zip(keys.chunks_exact(d)) {
+            s += wi * key[j];
+        }
+        *a += s as f64;
+    }
+}
+
+/// [`super::attend`] with f32 products (see the module docs): logits ℓ_pi = α q_p·k_i − β|k_i|², weights
+/// w = softmax_i(ℓ_p·), `out` row p = Σ_i w_pi k_i, `top` row p the two largest logits (from the f32 products).
+/// `keys` are the keys rounded by [`round_keys`], `keys_t` the copy made by [`transpose_tiles_f32`], `key_sq` the
+/// squared norms in f64.
+///
+/// ```
+/// use diffusion_regimes::kernels::{attend, tiled_len, transpose_tiles, TopTwo, TILE_K, TILE_P};
+/// use diffusion_regimes::kernels::mixed::{attend_mixed, round_keys, transpose_tiles_f32, MixedScratch};
+/// let (d, keys, q) = (2, [1.0, 0.0, 0.0, 1.0, -1.0, 0.5], [0.3, -0.2]);
+/// let ksq = [1.0, 1.0, 1.25];
+/// let (mut k32, mut kt32) = (vec![0.0f32; 6], vec![0.0f32; tiled_len(3, d)]);
+/// round_keys(&keys, &mut k32);
+/// transpose_tiles_f32(&keys, d, &mut kt32);
+/// let (mut out, mut top) = ([0.0; 2], [TopTwo::default()]);
+/// attend_mixed(&q, &k32, &kt32, &ksq, d, 2.0, 1.0, &mut out, &mut top, &mut MixedScratch::new(d));
+/// // The f64 kernel on the same input.
+/// let mut kt = vec![0.0; tiled_len(3, d)];
+/// transpose_tiles(&keys, d, &mut kt);
+/// let (mut out64, mut top64) = ([0.0; 2], [TopTwo::default()]);
+/// attend(&q, &keys, &kt, &ksq, d, 2.0, 1.0, &mut out64, &mut top64, &mut vec![0.0; TILE_P * TILE_K]);
+/// assert!((out[0] - out64[0]).abs() < 1e-7 && (out[1] - out64[1]).abs() < 1e-7);
+/// assert_eq!(top[0].index, top64[0].index);
+/// ```
+#[allow(clippy::too_many_arguments)] // A kernel's operands; a struct would only rename them.
+pub fn attend_mixed(
+    queries: &[f64],
+    keys: &[f32],
+    keys_t: &[f32],
+    key_sq: &[f64],
+    d: usize,
+    alpha: f64,
+    beta: f64,
+    out: &mut [f64],
+    top: &mut [TopTwo],
+    scratch: &mut MixedScratch,
+) {
+    let np = queries.len() / d;
+    let nk = key_sq.len();
+    assert!(queries.len() == np * d && keys.len() == nk * d && nk > 0, "attend_mixed: buffers of whole rows");
+    assert!(keys_t.len() >= super::tiled_len(nk, d), "attend_mixed: tile-transposed keys (see transpose_tiles_f32)");
+    assert!(out.len() == np * d && top.len() == np, "attend_mixed: output sizes");
+    assert!(scratch.q.len() >= TILE_P * d, "attend_mixed: scratch for another dimension");
+    let mut running_max = [0.0; TILE_P];
+    let mut running_sum = [0.0; TILE_P];
+    for p0 in (0..np).step_by(TILE_P) {
+        let p1 = (p0 + TILE_P).min(np);
+        let q_tile = &mut scratch.q[..(p1 - p0) * d];
+        round_keys(&queries[p0 * d..p1 * d], q_tile);
+        let out_tile = &mut out[p0 * d..p1 * d];
+        let top_tile = &mut top[p0..p1];
+        out_tile.fill(0.0);
+        top_tile.fill(TopTwo::default());
+        running_max.fill(f64::NEG_INFINITY);
+        running_sum.fill(0.0);
+        for k0 in (0..nk).step_by(TILE_K) {
+            let k1 = (k0 + TILE_K).min(nk);
+            logits_tile(q_tile, &keys_t[k0 * d..(k0 + TILE_K) * d], d, &mut scratch.logits);
+            let rows = out_tile
+                .chunks_exact_mut(d)
+                .zip(top_tile.iter_mut())
+                .zip(scratch.logits.chunks_exact_mut(TILE_K).zip(scratch.w.chunks_exact_mut(TILE_K)));
+            for (p, ((acc, tt), (logits, w))) in rows.enumerate() {
+                let logits = &mut logits[..k1 - k0];
+                let mut tile_max = f64::NEG_INFINITY;
+                for (l, (i, ksq)) in logits.iter_mut().zip((k0..k1).zip(&key_sq[k0..k1])) {
+                    *l = alpha * *l - beta * ksq;
+                    tt.push(*l, i);
+                    tile_max = tile_max.max(*l);
+                }
+                if tile_max > running_max[p] {
+                    // e^{−∞} = 0 on the first tile: the empty sums stay zero.
+                    let scale = libm::exp(running_max[p] - tile_max);
+                    running_sum[p] *= scale;
+                    acc.iter_mut().for_each(|a| *a *= scale);
+                    running_max[p] = tile_max;
+                }
+                let m = running_max[p];
+                for (wi, l) in w.iter_mut().zip(logits.iter()) {
+                    let z = *l - m;
+                    *wi = if z > -SOFTMAX_CUTOFF { exp_weight(z) as f32 } else { 0.0 };
+                    running_sum[p] += *wi as f64;
+                }
+            }
+            accumulate(&scratch.w, k1 - k0, &keys[k0 * d..k1 * d], d, out_tile);
+        }
+        for (acc, s) in out_tile.chunks_exact_mut(d).zip(&running_sum) {
+            let inv = 1.0 / s;
+            acc.iter_mut().for_each(|a| *a *= inv);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernels::{attend, dot, tiled_len, transpose_tiles};
+
+    fn pseudo(n: usize, salt: f64) -> Vec<f64> {
+        (0..n).map(|i| ((i as f64 + salt) * 0.7548776662).sin()).collect()
+    }
+
+    struct Run {
+        out: Vec<f64>,
+        top: Vec<TopTwo>,
+    }
+
+    fn mixed(q: &[f64], k: &[f64], d: usize, alpha: f64, beta: f64) -> Run {
+        let nk = k.len() / d;
+        let ksq: Vec<f64> = k.chunks_exact(d).map(|r| dot(r, r)).collect();
+        let (mut k32, mut kt32) = (vec![0.0f32; k.len()], vec![0.0f32; tiled_len(nk, d)]);
+        round_keys(k, &mut k32);
+        transpose_tiles_f32(k, d, &mut kt32);
+        let mut out = vec![0.0; q.len()];
+        let mut top = vec![TopTwo::default(); q.len() / d];
+        attend_mixed(q, &k32, &kt32, &ksq, d, alpha, beta, &mut out, &mut top, &mut MixedScratch::new(d));
+        Run { out, top }
+    }
+
+    #[test]
+    fn agrees_with_the_f64_kernel_to_single_precision() {
+        for (d, np, nk, alpha) in [(3, 37, 150, 1.3), (16, 9, 64, 0.2), (64, 33, 200, 5.0), (13, 6, 70, 1.0)] {
+            let q: Vec<f64> = pseudo(np * d, 0.2).iter().map(|x| 2.0 * x).collect();
+            let k = pseudo(nk * d, 2.5);
+            let r = mixed(&q, &k, d, alpha, alpha / 2.0);
+            let ksq: Vec<f64> = k.chunks_exact(d).map(|r| dot(r, r)).collect();
+            let mut kt = vec![0.0; tiled_len(nk, d)];
+            transpose_tiles(&k, d, &mut kt);
+            let mut out = vec![0.0; np * d];
+            let mut top = vec![TopTwo::default(); np];
+            let mut buf = vec![0.0; TILE_P * TILE_K];
+            attend(&q, &k, &kt, &ksq, d, alpha, alpha / 2.0, &mut out, &mut top, &mut buf);
+            for (a, b) in r.out.iter().zip(&out) {
+                assert!((a - b).abs() < 1e-5, "d={d}: {a} vs {b}");
+            }
+            for (a, b) in r.top.iter().zip(&top) {
+                assert!((a.best - b.best).abs() < 1e-5 * b.best.abs().max(1.0), "d={d}");
+            }
+        }
+    }
+
+    #[test]
+    fn exp_weight_matches_libm() {
+        let mut worst = 0.0f64;
+        for i in 0..=200_000 {
+            let z = -SOFTMAX_CUTOFF * i as f64 / 200_000.0;
+            let (a, b) = (exp_weight(z), libm::exp(z));
+            worst = worst.max((a - b).abs() / b);
+        }
+        assert!(worst < 1e-12, "relative error {worst:e}");
+        assert_eq!(exp_weight(0.0), 1.0);
+    }
+
+    #[test]
+    fn a_particle_does_not_depend_on_its_tile_position() {
+        // Each particle alone (scalar remainder path) must give the bits it gets inside a full batch (register tile).
+        for d in [5, 8, 24] {
+            let (np, nk) = (37, 130);
+            let q: Vec<f64> = pseudo(np * d, 0.9).iter().map(|x| 3.0 * x).collect();
+            let k = pseudo(nk * d, 1.7);
+            let all = mixed(&q, &k, d, 4.0, 2.0);
+            for p in [0, 3, 5, 31, 32, 36] {
+                let one = mixed(&q[p * d..(p + 1) * d], &k, d, 4.0, 2.0);
+                assert_eq!(one.out, all.out[p * d..(p + 1) * d], "d={d} p={p}");
+                assert_eq!(one.top[0], all.top[p], "d={d} p={p}");
+            }
+        }
+    }
+}
