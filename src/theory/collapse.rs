@@ -18,6 +18,7 @@ use crate::linalg::{cholesky, ln_det_chol, symmetrize};
 use crate::process::OuProcess;
 use crate::theory::covariance::check_covariance;
 use crate::theory::grid::{ScanRange, MAX_TIME};
+use crate::theory::modal::{Modal, ModalMoments};
 use crate::theory::roots::brent;
 
 /// Tolerance of t_C in ln t: relative 10⁻¹³ (near the rounding of ln t itself), so that two computations of t_C that
@@ -110,16 +111,26 @@ pub fn excess_entropy(process: &OuProcess, data_cov: &DMatrix<f64>, n: usize, t:
     Ok(a - mutual_information(process, data_cov, t)? / d as f64)
 }
 
-/// t_C without validation of C (validated by the caller).
+/// t_C without validation of C (validated by the caller), with the drift's modal form when it has one (each Brent
+/// step is then two O(d²) assemblies and two Cholesky factorizations, `modal.rs`) and direct transitions otherwise.
 pub(crate) fn collapse_time_unchecked(
     process: &OuProcess,
     c: &DMatrix<f64>,
     n: usize,
     range: &ScanRange,
+    modal: Option<&Modal>,
 ) -> Result<f64> {
     let d = process.dim() as f64;
     let a = alpha(n, process.dim())?;
-    let f = |u: f64| Ok(a - information_unchecked(process, c, u.exp())? / d);
+    let mut mm = modal.map(|m| ModalMoments::new(m, None, Some(c)));
+    let mut f = |u: f64| {
+        let t = u.exp();
+        let info = match mm.as_mut() {
+            Some(mm) => mm.information(t)?,
+            None => information_unchecked(process, c, t)?,
+        };
+        Ok(a - info / d)
+    };
     let (ulo, uhi) = (range.t_min.ln(), range.t_max.ln());
     let (flo, fhi) = (f(ulo)?, f(uhi)?);
     if !(flo <= 0.0 && fhi >= 0.0) {
@@ -147,7 +158,7 @@ pub(crate) fn collapse_time_unchecked(
 pub fn collapse_time(process: &OuProcess, data_cov: &DMatrix<f64>, n: usize, range: &ScanRange) -> Result<f64> {
     range.validate()?;
     check_covariance("C (data covariance)", data_cov, process.dim())?;
-    collapse_time_unchecked(process, data_cov, n, range)
+    collapse_time_unchecked(process, data_cov, n, range, Modal::new(process).as_ref())
 }
 
 /// t_C for a training set given as an n×d matrix: the collapse time of its sample covariance with n its number of

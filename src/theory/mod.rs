@@ -20,6 +20,7 @@ pub mod grid;
 pub mod manifold;
 mod marginals;
 pub mod minimize;
+mod modal;
 pub mod quadrature;
 pub mod roots;
 pub mod speciation;

@@ -29,6 +29,7 @@ use crate::process::OuProcess;
 use crate::theory::covariance::check_covariance;
 use crate::theory::grid::{ScanRange, TimeGrid};
 use crate::theory::marginals::propagate;
+use crate::theory::modal::{Modal, ModalMoments};
 use crate::theory::roots::roots_on_grid;
 
 /// Absolute tolerance in t of every speciation root (SCIENCE.md §7: "bracketed root finding to 1e-10").
@@ -327,18 +328,39 @@ pub struct Speciation {
 pub fn speciation(process: &OuProcess, classes: &ClassModel, range: &ScanRange) -> Result<Speciation> {
     check_model(process, classes)?;
     range.validate()?;
+    speciation_with(process, classes, range, Modal::new(process).as_ref())
+}
+
+/// [`speciation`] with the drift's modal form when it has one (validated inputs): every scan point and every Brent
+/// step is then one O(d²) assembly and one Cholesky factorization (`modal.rs`); without it the scan propagates the
+/// moments along the grid (`marginals.rs`) and Brent uses direct transitions.
+pub(crate) fn speciation_with(
+    process: &OuProcess,
+    classes: &ClassModel,
+    range: &ScanRange,
+    modal: Option<&Modal>,
+) -> Result<Speciation> {
     let grid = TimeGrid::graded(range.t_min, range.t_max, range.points)?;
     let mut scan_value = Vec::with_capacity(grid.times().len());
-    propagate(process, &grid, &classes.signal, &classes.within, false, None, |_, m| {
-        scan_value.push(criterion_from_moments(m.signal, m.class_cov)?);
-        Ok(())
-    })?;
-    let values: Vec<f64> = scan_value.iter().map(|v| v - 1.0).collect();
-    let roots: Vec<f64> =
-        roots_on_grid(|t| Ok(criterion_at_unchecked(process, classes, t)? - 1.0), grid.times(), &values, ROOT_TOL)?
-            .into_iter()
-            .filter(|&t| t >= range.t_min && t <= range.t_max)
-            .collect();
+    let roots = match modal {
+        Some(m) => {
+            let mut mm = ModalMoments::new(m, Some((&classes.signal, &classes.within)), None);
+            for &t in grid.times() {
+                scan_value.push(mm.criterion(t)?.criterion);
+            }
+            let values: Vec<f64> = scan_value.iter().map(|v| v - 1.0).collect();
+            roots_on_grid(|t| Ok(mm.criterion(t)?.criterion - 1.0), grid.times(), &values, ROOT_TOL)?
+        }
+        None => {
+            propagate(process, &grid, &classes.signal, &classes.within, false, None, |_, m| {
+                scan_value.push(criterion_from_moments(m.signal, m.class_cov)?);
+                Ok(())
+            })?;
+            let values: Vec<f64> = scan_value.iter().map(|v| v - 1.0).collect();
+            roots_on_grid(|t| Ok(criterion_at_unchecked(process, classes, t)? - 1.0), grid.times(), &values, ROOT_TOL)?
+        }
+    };
+    let roots: Vec<f64> = roots.into_iter().filter(|&t| t >= range.t_min && t <= range.t_max).collect();
     let t_s = *roots.last().ok_or_else(|| Error::NoTransition {
         what: "speciation".into(),
         t_min: range.t_min,

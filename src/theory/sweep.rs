@@ -16,7 +16,8 @@ use crate::theory::collapse::{alpha, collapse_time_unchecked, information_from_m
 use crate::theory::covariance::check_covariance;
 use crate::theory::grid::{ScanRange, TimeGrid, MAX_POINTS, MIN_POINTS};
 use crate::theory::marginals::propagate;
-use crate::theory::speciation::{criterion_with_log_dets, speciation, ClassModel};
+use crate::theory::modal::{Modal, ModalMoments};
+use crate::theory::speciation::{criterion_with_log_dets, speciation_with, ClassModel};
 
 /// The curves span [min(t_S, t_C)/10, 10·max(t_S, t_C)] (clipped to the scan range): a decade on each side shows
 /// both plateaus of φ (½ and ~1) and f rising from negative to near α.
@@ -153,9 +154,9 @@ struct Transitions {
     messages: Vec<String>,
 }
 
-fn transitions(input: &TheoryInput, scan: &ScanRange) -> Result<Transitions> {
+fn transitions(input: &TheoryInput, scan: &ScanRange, modal: Option<&Modal>) -> Result<Transitions> {
     let mut messages = Vec::new();
-    let (roots, t_s) = match speciation(&input.process, &input.classes, scan) {
+    let (roots, t_s) = match speciation_with(&input.process, &input.classes, scan, modal) {
         Ok(sp) => (sp.roots, Some(sp.t_s)),
         Err(e @ Error::NoTransition { .. }) => {
             messages.push(e.to_string());
@@ -163,7 +164,7 @@ fn transitions(input: &TheoryInput, scan: &ScanRange) -> Result<Transitions> {
         }
         Err(e) => return Err(e),
     };
-    let t_c = match collapse_time_unchecked(&input.process, &input.data_cov, input.n, scan) {
+    let t_c = match collapse_time_unchecked(&input.process, &input.data_cov, input.n, scan, modal) {
         Ok(t) => Some(t),
         Err(e @ Error::NoTransition { .. }) => {
             messages.push(e.to_string());
@@ -197,7 +198,10 @@ fn transitions(input: &TheoryInput, scan: &ScanRange) -> Result<Transitions> {
 pub fn evaluate(input: &TheoryInput, options: &TheoryOptions) -> Result<TheoryReport> {
     options.scan.validate()?;
     check_count("curve_points", options.curve_points, MIN_POINTS, MAX_POINTS)?;
-    let tr = transitions(input, &options.scan)?;
+    // The drift's eigen-decomposition, once: every time point below is then O(d²) plus Cholesky factorizations
+    // (`modal.rs`); `None` (a nearly defective drift) takes the propagated moments and direct transitions.
+    let modal = Modal::new(&input.process);
+    let tr = transitions(input, &options.scan, modal.as_ref())?;
     let d = input.process.dim();
     let a = alpha(input.n, d)?;
     let found: Vec<f64> = tr.t_s.iter().chain(tr.t_c.iter()).copied().collect();
@@ -216,27 +220,53 @@ pub fn evaluate(input: &TheoryInput, options: &TheoryOptions) -> Result<TheoryRe
     let (mut curve_s, mut curve_f) = (Vec::with_capacity(npts), Vec::with_capacity(npts));
     let mut curve_phi = Vec::with_capacity(if two_class { npts } else { 0 });
     // For a mixture's own total covariance, ln det(Σ_t + E_t C E_tᵀ) = ln det Γ_t + ln det(I + YᵀY) (determinant
-    // lemma, by-products of the speciation criterion), so only Γ_t and Σ_t are carried; a training set's sample
+    // lemma, by-products of the speciation criterion), so only Γ_t and Σ_t are needed; a training set's sample
     // covariance is carried as a third covariance.
     let data = (!input.data_is_mixture).then_some(&input.data_cov);
-    propagate(&input.process, &grid, input.classes.signal_factor(), input.classes.within_cov(), true, data, |_, m| {
-        let parts = criterion_with_log_dets(m.signal, m.class_cov)?;
-        let s = parts.criterion;
+    let mut push = |s: f64, info: f64| -> Result<()> {
         if two_class {
             curve_phi.push(cloning_probability(s)?);
         }
         curve_s.push(s);
-        let noise = m.noise_cov.expect("Σ_t is carried");
-        let info = match m.data_cov {
-            Some(k) => information_from_moments(noise, k)?,
-            None => {
-                let ln_det_noise = ln_det_chol(&cholesky(noise, "Σ_t (noise covariance)")?);
-                (0.5 * (parts.ln_det_gamma + parts.ln_det_lemma - ln_det_noise)).max(0.0)
-            }
-        };
         curve_f.push(a - info / d as f64);
         Ok(())
-    })?;
+    };
+    match modal.as_ref() {
+        Some(m) => {
+            let classes = (input.classes.signal_factor(), input.classes.within_cov());
+            let mut mm = ModalMoments::new(m, Some(classes), data);
+            for &t in grid.times() {
+                let parts = mm.criterion(t)?;
+                let info = match data {
+                    Some(_) => mm.information(t)?,
+                    // The basis constant 2 ln|det W| of both log-determinants cancels.
+                    None => (0.5 * (parts.ln_det_gamma + parts.ln_det_lemma - mm.ln_det_noise(t)?)).max(0.0),
+                };
+                push(parts.criterion, info)?;
+            }
+        }
+        None => {
+            let (signal, within) = (input.classes.signal_factor(), input.classes.within_cov());
+            propagate(&input.process, &grid, signal, within, true, data, |_, m| {
+                let parts = criterion_with_log_dets(m.signal, m.class_cov)?;
+                let noise = m.noise_cov.expect("Σ_t is carried");
+                let info = match m.data_cov {
+                    Some(k) => information_from_moments(noise, k)?,
+                    None => {
+                        let ln_det_noise = ln_det_chol(&cholesky(noise, "Σ_t (noise covariance)")?);
+                        (0.5 * (parts.ln_det_gamma + parts.ln_det_lemma - ln_det_noise)).max(0.0)
+                    }
+                };
+                push(parts.criterion, info)
+            })?;
+        }
+    }
+    // The spectral gap from the eigenvalues already at hand (the same Schur form and formulas as
+    // `OuProcess::spectral_gap`, so the same bits).
+    let spectral_gap = match modal.as_ref() {
+        Some(m) => m.eigenvalues().iter().map(|z| z.re).fold(f64::INFINITY, f64::min),
+        None => input.process.spectral_gap(),
+    };
     Ok(TheoryReport {
         d,
         n: input.n,
@@ -244,7 +274,7 @@ pub fn evaluate(input: &TheoryInput, options: &TheoryOptions) -> Result<TheoryRe
         speciation_roots: tr.roots,
         t_s: tr.t_s,
         t_c: tr.t_c,
-        spectral_gap: input.process.spectral_gap(),
+        spectral_gap,
         trace_bound: input.process.trace_bound(),
         u_min: input.process.precision().u_min(),
         curve_t: grid.times().to_vec(),
@@ -328,7 +358,7 @@ pub fn sweep(values: &[f64], mut build: impl FnMut(f64) -> Result<TheoryInput>, 
     };
     for (k, &v) in values.iter().enumerate() {
         let result = build(v).and_then(|input| {
-            let tr = transitions(&input, scan)?;
+            let tr = transitions(&input, scan, Modal::new(&input.process).as_ref())?;
             Ok((input, tr))
         });
         match result {
