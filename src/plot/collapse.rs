@@ -155,8 +155,15 @@ fn histogram<DB: DrawingBackend>(
     let total = samples.len() as f64;
     let top = counts.iter().copied().max().unwrap_or(1).max(1) as f64 / total;
     let mean = samples.iter().sum::<f64>() / total;
+    // The label is the panel's caption, not a legend box: a box would cover the bars.
+    let label = if narrow {
+        format!("measured t̂_C, {} paths (mean {mean:.2})", samples.len())
+    } else {
+        format!("measured t̂_C of {} trajectories (mean {mean:.3}): fraction per bin", samples.len())
+    };
     let mut chart = ChartBuilder::on(area)
         .margin(style.px(10.0))
+        .caption(label, style.font(12.0))
         .x_label_area_size(style.px(30.0))
         .y_label_area_size(style.px(52.0))
         .build_cartesian_2d(0.0..t_left, 0.0..top * 1.15)
@@ -179,20 +186,6 @@ fn histogram<DB: DrawingBackend>(
             let (t0, t1) = (b as f64 * width, (b + 1) as f64 * width);
             Rectangle::new([(t_left - t1, 0.0), (t_left - t0, c as f64 / total)], colour.mix(0.6).filled())
         }))
-        .map_err(plot_err)?
-        .label(if narrow {
-            format!("t̂_C, {} paths (mean {mean:.2})", samples.len())
-        } else {
-            format!("measured t̂_C of {} trajectories (mean {mean:.3})", samples.len())
-        })
-        .legend(move |(x, y)| Rectangle::new([(x, y - 4), (x + style.px(14.0) as i32, y + 4)], colour.filled()));
-    chart
-        .configure_series_labels()
-        .background_style(theme.background().mix(0.85))
-        .border_style(theme.foreground())
-        .label_font(style.font(12.0))
-        .position(SeriesLabelPosition::UpperLeft)
-        .draw()
         .map_err(plot_err)?;
     Ok(())
 }
@@ -229,7 +222,10 @@ mod tests {
         fig.memorized = Some(0.25);
         let svg = to_svg(640, 480, |root| draw(root, &fig, Style::default()).map(|_| ())).unwrap();
         assert!(svg.contains("measured crit(t)/α") && svg.contains("t̂_C of 4 trajectories (mean 1.288)"));
-        assert!(svg.contains("25.0%"));
+        assert!(svg.contains("memorized at the end: 25.0%"));
+        // A phone-width canvas gets the short title and labels.
+        let narrow = to_svg(400, 420, |root| draw(root, &fig, Style::default()).map(|_| ())).unwrap();
+        assert!(narrow.contains("memorized at the end: 25%") && narrow.contains("4 paths (mean 1.29)"), "{narrow}");
         fig.alpha = 0.0;
         assert!(to_svg(640, 480, |root| draw(root, &fig, Style::default()).map(|_| ())).is_err());
     }

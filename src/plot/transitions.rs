@@ -109,6 +109,9 @@ pub fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, fig: &TransitionsF
     if x_hi <= x_lo {
         (x_lo, x_hi) = (x_lo - 0.5, x_hi + 0.5);
     }
+    // 2 % room on each side so markers at the first and last values are not cut by the frame.
+    let pad = 0.02 * (x_hi - x_lo);
+    let (x_lo, x_hi) = (x_lo - pad, x_hi + pad);
     let log_x = fig.log_x;
     let mut chart = ChartBuilder::on(&root)
         .margin(style.px(10.0))
