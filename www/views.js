@@ -381,7 +381,7 @@ export const speciation = {
   theory: true,
   usesTheory: true,
   hasCursor: false,
-  canvasHeight: (w) => Math.max(260, Math.round((w * 420) / 800)),
+  canvasHeight: (w) => Math.max(320, Math.round((w * 420) / 800)),
   request: theoryRequest,
   /** The cloning experiment (§9.1) at split times bracketing the theory's t_S. */
   measure(s, ctx) {

@@ -143,7 +143,11 @@ pub fn estimate_config(config: &MeasureConfig) -> Result<crate::budget::Estimate
                     total = total.combine(unchecked(&scenario, config, &grid, &kind));
                 }
                 if measure.contains(&SweptQuantity::TC) {
-                    total = total.combine(unchecked(&scenario, config, &grid, &TaskKind::Trajectories { track: true }));
+                    // The t_C runs always use the empirical score (whatever `sampler.score` says for t_S).
+                    let mut empirical = config.clone();
+                    empirical.sampler.score = ScoreKind::Empirical;
+                    let kind = TaskKind::Trajectories { track: true };
+                    total = total.combine(unchecked(&scenario, &empirical, &grid, &kind));
                 }
             }
             total

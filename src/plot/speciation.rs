@@ -102,11 +102,14 @@ pub fn draw<DB: DrawingBackend>(
         .draw()
         .map_err(plot_err)?;
     regimes::shade(&mut chart, &fig.marks, t_left, style)?;
+    // On a narrow canvas (a phone) the upper-left legend would cover the curve where it crosses F(1): it goes to the
+    // middle right instead, where φ ≈ 1 runs along the top, with shorter labels.
+    let narrow = (chart.plotting_area().dim_in_pixel().0 as f64) < 420.0 * style.scale;
     let f1 = cloning_probability(1.0)?;
     chart
         .draw_series(LineSeries::new([(0.0, f1), (t_left, f1)], theme.accent().stroke_width(style.px(1.5))))
         .map_err(plot_err)?
-        .label(format!("F(1) = {f1:.4} (φ at t_S)"))
+        .label(if narrow { format!("F(1) = {f1:.4}") } else { format!("F(1) = {f1:.4} (φ at t_S)") })
         .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + style.px(18.0) as i32, y)], theme.accent()));
     let curve: Vec<(f64, f64)> = fig
         .curve_t
@@ -118,20 +121,20 @@ pub fn draw<DB: DrawingBackend>(
     chart
         .draw_series(LineSeries::new(curve, theme.theory().stroke_width(style.px(2.0))))
         .map_err(plot_err)?
-        .label("theory φ(t) = F(s(t))")
+        .label(if narrow { "theory φ" } else { "theory φ(t) = F(s(t))" })
         .legend(move |(x, y)| {
             PathElement::new(vec![(x, y), (x + style.px(18.0) as i32, y)], theme.theory().stroke_width(style.px(2.0)))
         });
     if let Some(m) = &fig.measured {
-        draw_measured(&mut chart, m, t_left, style, "measured φ̂(t_b) ± s.e.")?;
+        draw_measured(&mut chart, m, t_left, style, if narrow { "φ̂ ± s.e." } else { "measured φ̂(t_b) ± s.e." })?;
     }
     regimes::lines(&mut chart, &fig.marks, t_left, style)?;
     chart
         .configure_series_labels()
         .background_style(theme.background().mix(0.85))
         .border_style(theme.foreground())
-        .label_font(style.font(13.0))
-        .position(regimes::legend_position(style))
+        .label_font(style.font(if narrow { 12.0 } else { 13.0 }))
+        .position(if narrow { SeriesLabelPosition::MiddleRight } else { regimes::legend_position(style) })
         .draw()
         .map_err(plot_err)?;
     let frame = PlotFrame::of(&chart.plotting_area().get_pixel_range(), (t_left, 0.0));
