@@ -128,7 +128,7 @@ pub fn equal_diagonal_basis(u: &Precision) -> DMatrix<f64> {
     let mut v = DMatrix::<f64>::identity(d, d);
     while v.ncols() > 1 {
         let m = v.ncols();
-        let mut uw = v.transpose() * um * &v;
+        let mut uw = crate::linalg::mul(&crate::linalg::mul(&v.transpose(), um), &v);
         crate::linalg::symmetrize(&mut uw);
         let eig = SymmetricEigen::new(uw);
         let mut order: Vec<usize> = (0..m).collect();
@@ -198,7 +198,8 @@ pub fn optimal(u: &Precision, weights: &Weights) -> Result<DMatrix<f64>> {
         }
     };
     let psi = equal_diagonal_basis(u);
-    let mut ut = psi.transpose() * u.matrix() * &psi;
+    let mul = crate::linalg::mul;
+    let mut ut = mul(&mul(&psi.transpose(), u.matrix()), &psi);
     crate::linalg::symmetrize(&mut ut);
     let kt = DMatrix::from_fn(d, d, |j, k| {
         if j == k {
@@ -207,9 +208,9 @@ pub fn optimal(u: &Precision, weights: &Weights) -> Result<DMatrix<f64>> {
             (lambda[j] + lambda[k]) / (lambda[j] - lambda[k]) * ut[(j, k)]
         }
     });
-    let k = &psi * kt * psi.transpose();
+    let k = mul(&mul(&psi, &kt), &psi.transpose());
     let uih = u.power(-0.5);
-    let q = &uih * k * &uih;
+    let q = mul(&mul(&uih, &k), &uih);
     Ok((&q - q.transpose()) * 0.5)
 }
 

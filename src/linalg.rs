@@ -50,17 +50,18 @@ pub fn expm(m: &DMatrix<f64>) -> DMatrix<f64> {
     let a = m * 2f64.powi(-s);
     let b = &PADE13;
     let id = DMatrix::<f64>::identity(n, n);
-    let a2 = &a * &a;
-    let a4 = &a2 * &a2;
-    let a6 = &a4 * &a2;
-    let u_inner = &a6 * (&a6 * b[13] + &a4 * b[11] + &a2 * b[9]) + &a6 * b[7] + &a4 * b[5] + &a2 * b[3] + &id * b[1];
-    let u = &a * u_inner;
-    let v = &a6 * (&a6 * b[12] + &a4 * b[10] + &a2 * b[8]) + &a6 * b[6] + &a4 * b[4] + &a2 * b[2] + &id * b[0];
+    let a2 = mul(&a, &a);
+    let a4 = mul(&a2, &a2);
+    let a6 = mul(&a4, &a2);
+    let u_inner =
+        mul(&a6, &(&a6 * b[13] + &a4 * b[11] + &a2 * b[9])) + &a6 * b[7] + &a4 * b[5] + &a2 * b[3] + &id * b[1];
+    let u = mul(&a, &u_inner);
+    let v = mul(&a6, &(&a6 * b[12] + &a4 * b[10] + &a2 * b[8])) + &a6 * b[6] + &a4 * b[4] + &a2 * b[2] + &id * b[0];
     let p = &v + &u;
     let q = &v - &u;
     let mut r = q.lu().solve(&p).expect("Padé denominator of expm is nonsingular after scaling");
     for _ in 0..s {
-        r = &r * &r;
+        r = mul(&r, &r);
     }
     r
 }
@@ -131,6 +132,19 @@ impl ExpmWorkspace {
     }
 }
 
+/// The product A B through [`crate::kernels::dense::gemm`]: every entry summed in ascending order without FMA, so
+/// the same bits natively and in wasm. nalgebra's `*` calls matrixmultiply, whose kernel is chosen at run time (FMA
+/// natively), so setup products that feed a step loop go through here (issue 8: same results natively and in the
+/// browser).
+pub fn mul(a: &DMatrix<f64>, b: &DMatrix<f64>) -> DMatrix<f64> {
+    assert_eq!(a.ncols(), b.nrows(), "mul: inner dimensions differ");
+    let (m, k, n) = (a.nrows(), a.ncols(), b.ncols());
+    let mut c = DMatrix::zeros(m, n);
+    // Column-major storage of M is row-major storage of Mᵀ, and Cᵀ = Bᵀ Aᵀ.
+    crate::kernels::dense::gemm(n, k, m, 1.0, b.as_slice(), a.as_slice(), 0.0, c.as_mut_slice());
+    c
+}
+
 /// The matrix 1-norm (largest absolute column sum).
 pub fn one_norm(m: &DMatrix<f64>) -> f64 {
     m.column_iter().map(|c| c.iter().map(|x| x.abs()).sum::<f64>()).fold(0.0, f64::max)
@@ -161,7 +175,7 @@ pub fn sym_apply(eig: &SymmetricEigen<f64, Dyn>, f: impl Fn(f64) -> f64) -> DMat
     for (j, mut col) in vf.column_iter_mut().enumerate() {
         col *= fl[j];
     }
-    vf * v.transpose()
+    mul(&vf, &v.transpose())
 }
 
 /// Symmetrizes in place: M ← (M + Mᵀ)/2. Used after products that are symmetric in exact arithmetic.

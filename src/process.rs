@@ -8,7 +8,7 @@ use nalgebra::{Complex, DMatrix, DVector};
 
 use crate::error::{Error, Result};
 use crate::kernels::dense::{gemm, gemm_nt, symmetrize as symmetrize_rows};
-use crate::linalg::{expm, one_norm, spectral_norm, symmetrize, ExpmWorkspace};
+use crate::linalg::{expm, mul, one_norm, spectral_norm, symmetrize, ExpmWorkspace};
 use crate::precision::Precision;
 use crate::random::Stream;
 
@@ -57,7 +57,7 @@ impl OuProcess {
         if asym > ANTISYMMETRY_TOL * q.norm() {
             return Err(Error::param("Q", format!("‖Q + Qᵀ‖ = {asym:e}"), "an antisymmetric matrix"));
         }
-        let a = (DMatrix::identity(d, d) + &q) * precision.matrix();
+        let a = mul(&(DMatrix::identity(d, d) + &q), precision.matrix());
         let u_inv = precision.power(-1.0);
         Ok(OuProcess { precision, q, a, u_inv })
     }
@@ -122,12 +122,12 @@ impl OuProcess {
             m.view_mut((d, d), (d, d)).copy_from(&(self.a.transpose() * t));
             let f = expm(&m);
             let e = f.view((0, 0), (d, d)).into_owned();
-            let mut sigma = f.view((0, d), (d, d)) * e.transpose();
+            let mut sigma = mul(&f.view((0, d), (d, d)).into_owned(), &e.transpose());
             symmetrize(&mut sigma);
             Transition { t, propagator: e, noise_cov: sigma }
         } else {
             let e = self.propagator(t);
-            let mut sigma = &self.u_inv - &e * &self.u_inv * e.transpose();
+            let mut sigma = &self.u_inv - mul(&mul(&e, &self.u_inv), &e.transpose());
             symmetrize(&mut sigma);
             Transition { t, propagator: e, noise_cov: sigma }
         }
@@ -142,7 +142,7 @@ impl OuProcess {
     pub fn propagate_gaussian(&self, mean: &DVector<f64>, cov: &DMatrix<f64>, t: f64) -> (DVector<f64>, DMatrix<f64>) {
         let tr = self.transition(t);
         let m = &tr.propagator * mean;
-        let mut c = &tr.propagator * cov * tr.propagator.transpose() + tr.noise_cov;
+        let mut c = mul(&mul(&tr.propagator, cov), &tr.propagator.transpose()) + tr.noise_cov;
         symmetrize(&mut c);
         (m, c)
     }

@@ -170,7 +170,7 @@ impl StepCoefficients {
         let phi1 = expm(&block).view((0, d), (d, d)).into_owned();
         let noise = if stochastic {
             let l = cholesky(&process.noise_cov(h), "Σ_h")?.l();
-            Some(Coefficient::Matrix(rows_of(&(&e_plus * l))))
+            Some(Coefficient::Matrix(rows_of(&crate::linalg::mul(&e_plus, &l))))
         } else {
             None
         };
