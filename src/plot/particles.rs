@@ -81,6 +81,8 @@ pub fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, fig: &ParticlesFig
         .draw()
         .map_err(plot_err)?;
     let inside = |x: f64, y: f64| x.is_finite() && y.is_finite();
+    // On a narrow canvas (a phone) the full legend would be wider than the plot: shorter labels, smaller font.
+    let narrow = (chart.plotting_area().dim_in_pixel().0 as f64) < 420.0 * style.scale;
     if !fig.training_x.is_empty() {
         let grey = theme.foreground().mix(0.45);
         chart
@@ -92,7 +94,11 @@ pub fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, fig: &ParticlesFig
                     .map(|(&x, &y)| Cross::new((x, y), style.px(3.0), grey.stroke_width(style.px(1.0)))),
             )
             .map_err(plot_err)?
-            .label(format!("training points ({})", fig.training_x.len()))
+            .label(if narrow {
+                format!("training ({})", fig.training_x.len())
+            } else {
+                format!("training points ({})", fig.training_x.len())
+            })
             .legend(move |(x, y)| Cross::new((x + style.px(9.0) as i32, y), style.px(3.0), grey));
     }
     let k = fig.k.max(2);
@@ -108,7 +114,7 @@ pub fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, fig: &ParticlesFig
         chart
             .draw_series(pts.into_iter().map(|p| Circle::new(p, style.px(2.5), colour.mix(0.8).filled())))
             .map_err(plot_err)?
-            .label(format!("ends in {}", class_name(class, k)))
+            .label(if narrow { class_name(class, k) } else { format!("ends in {}", class_name(class, k)) })
             .legend(move |(x, y)| Circle::new((x + style.px(9.0) as i32, y), style.px(3.0), colour.filled()));
     }
     if fig.show_captured {
@@ -126,7 +132,11 @@ pub fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, fig: &ParticlesFig
                     links.iter().map(|&(_, a)| Circle::new(a, style.px(5.0), mark.stroke_width(style.px(1.5)))),
                 )
                 .map_err(plot_err)?
-                .label(format!("memorized: nearest training point ({})", links.len()))
+                .label(if narrow {
+                    format!("memorized ({})", links.len())
+                } else {
+                    format!("memorized: nearest training point ({})", links.len())
+                })
                 .legend(move |(x, y)| Circle::new((x + style.px(9.0) as i32, y), style.px(5.0), mark));
         }
     }
@@ -134,7 +144,7 @@ pub fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, fig: &ParticlesFig
         .configure_series_labels()
         .background_style(theme.background().mix(0.85))
         .border_style(theme.foreground())
-        .label_font(style.font(13.0))
+        .label_font(style.font(if narrow { 12.0 } else { 13.0 }))
         .position(SeriesLabelPosition::UpperRight)
         .draw()
         .map_err(plot_err)?;
