@@ -77,6 +77,39 @@ export const tests = [
     },
   },
   {
+    name: 'dragging κ redraws the theory live (latest wins), and the last value reads as a fresh load of its link',
+    async run({ page, context, baseUrl, assert }) {
+      const q = '?d=64&U=log_spaced&kappa=100&drift=optimal&dir=fastest&view=speciation';
+      await page.goto(`${baseUrl}${q}`);
+      await waitForStatus(page, ['ready']);
+      await readout(page, 't_s');
+      const before = await draws(page, 'speciation');
+      // One input event per animation frame for 90 frames, as a held arrow key sends them.
+      const during = await page.evaluate(async () => {
+        const input = document.querySelector('#ctl-kappa');
+        const section = document.querySelector('section[data-view="speciation"]');
+        for (let k = 101; k <= 190; k += 1) {
+          input.value = String(k);
+          input.dispatchEvent(new Event('input', { bubbles: true }));
+          await new Promise((r) => requestAnimationFrame(r));
+        }
+        return Number(section.dataset.draws);
+      });
+      assert.ok(during - before >= 2, `theory redraws during the drag: ${during - before}`);
+      // Then the theory of κ = 190 lands: the readout becomes that of the link opened afresh.
+      await page.waitForFunction(() => new URL(location.href).searchParams.get('kappa') === '190');
+      const fresh = await context.newPage();
+      await fresh.goto(`${baseUrl}${q.replace('kappa=100', 'kappa=190')}`);
+      await waitForStatus(fresh, ['ready']);
+      const direct = await readout(fresh, 't_s');
+      await page.waitForFunction((want) => document.querySelector('#readout dd[data-key="t_s"]').textContent === want, direct.t_s)
+        .catch(async () => assert.fail(`t_S after the drag ${(await readout(page, 't_s')).t_s}, fresh link ${direct.t_s}`));
+      await page.waitForFunction(() => !document.querySelector('#theory-status').textContent);
+      const dragged = await readout(page, 't_s');
+      for (const k of ['t_s', 'roots', 't_c', 'spectral_gap', 'trace_bound']) assert.equal(dragged[k], direct[k], k);
+    },
+  },
+  {
     name: 'every view draws non-blank content after load, and the generation views again after Run',
     timeout: 120_000,
     async run({ page, baseUrl, assert }) {

@@ -281,6 +281,7 @@ function openView(key) {
   else if (impl.theory) scheduleTheory(0);
   else if (booted) panel(key).querySelector('[data-run]').click(); // a simulation view runs once when first opened
   renderReadout();
+  updateBudgetsNow();
 }
 
 /** Sizes a canvas for its CSS width and the device pixel ratio; returns [cssWidth, cssHeight, ratio]. */
@@ -429,9 +430,32 @@ function invalidControls() {
 let theoryTimer = 0;
 let coreReady = false; // the main thread's wasm instance is loaded (drawing, estimates)
 let booted = false; // set once the first plot is drawn
-function scheduleTheory(delay = 120) {
+// While a control is dragged (held arrow key, spinner, typed digits) the theory follows it live without queueing:
+// one evaluation at a time in the theory Worker, and when it lands the newest state (if it changed meanwhile) is
+// evaluated next — latest wins, intermediate states are skipped. The main thread only draws, so no frame waits
+// for the theory (issue 7: `make bench` drags κ at d = 64 with Q_opt and reports the frames and the lag).
+let theoryRunning = false;
+let theoryPending = false;
+function scheduleTheory(delay = 0) {
   clearTimeout(theoryTimer);
-  theoryTimer = setTimeout(runTheory, delay);
+  theoryTimer = setTimeout(kickTheory, delay);
+}
+
+async function kickTheory() {
+  if (theoryRunning) {
+    theoryPending = true;
+    return;
+  }
+  theoryRunning = true;
+  try {
+    await runTheory();
+  } finally {
+    theoryRunning = false;
+    if (theoryPending) {
+      theoryPending = false;
+      kickTheory();
+    }
+  }
 }
 
 async function runTheory() {
@@ -675,9 +699,18 @@ function human(x, unit) {
   return `${Math.round(x)} ${unit}`;
 }
 
+// Only the open view's estimate is computed (a measurement's can take ~15 ms: it prepares the scenario), and while a
+// control is being dragged it waits until the value rests, so the estimates never cost the main thread a frame.
+let budgetTimer = 0;
 function updateBudgets() {
+  clearTimeout(budgetTimer);
+  budgetTimer = setTimeout(updateBudgetsNow, 150);
+}
+
+function updateBudgetsNow() {
+  clearTimeout(budgetTimer);
   if (!booted && !coreReady) return;
-  for (const v of VIEWS) {
+  for (const v of VIEWS.filter((x) => x.key === app.view)) {
     const el = panel(v.key).querySelector('[data-budget]');
     if (!el) continue;
     let text;
@@ -1088,7 +1121,7 @@ async function main() {
   // The first plot: the open view (theory views compute at once; simulation views run once with the link's values).
   const impl = VIEW_IMPLS[app.view];
   clearTimeout(theoryTimer); // openView scheduled the same computation; run it once, here.
-  updateBudgets();
+  updateBudgetsNow();
   const theoryFirst = impl.theory && impl.request(app.state).kind === 'theory';
   const [ok] = await Promise.all([
     impl.theory ? compute(app.view) : runFirst(app.view),
