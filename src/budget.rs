@@ -260,7 +260,7 @@ pub fn trajectories(p: &ProcessConfig, particles: usize, steps: usize) -> Result
     let np = check_count("particles", particles, 1, crate::config::generate::MAX_PARTICLES)? as f64;
     let steps = check_count("steps", steps, 1, crate::sampler::grid::MAX_STEPS)? as f64;
     let per_particle_linear = if isotropic(p) { 8.0 * d } else { 4.0 * d * d };
-    let memory = 4.0 * np * d * F64 + (steps + 1.0) * np * F64;
+    let memory = 5.0 * np * d * F64 + (steps + 1.0) * np * F64;
     Ok(build.plus(Estimate::new(memory, steps * np * 3.0 * per_particle_linear)))
 }
 
@@ -276,8 +276,9 @@ fn generate(c: &GenerateConfig) -> Result<Estimate> {
         DataConfig::KClass(k) => k.k as f64,
         _ => 2.0,
     };
-    // Positions, noise, score and scratch buffers (four particles × d arrays) and one random stream per particle.
-    let mut memory = 4.0 * np * d * F64 + 32.0 * np;
+    // Positions, noise, score and scratch buffers, and the white coordinates of the general-U two-class step
+    // (five particles × d arrays), and one random stream per particle.
+    let mut memory = 5.0 * np * d * F64 + 32.0 * np;
     let per_particle_linear = if isotropic(&s.process) { 8.0 * d } else { 4.0 * d * d };
     let mut work = steps * np * per_particle_linear;
     match c.sampler.score {

@@ -151,6 +151,7 @@ impl GenerationJob {
         let grid = TimeGrid::from_spec(&cfg.sampler.grid)?;
         let t_end = *grid.times().last().expect("a grid has at least two times");
         let mut generator = Generator::new(&scenario.process, score, grid, cfg.sampler.integrator)?;
+        generator.whiten_for(cfg.sampler.particles);
         let state = generator.start(count, first as u64, cfg.seed, cfg.sampler.start, cfg.snapshots.as_ref())?;
         Ok(GenerationJob { generator, state, training, means, t_end })
     }

@@ -186,7 +186,9 @@ impl Workload {
                     Mixture::two_class_isotropic(d, 1.0, 1.0, MeanDirection::Fastest, Some(process.precision()))?;
                 let grid = TimeGrid::uniform(10.0, 0.0, 1000)?;
                 let score = MixtureScore::new(&process, &data)?;
-                WorkloadGenerator::Analytic(Generator::new(&process, score, grid, Integrator::Exponential)?)
+                let mut g = Generator::new(&process, score, grid, Integrator::Exponential)?;
+                g.whiten_for(id.particles());
+                WorkloadGenerator::Analytic(g)
             }
         };
         let state = match &mut generator {

@@ -13,9 +13,10 @@ use crate::isotropic::Isotropic;
 use crate::measure::engine::TaskKind;
 use crate::sampler::grid::TimeGrid;
 
-/// f64 buffers of P × d held by a generation task: the original and its clone (or the two copies), the generator's
-/// score, noise and next-state buffers, and the score output of nearest-point queries.
-const BATCH_BUFFERS: f64 = 6.0;
+/// f64 buffers of P × d held by a generation task: the original and its clone (or the two copies) with their white
+/// coordinates (general U, two-class score), the generator's score, noise and next-state buffers, and the score output
+/// of nearest-point queries.
+const BATCH_BUFFERS: f64 = 8.0;
 
 /// Copies of the n × d training set: the set, the empirical score's own copy and its tile-transposed copy, a
 /// nearest-point finder's two, plus (general U) the whitened keys and their transposed copy.

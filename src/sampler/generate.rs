@@ -18,6 +18,10 @@
 //!   [`OuProcess::transition`] (a fixed number of d×d allocations per step, independent of the particles and of n).
 //! - A score of the form −B x + tanh(gᵀx) g ([`Score::two_class_form`]) is folded into the integrator's linear
 //!   coefficient ([`StepCoefficients::apply_two_class`]): one d×d product per particle per step instead of three.
+//!   With a full noise matrix (general U, exponential integrator) on a uniform grid, in runs of at least d particles
+//!   ([`Generator::whiten_for`]), the step runs in white coordinates z = N⁻¹ x ([`crate::sampler::whitened`]): one product instead of two. z stays
+//!   in the state between chunks (x is refreshed from it at every chunk end and snapshot), so the numbers do not
+//!   depend on the chunking.
 //! - Forking ([`BatchState::clone_with_noise`]) copies the particles, the grid position and the snapshots taken so far,
 //!   and gives the copy `stream(seed, Clone, f + p)`: identical pasts, independent futures (SCIENCE.md §9.1).
 
@@ -30,6 +34,7 @@ use crate::process::OuProcess;
 use crate::random::{stream, Purpose, Stream};
 use crate::sampler::grid::TimeGrid;
 use crate::sampler::integrator::{Coefficient, Integrator, StepCoefficients};
+use crate::sampler::whitened::Whitening;
 use crate::score::mixture::rows_of;
 use crate::score::Score;
 
@@ -124,6 +129,10 @@ pub struct BatchState {
     first_index: u64,
     step: usize,
     snapshots: Option<Snapshots>,
+    /// The particles in white coordinates z = N⁻¹ x ([`crate::sampler::whitened`]) with the fingerprint of the N they
+    /// belong to, while the two-class step runs in them: kept across chunks, so the numbers do not depend on how a run
+    /// is chunked (`x` is refreshed from z at every chunk end and snapshot). `None` otherwise.
+    white: Option<(u64, Vec<f64>)>,
 }
 
 impl BatchState {
@@ -196,6 +205,10 @@ pub struct Generator<S: Score> {
     /// Scratch of the fused two-class step: M = L − K B (d²) and K g (d).
     fused_m: Vec<f64>,
     fused_kg: Vec<f64>,
+    /// N and N⁻¹ of the uniform step, for the two-class step in white coordinates ([`crate::sampler::whitened`]).
+    whitening: Option<Whitening>,
+    /// Whether the run is large enough for white coordinates ([`Generator::whiten_for`]); off by default.
+    white_run: bool,
 }
 
 impl<S: Score> Generator<S> {
@@ -232,7 +245,17 @@ impl<S: Score> Generator<S> {
             next_buf: Vec::new(),
             fused_m: Vec::new(),
             fused_kg: Vec::new(),
+            whitening: None,
+            white_run: false,
         })
+    }
+
+    /// Lets the two-class step run in white coordinates ([`crate::sampler::whitened`]) when the whole run (all its
+    /// ranges together) has at least d particles: below that its O(d³) per step would not pay. The decision is the
+    /// run's, not the batch's, so every particle range of a split run takes the same path and the ranges concatenate
+    /// bit for bit to the whole run (the Worker pool's invariant).
+    pub fn whiten_for(&mut self, total_particles: usize) {
+        self.white_run = total_particles >= self.process.dim();
     }
 
     /// The grid.
@@ -298,7 +321,7 @@ impl<S: Score> Generator<S> {
             }
             Start::Exact => self.score.sample_marginal(t_max, &mut streams, &mut x)?,
         }
-        let mut state = BatchState { d, x, streams, first_index, step: 0, snapshots };
+        let mut state = BatchState { d, x, streams, first_index, step: 0, snapshots, white: None };
         if let Some(s) = state.snapshots.as_mut() {
             s.record(0, &state.x, d);
         }
@@ -367,23 +390,66 @@ impl<S: Score> Generator<S> {
         self.fused_m.resize(d * d, 0.0);
         self.fused_kg.resize(d, 0.0);
         let mut done = 0;
+        // The two-class step in white coordinates (one d×d product per particle instead of two) on a uniform grid with
+        // a full noise matrix, for runs of at least d particles ([`Generator::whiten_for`]). The choice depends
+        // neither on the chunking nor on the particle range, and z stays in the state between chunks.
+        let whitenable = self.white_run && self.integrator.is_stochastic() && self.grid.uniform_step().is_some();
+        let mut x_stale = false;
         while state.step < stop && done < max_steps {
             let k = state.step;
             let (t, h) = (self.grid.times()[k], self.grid.step_size(k));
             self.score.prepare(t)?;
             let fused = self.score.two_class_form().is_some();
-            if !fused {
-                self.score.evaluate(&state.x, &mut self.s_buf);
-            }
             if self.coef.as_ref().map(|c| c.h) != Some(h) {
                 self.coef = Some(StepCoefficients::new(&self.process, self.integrator, h)?);
+            }
+            let coef = self.coef.as_ref().expect("coefficients set above");
+            if whitenable && fused && self.whitening.as_ref().map(|w| w.h) != Some(h) {
+                self.whitening = Whitening::of(coef, d);
+            }
+            if let (true, Some(w), Some((b, g))) = (whitenable, self.whitening.as_mut(), self.score.two_class_form()) {
+                let z = match &mut state.white {
+                    Some((id, z)) if *id == w.id() => z,
+                    slot => {
+                        let mut z = vec![0.0; len];
+                        w.to_white(&state.x, d, &mut z);
+                        &mut slot.insert((w.id(), z)).1
+                    }
+                };
+                for (rng, row) in state.streams.iter_mut().zip(self.z_buf.chunks_exact_mut(d)) {
+                    rng.fill_normal(row);
+                }
+                coef.fused_parts((b, g), d, &mut self.fused_m, &mut self.fused_kg);
+                w.prepare(&self.fused_m, &self.fused_kg, g, d);
+                w.step(z, &self.z_buf, d, &mut self.next_buf);
+                std::mem::swap(z, &mut self.next_buf);
+                state.step += 1;
+                done += 1;
+                x_stale = true;
+                if let Some(s) = state.snapshots.as_mut() {
+                    if s.grid_index.contains(&state.step) {
+                        w.from_white(z, d, &mut state.x);
+                        x_stale = false;
+                        s.record(state.step, &state.x, d);
+                    }
+                }
+                continue;
+            }
+            // A plain step: x must be current, and z no longer will be.
+            if let Some((_, z)) = state.white.take() {
+                if x_stale {
+                    self.whitening.as_ref().expect("z came from this whitening").from_white(&z, d, &mut state.x);
+                    x_stale = false;
+                }
+            }
+            if !fused {
+                self.score.evaluate(&state.x, &mut self.s_buf);
             }
             if self.integrator.is_stochastic() {
                 for (rng, row) in state.streams.iter_mut().zip(self.z_buf.chunks_exact_mut(d)) {
                     rng.fill_normal(row);
                 }
             }
-            let coef = self.coef.as_ref().expect("coefficients set above");
             match self.score.two_class_form() {
                 // S(x) = −B x + tanh(gᵀx) g: fold −B into the linear coefficient (one d×d product per particle).
                 Some(form) => coef.apply_two_class(
@@ -404,6 +470,11 @@ impl<S: Score> Generator<S> {
             if let Some(s) = state.snapshots.as_mut() {
                 s.record(state.step, &state.x, d);
             }
+        }
+        if x_stale {
+            let (w, (_, z)) =
+                (self.whitening.as_ref(), state.white.as_ref().expect("x is stale only while z is current"));
+            w.expect("z came from this whitening").from_white(z, d, &mut state.x);
         }
         if let Some(i) = state.x.iter().position(|v| !(v.is_finite() && v.abs() <= DIVERGED)) {
             return Err(Error::numerical(

@@ -199,6 +199,23 @@ impl StepCoefficients {
         tmp: &mut [f64],
         next: &mut [f64],
     ) {
+        self.fused_parts((b, g), d, m, kg);
+        match &self.noise {
+            Some(n) => n.apply(z, d, next),
+            None => next.fill(0.0),
+        }
+        dots(x, m, d, tmp, d);
+        for ((np, tp), xp) in next.chunks_exact_mut(d).zip(tmp.chunks_exact(d)).zip(x.chunks_exact(d)) {
+            let th = libm::tanh(crate::kernels::dot(g, xp));
+            for ((o, t), k) in np.iter_mut().zip(tp).zip(kg.iter()) {
+                *o += t + th * k;
+            }
+        }
+    }
+
+    /// The particle-independent parts of [`StepCoefficients::apply_two_class`]: M = L − K B into `m` (d², row-major)
+    /// and K g into `kg` (d).
+    pub fn fused_parts(&self, (b, g): (&[f64], &[f64]), d: usize, m: &mut [f64], kg: &mut [f64]) {
         use crate::kernels::dense::gemm;
         use crate::kernels::dot;
         // M = L − K B.
@@ -216,17 +233,6 @@ impl StepCoefficients {
                 for (i, o) in kg.iter_mut().enumerate() {
                     *o = dot(&kk[i * d..(i + 1) * d], g);
                 }
-            }
-        }
-        match &self.noise {
-            Some(n) => n.apply(z, d, next),
-            None => next.fill(0.0),
-        }
-        dots(x, m, d, tmp, d);
-        for ((np, tp), xp) in next.chunks_exact_mut(d).zip(tmp.chunks_exact(d)).zip(x.chunks_exact(d)) {
-            let th = libm::tanh(dot(g, xp));
-            for ((o, t), k) in np.iter_mut().zip(tp).zip(kg.iter()) {
-                *o += t + th * k;
             }
         }
     }

@@ -4,3 +4,4 @@
 pub mod generate;
 pub mod grid;
 pub mod integrator;
+pub mod whitened;

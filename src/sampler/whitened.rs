@@ -1,0 +1,116 @@
+//! The two-class step in noise-whitened coordinates: one d×d product per particle per step instead of two.
+//!
+//! The stochastic exponential step with a score of the form S(x) = −B x + tanh(gᵀx) g is
+//! ([`StepCoefficients::apply_two_class`], M = L − K B)
+//!
+//! ```text
+//!     x' = M x + tanh(gᵀx) K g + N ξ,        ξ ~ N(0, I_d),  N = e^{Ah} chol(Σ_h) (a full d×d matrix for a general U)
+//! ```
+//!
+//! so each particle costs two d×d products: M x and the correlated noise N ξ. On a uniform grid N is the same at every
+//! step, and in the coordinates z = N⁻¹ x the noise is white:
+//!
+//! ```text
+//!     z' = G z + tanh(g̃ᵀz) c + ξ,            G = N⁻¹ M N,  g̃ = Nᵀ g,  c = N⁻¹ K g
+//! ```
+//!
+//! the same Markov chain in exact arithmetic (this project's rewriting; no approximation), with one product per
+//! particle plus O(d) per particle and O(d³) per step for G. The positions are converted back (x = N z) at the end of a
+//! chunk and at each snapshot step, so callers only ever see x, while z stays in the batch state between chunks (the
+//! numbers do not depend on the chunking). It pays when the run has at least d particles; the run says so with
+//! [`Generator::whiten_for`](super::generate::Generator::whiten_for) (generation runs and the W4 workload do; the
+//! measurement tasks keep the plain step).
+//! The random numbers are those of the plain step (the same streams, in the same order), so a run differs from the
+//! plain step by rounding only (tests/whitened.rs checks both paths agree to 1e-9 relative on a general-U run).
+
+use nalgebra::DMatrix;
+
+use crate::kernels::dense::gemm;
+use crate::kernels::{dot, dots};
+use crate::sampler::integrator::{Coefficient, StepCoefficients};
+
+/// N and N⁻¹ of a uniform step, row-major, and the step size they belong to.
+#[derive(Clone, Debug)]
+pub struct Whitening {
+    /// Step size h.
+    pub h: f64,
+    /// A fingerprint of N's bits: a state's z is only continued by the whitening it was made with.
+    id: u64,
+    /// N (rows).
+    n: Vec<f64>,
+    /// Nᵀ (rows): the columns of N.
+    nt: Vec<f64>,
+    /// N⁻¹ (rows).
+    n_inv: Vec<f64>,
+    /// Scratch: M N and G (d² each), g̃ and c (d each).
+    mn: Vec<f64>,
+    g_mat: Vec<f64>,
+    g_tilde: Vec<f64>,
+    c: Vec<f64>,
+}
+
+impl Whitening {
+    /// The whitening of a step with a full noise matrix N; `None` for a scalar or absent noise (nothing to gain) or
+    /// an N that cannot be inverted in floating point.
+    pub fn of(coef: &StepCoefficients, d: usize) -> Option<Whitening> {
+        let Some(Coefficient::Matrix(n)) = &coef.noise else { return None };
+        let nm = DMatrix::from_row_slice(d, d, n);
+        let inv = nm.clone().try_inverse()?;
+        if !inv.iter().all(|v| v.is_finite()) {
+            return None;
+        }
+        // Row-major copies: rows of N⁻¹ are the columns of (N⁻¹)ᵀ; nalgebra stores column-major.
+        let n_inv = inv.transpose().as_slice().to_vec();
+        let nt = nm.as_slice().to_vec(); // column-major N = row-major Nᵀ
+        let id = n.iter().fold(0xcbf2_9ce4_8422_2325u64, |acc, v| (acc ^ v.to_bits()).wrapping_mul(0x0100_0000_01b3));
+        Some(Whitening {
+            h: coef.h,
+            id,
+            n: n.clone(),
+            nt,
+            n_inv,
+            mn: vec![0.0; d * d],
+            g_mat: vec![0.0; d * d],
+            g_tilde: vec![0.0; d],
+            c: vec![0.0; d],
+        })
+    }
+
+    /// The fingerprint of N (FNV-1a over its bits).
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// z ← N⁻¹ x for a particle-major batch.
+    pub fn to_white(&self, x: &[f64], d: usize, z: &mut [f64]) {
+        dots(x, &self.n_inv, d, z, d);
+    }
+
+    /// x ← N z for a particle-major batch.
+    pub fn from_white(&self, z: &[f64], d: usize, x: &mut [f64]) {
+        dots(z, &self.n, d, x, d);
+    }
+
+    /// Prepares G, g̃ and c for one step from M = L − K B and K g ([`StepCoefficients::fused_parts`]).
+    pub fn prepare(&mut self, m: &[f64], kg: &[f64], g: &[f64], d: usize) {
+        gemm(d, d, d, 1.0, m, &self.n, 0.0, &mut self.mn);
+        gemm(d, d, d, 1.0, &self.n_inv, &self.mn, 0.0, &mut self.g_mat);
+        for (j, o) in self.g_tilde.iter_mut().enumerate() {
+            *o = dot(&self.nt[j * d..(j + 1) * d], g);
+        }
+        for (i, o) in self.c.iter_mut().enumerate() {
+            *o = dot(&self.n_inv[i * d..(i + 1) * d], kg);
+        }
+    }
+
+    /// One step in white coordinates: `next ← G z + tanh(g̃ᵀz) c + ξ` (`xi` holds the standard normals).
+    pub fn step(&self, z: &[f64], xi: &[f64], d: usize, next: &mut [f64]) {
+        dots(z, &self.g_mat, d, next, d);
+        for ((np, zp), xp) in next.chunks_exact_mut(d).zip(z.chunks_exact(d)).zip(xi.chunks_exact(d)) {
+            let th = libm::tanh(dot(&self.g_tilde, zp));
+            for ((o, c), e) in np.iter_mut().zip(&self.c).zip(xp) {
+                *o += th * c + e;
+            }
+        }
+    }
+}

@@ -1,0 +1,78 @@
+//! The two-class step in white coordinates (`sampler::whitened`, z = N⁻¹ x) against the plain fused step: the same
+//! Markov chain with the same random numbers, so a general-U run (W4's scenario: U log-spaced with κ = 100, Q_opt,
+//! μ along the fastest direction, exponential integrator, uniform grid) must give the same particles to rounding,
+//! whichever path runs; and the white path's numbers depend neither on the chunking nor on the particle range.
+#![cfg(not(target_arch = "wasm32"))]
+
+use diffusion_regimes::data::mixture::{MeanDirection, Mixture};
+use diffusion_regimes::drift::{optimal, Weights};
+use diffusion_regimes::precision::Precision;
+use diffusion_regimes::process::OuProcess;
+use diffusion_regimes::sampler::generate::{Generator, SnapshotPlan, Start};
+use diffusion_regimes::sampler::grid::TimeGrid;
+use diffusion_regimes::sampler::integrator::Integrator;
+use diffusion_regimes::score::mixture::MixtureScore;
+
+const D: usize = 64;
+const SEED: u64 = 11;
+
+/// W4's generator (1000 steps from t = 10), with white coordinates allowed or not.
+fn generator(white: bool) -> Generator<MixtureScore> {
+    let u = Precision::log_spaced(D, 100.0, None).unwrap();
+    let q = optimal(&u, &Weights::Linear).unwrap();
+    let process = OuProcess::new(u, q).unwrap();
+    let data = Mixture::two_class_isotropic(D, 1.0, 1.0, MeanDirection::Fastest, Some(process.precision())).unwrap();
+    let score = MixtureScore::new(&process, &data).unwrap();
+    let mut g =
+        Generator::new(&process, score, TimeGrid::uniform(10.0, 0.0, 1000).unwrap(), Integrator::Exponential).unwrap();
+    if white {
+        g.whiten_for(1000);
+    }
+    g
+}
+
+/// Particles `first..first + count` after `steps` steps run in chunks of `chunk`, and the snapshot values.
+fn run(white: bool, first: usize, count: usize, steps: usize, chunk: usize) -> (Vec<f64>, Vec<f64>) {
+    let mut g = generator(white);
+    let plan: SnapshotPlan =
+        serde_json::from_str(r#"{"times": [10.0, 7.0, 5.0], "particles": null, "projection": "full"}"#).unwrap();
+    let mut s = g.start(count, first as u64, SEED, Start::Stationary, Some(&plan)).unwrap();
+    while s.step() < steps {
+        g.run_chunk(&mut s, chunk, steps).unwrap();
+    }
+    (s.positions().to_vec(), s.snapshots().unwrap().values.clone())
+}
+
+fn max_abs(v: &[f64]) -> f64 {
+    v.iter().fold(0.0f64, |m, x| m.max(x.abs()))
+}
+
+#[test]
+fn white_coordinates_give_the_plain_step_to_rounding() {
+    // 600 of the 1000 steps go from t = 10 to t = 4, through the speciation window of the run; snapshots at 7 and 5.
+    let (plain, plain_snap) = run(false, 0, 64, 600, 600);
+    let (white, white_snap) = run(true, 0, 64, 600, 600);
+    let scale = max_abs(&plain);
+    assert!(scale > 1.0, "particles have grown: scale {scale}");
+    let worst = plain.iter().zip(&white).map(|(a, b)| (a - b).abs()).fold(0.0f64, f64::max);
+    assert!(worst <= 1e-9 * scale, "white vs plain: largest difference {worst:e} at scale {scale}");
+    let worst_snap = plain_snap.iter().zip(&white_snap).map(|(a, b)| (a - b).abs()).fold(0.0f64, f64::max);
+    assert!(worst_snap <= 1e-9 * max_abs(&plain_snap), "snapshots: {worst_snap:e}");
+    // The paths really differ (the white one ran): rounding differs somewhere.
+    assert!(plain != white, "the white path did not run (bit-identical results)");
+}
+
+#[test]
+fn the_white_path_depends_neither_on_chunks_nor_on_ranges() {
+    // Bits, so the snapshots not yet reached (NaN) compare equal too. 350 steps: past the snapshot at t = 7.
+    let bits = |(x, s): (Vec<f64>, Vec<f64>)| {
+        (x.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), s.iter().map(|v| v.to_bits()).collect::<Vec<_>>())
+    };
+    let whole = bits(run(true, 0, 64, 350, 350));
+    assert_eq!(whole, bits(run(true, 0, 64, 350, 1)), "chunks of 1 step");
+    assert_eq!(whole, bits(run(true, 0, 64, 350, 7)), "chunks of 7 steps");
+    // Particles 0..30 and 30..64 run separately (as two pool Workers would), concatenated.
+    let (a, _) = bits(run(true, 0, 30, 350, 13));
+    let (b, _) = bits(run(true, 30, 34, 350, 350));
+    assert_eq!([a, b].concat(), whole.0, "ranges 0..30 and 30..64");
+}
