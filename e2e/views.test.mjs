@@ -17,7 +17,9 @@ async function draws(page, view) {
 
 async function waitForDraw(page, view, before) {
   await page.waitForFunction(
-    ([v, n]) => Number(document.querySelector(`section[data-view="${v}"]`).dataset.draws || 0) > n,
+    ([v, n]) => Number(document.querySelector(`section[data-view="${v}"]`).dataset.draws || 0) > n
+      // The theory of the latest controls is drawn (an earlier state's may land first while a newer one is pending).
+      && document.documentElement.dataset.theory !== 'busy',
     [view, before],
   );
 }

@@ -434,19 +434,39 @@ let booted = false; // set once the first plot is drawn
 // one evaluation at a time in the theory Worker, and when it lands the newest state (if it changed meanwhile) is
 // evaluated next — latest wins, intermediate states are skipped. The main thread only draws, so no frame waits
 // for the theory (issue 7: `make bench` drags κ at d = 64 with Q_opt and reports the frames and the lag).
+// `<html data-theory>` is "busy" from a change until the theory of the latest state is drawn, then "idle": a drawing
+// made meanwhile may belong to an intermediate state (page tests wait for "idle" before reading numbers).
 let theoryRunning = false;
 let theoryPending = false;
+let theoryScheduled = false;
+function markTheory() {
+  document.documentElement.dataset.theory = theoryScheduled || theoryRunning || theoryPending ? 'busy' : 'idle';
+}
+
 function scheduleTheory(delay = 0) {
   clearTimeout(theoryTimer);
-  theoryTimer = setTimeout(kickTheory, delay);
+  theoryScheduled = true;
+  markTheory();
+  theoryTimer = setTimeout(() => {
+    theoryScheduled = false;
+    kickTheory();
+  }, delay);
+}
+
+function cancelScheduledTheory() {
+  clearTimeout(theoryTimer);
+  theoryScheduled = false;
+  markTheory();
 }
 
 async function kickTheory() {
   if (theoryRunning) {
     theoryPending = true;
+    markTheory();
     return;
   }
   theoryRunning = true;
+  markTheory();
   try {
     await runTheory();
   } finally {
@@ -454,7 +474,7 @@ async function kickTheory() {
     if (theoryPending) {
       theoryPending = false;
       kickTheory();
-    }
+    } else markTheory();
   }
 }
 
@@ -1120,7 +1140,7 @@ async function main() {
   syncUrl();
   // The first plot: the open view (theory views compute at once; simulation views run once with the link's values).
   const impl = VIEW_IMPLS[app.view];
-  clearTimeout(theoryTimer); // openView scheduled the same computation; run it once, here.
+  cancelScheduledTheory(); // openView scheduled the same computation; run it once, here.
   updateBudgetsNow();
   const theoryFirst = impl.theory && impl.request(app.state).kind === 'theory';
   const [ok] = await Promise.all([
