@@ -404,6 +404,12 @@ impl<S: Score> Generator<S> {
                 self.coef = Some(StepCoefficients::new(&self.process, self.integrator, h)?);
             }
             let coef = self.coef.as_ref().expect("coefficients set above");
+            // The noise of this step (both paths draw the same normals from the same streams).
+            if self.integrator.is_stochastic() {
+                for (rng, row) in state.streams.iter_mut().zip(self.z_buf.chunks_exact_mut(d)) {
+                    rng.fill_normal(row);
+                }
+            }
             if whitenable && fused && self.whitening.as_ref().map(|w| w.h) != Some(h) {
                 self.whitening = Whitening::of(coef, d);
             }
@@ -416,9 +422,6 @@ impl<S: Score> Generator<S> {
                         &mut slot.insert((w.id(), z)).1
                     }
                 };
-                for (rng, row) in state.streams.iter_mut().zip(self.z_buf.chunks_exact_mut(d)) {
-                    rng.fill_normal(row);
-                }
                 coef.fused_parts((b, g), d, &mut self.fused_m, &mut self.fused_kg);
                 w.prepare(&self.fused_m, &self.fused_kg, g, d);
                 w.step(z, &self.z_buf, d, &mut self.next_buf);
@@ -444,11 +447,6 @@ impl<S: Score> Generator<S> {
             }
             if !fused {
                 self.score.evaluate(&state.x, &mut self.s_buf);
-            }
-            if self.integrator.is_stochastic() {
-                for (rng, row) in state.streams.iter_mut().zip(self.z_buf.chunks_exact_mut(d)) {
-                    rng.fill_normal(row);
-                }
             }
             match self.score.two_class_form() {
                 // S(x) = −B x + tanh(gᵀx) g: fold −B into the linear coefficient (one d×d product per particle).
