@@ -172,10 +172,17 @@ pub fn lu_solve_in_place(a: &mut [f64], b: &mut [f64], n: usize, r: usize) -> bo
 /// (r = 0: no right-hand side). On success the upper triangle holds U and `y` holds Z; returns `false` (both left
 /// partly overwritten) when a pivot is not positive or not finite.
 ///
-/// Right-looking, two pivots at a time: after rows k and k+1 of U are final, every later row i is updated by
-/// a_i[i..] −= u_ki u_k[i..] + u_{k+1,i} u_{k+1}[i..], a contiguous rank-2 update that the compiler vectorizes
-/// (SSE2 natively, simd128 in wasm) and that reads and writes each trailing row once per two pivots. This is the
-/// per-time factorization of the theory (`theory::modal`), where it dominates the cost.
+/// Right-looking, by pairs of pivots: after rows k and k+1 of U are final, every later row i is updated by
+/// a_i[i..] −= u_ki u_k[i..] + u_{k+1,i} u_{k+1}[i..] (a contiguous rank-2 update). Pairs are taken two at a time
+/// (panels of four pivots): the rows of the second pair get the first pair's update and are finished, then every row
+/// after the panel gets both updates in one pass, x ← (x − (u_ki u_k + u_{k+1,i} u_{k+1})) − (u_{k+2,i} u_{k+2} +
+/// u_{k+3,i} u_{k+3}), two rows at a time so that each loaded entry of U serves both. Every entry thus sees exactly
+/// the operations, in the same order, of the pair-at-a-time factorization (the same bits), while each trailing row is
+/// read and written once per four pivots instead of two and each row of the panel is loaded once per two rows: the
+/// loads, not the arithmetic, bound this loop in wasm (simd128 has no FMA and few registers' worth of reuse). The
+/// column loops are plain element-wise loops that the compiler vectorizes (SSE2 natively, simd128 f64x2 in wasm), each
+/// lane doing the same scalar operations (Rust never contracts to FMA), so native and wasm results are identical.
+/// This is the per-time factorization of the theory (`theory::modal`), where it dominates the cost.
 ///
 /// ```
 /// use diffusion_regimes::kernels::dense::cholesky_upper_solve;
@@ -190,47 +197,123 @@ pub fn cholesky_upper_solve(a: &mut [f64], n: usize, y: &mut [f64], r: usize) ->
     assert!(a.len() >= n * n && y.len() >= n * r, "cholesky_upper_solve: sizes");
     let mut k = 0;
     while k < n {
-        // Row k: pivot, scaling, and its right-hand side.
-        if !finish_row(a, n, k, y, r) {
+        if !finish_pair(a, n, k, y, r) {
             return false;
         }
-        if k + 1 == n {
+        if k + 4 <= n {
+            // The next pair's rows get this pair's update and are finished; the rows after them get both updates.
+            pair_update(a, n, y, r, k, k + 2..k + 4);
+            if !finish_pair(a, n, k + 2, y, r) {
+                return false;
+            }
+            panel_update(a, n, y, r, k);
+            k += 4;
+        } else if k + 2 < n {
+            pair_update(a, n, y, r, k, k + 2..n);
+            k += 2;
+        } else {
             break;
         }
-        // Row k + 1 gets its rank-1 update from row k, then is finished.
-        {
-            let (head, tail) = a.split_at_mut((k + 1) * n);
-            let uk = &head[k * n..(k + 1) * n];
-            let s = uk[k + 1];
-            for (x, u) in tail[k + 1..n].iter_mut().zip(&uk[k + 1..n]) {
-                *x -= s * u;
-            }
-            let (yh, yt) = y.split_at_mut((k + 1) * r);
-            for (x, z) in yt[..r].iter_mut().zip(&yh[k * r..(k + 1) * r]) {
-                *x -= s * z;
-            }
-        }
-        if !finish_row(a, n, k + 1, y, r) {
-            return false;
-        }
-        // Rank-2 update of the rows after k + 1.
-        let (head, tail) = a.split_at_mut((k + 2) * n);
-        let (uk, uk1) = head[k * n..].split_at(n);
-        let (yh, yt) = y.split_at_mut((k + 2) * r);
-        let (zk, zk1) = yh[k * r..].split_at(r);
-        for (off, row) in tail.chunks_exact_mut(n).enumerate() {
-            let i = k + 2 + off;
-            let (s0, s1) = (uk[i], uk1[i]);
-            for ((x, u0), u1) in row[i..].iter_mut().zip(&uk[i..n]).zip(&uk1[i..n]) {
-                *x -= s0 * u0 + s1 * u1;
-            }
-            for ((x, z0), z1) in yt[off * r..(off + 1) * r].iter_mut().zip(zk).zip(zk1) {
-                *x -= s0 * z0 + s1 * z1;
-            }
-        }
-        k += 2;
     }
     true
+}
+
+/// Finishes the pair of rows (k, k+1) of [`cholesky_upper_solve`] (all updates of earlier pairs applied): row k, then
+/// row k+1's rank-1 update from row k, then row k+1. Only row k when k + 1 = n.
+fn finish_pair(a: &mut [f64], n: usize, k: usize, y: &mut [f64], r: usize) -> bool {
+    if !finish_row(a, n, k, y, r) {
+        return false;
+    }
+    if k + 1 == n {
+        return true;
+    }
+    let (head, tail) = a.split_at_mut((k + 1) * n);
+    let uk = &head[k * n..(k + 1) * n];
+    let s = uk[k + 1];
+    for (x, u) in tail[k + 1..n].iter_mut().zip(&uk[k + 1..n]) {
+        *x -= s * u;
+    }
+    let (yh, yt) = y.split_at_mut((k + 1) * r);
+    for (x, z) in yt[..r].iter_mut().zip(&yh[k * r..(k + 1) * r]) {
+        *x -= s * z;
+    }
+    finish_row(a, n, k + 1, y, r)
+}
+
+/// The rank-2 update of the finished pair (k, k+1) on the rows `rows` (all after k + 1):
+/// a_i[i..] −= u_ki u_k[i..] + u_{k+1,i} u_{k+1}[i..], and likewise their right-hand sides.
+fn pair_update(a: &mut [f64], n: usize, y: &mut [f64], r: usize, k: usize, rows: std::ops::Range<usize>) {
+    let (head, tail) = a.split_at_mut((k + 2) * n);
+    let (uk, uk1) = head[k * n..].split_at(n);
+    let (yh, yt) = y.split_at_mut((k + 2) * r);
+    let (zk, zk1) = yh[k * r..].split_at(r);
+    for i in rows {
+        let off = i - (k + 2);
+        let row = &mut tail[off * n..(off + 1) * n];
+        let (s0, s1) = (uk[i], uk1[i]);
+        for ((x, u0), u1) in row[i..].iter_mut().zip(&uk[i..n]).zip(&uk1[i..n]) {
+            *x -= s0 * u0 + s1 * u1;
+        }
+        for ((x, z0), z1) in yt[off * r..(off + 1) * r].iter_mut().zip(zk).zip(zk1) {
+            *x -= s0 * z0 + s1 * z1;
+        }
+    }
+}
+
+/// The updates of the finished panel of pairs (k, k+1), (k+2, k+3) on every row i ≥ k + 4, pair by pair in that
+/// order (as two [`pair_update`]s would apply them), two rows per pass over the columns.
+fn panel_update(a: &mut [f64], n: usize, y: &mut [f64], r: usize, k: usize) {
+    let (head, tail) = a.split_at_mut((k + 4) * n);
+    let panel = &head[k * n..];
+    let u: [&[f64]; 4] = [&panel[..n], &panel[n..2 * n], &panel[2 * n..3 * n], &panel[3 * n..4 * n]];
+    let (yh, yt) = y.split_at_mut((k + 4) * r);
+    let zp = &yh[k * r..];
+    let z: [&[f64]; 4] = [&zp[..r], &zp[r..2 * r], &zp[2 * r..3 * r], &zp[3 * r..4 * r]];
+    let coef = |i: usize| [u[0][i], u[1][i], u[2][i], u[3][i]];
+    let mut i = k + 4;
+    while i < n {
+        let off = i - (k + 4);
+        let s = coef(i);
+        if i + 1 < n {
+            let t = coef(i + 1);
+            let (row0, row1) = tail[off * n..(off + 2) * n].split_at_mut(n);
+            // Entry (i, i) is row i's alone; columns i+1.. are shared by rows i and i+1.
+            row0[i] = panel_entry(row0[i], s, [u[0][i], u[1][i], u[2][i], u[3][i]]);
+            let cols = i + 1..n;
+            panel_two_rows(&mut row0[cols.clone()], &mut row1[cols.clone()], u.map(|v| &v[cols.clone()]), s, t);
+            let (y0, y1) = yt[off * r..(off + 2) * r].split_at_mut(r);
+            panel_two_rows(y0, y1, z, s, t);
+            i += 2;
+        } else {
+            let row = &mut tail[off * n..(off + 1) * n];
+            for (j, x) in row.iter_mut().enumerate().skip(i) {
+                *x = panel_entry(*x, s, [u[0][j], u[1][j], u[2][j], u[3][j]]);
+            }
+            for (c, x) in yt[off * r..(off + 1) * r].iter_mut().enumerate() {
+                *x = panel_entry(*x, s, [z[0][c], z[1][c], z[2][c], z[3][c]]);
+            }
+            i += 1;
+        }
+    }
+}
+
+/// One entry's panel update: (x − (s₀u₀ + s₁u₁)) − (s₂u₂ + s₃u₃), the two pair updates in order.
+#[inline(always)]
+fn panel_entry(x: f64, s: [f64; 4], u: [f64; 4]) -> f64 {
+    (x - (s[0] * u[0] + s[1] * u[1])) - (s[2] * u[2] + s[3] * u[3])
+}
+
+/// [`panel_entry`] over the columns of two rows x₀ (coefficients s) and x₁ (coefficients t) that share the panel
+/// rows u (all slices of one length).
+#[inline(always)]
+fn panel_two_rows(x0: &mut [f64], x1: &mut [f64], u: [&[f64]; 4], s: [f64; 4], t: [f64; 4]) {
+    let m = x0.len();
+    let (x1, u0, u1, u2, u3) = (&mut x1[..m], &u[0][..m], &u[1][..m], &u[2][..m], &u[3][..m]);
+    for j in 0..m {
+        let v = [u0[j], u1[j], u2[j], u3[j]];
+        x0[j] = panel_entry(x0[j], s, v);
+        x1[j] = panel_entry(x1[j], t, v);
+    }
 }
 
 /// Pivot of row k of [`cholesky_upper_solve`] (all updates applied): u_kk = √a_kk, the rest of the row and the
@@ -316,5 +399,41 @@ mod tests {
         }
         let mut not_spd = vec![1.0, 2.0, 2.0, 1.0];
         assert!(!cholesky_upper_solve(&mut not_spd, 2, &mut [], 0));
+    }
+
+    /// The pair-at-a-time right-looking factorization that the panels of [`cholesky_upper_solve`] reorganize: one
+    /// rank-2 pass over the trailing rows per pair of pivots.
+    fn cholesky_by_pairs(a: &mut [f64], n: usize, y: &mut [f64], r: usize) -> bool {
+        let mut k = 0;
+        while k < n {
+            if !finish_pair(a, n, k, y, r) {
+                return false;
+            }
+            if k + 2 < n {
+                pair_update(a, n, y, r, k, k + 2..n);
+            }
+            k += 2;
+        }
+        true
+    }
+
+    #[test]
+    fn panels_give_the_bits_of_the_pair_at_a_time_factorization() {
+        // Same operations in the same order per entry: equal bits, for every n mod 4 and r = 0, 1, 3.
+        for n in (1..=21).chain([63, 64]) {
+            for r in [0, 1, 3] {
+                let m = spd(n);
+                let y0: Vec<f64> = (0..n * r).map(|i| (i as f64 * 0.61).sin()).collect();
+                let (mut u1, mut z1, mut u2, mut z2) = (m.clone(), y0.clone(), m.clone(), y0.clone());
+                assert!(cholesky_upper_solve(&mut u1, n, &mut z1, r));
+                assert!(cholesky_by_pairs(&mut u2, n, &mut z2, r));
+                for i in 0..n {
+                    for j in i..n {
+                        assert_eq!(u1[i * n + j].to_bits(), u2[i * n + j].to_bits(), "n={n} r={r} ({i}, {j})");
+                    }
+                }
+                assert!(z1.iter().zip(&z2).all(|(a, b)| a.to_bits() == b.to_bits()), "n={n} r={r}: z");
+            }
+        }
     }
 }
