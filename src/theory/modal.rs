@@ -77,10 +77,11 @@ pub(crate) struct ModalCov {
     diff: Vec<C64>,
 }
 
-/// The per-time factors a_k = expm1(−λ_k t) and e_k = e^{−λ_k t} (each with full relative accuracy), and the
-/// buffers of one time-t factorization.
+/// The per-time factors a_k = expm1(−λ_k t) and e_k = e^{−λ_k t} (each with full relative accuracy) of the time
+/// `t` they were last set for, and the buffers of one time-t factorization.
 #[derive(Clone, Debug)]
 pub(crate) struct Workspace {
+    t: f64,
     a: Vec<C64>,
     e: Vec<C64>,
     m: Vec<f64>,
@@ -177,6 +178,7 @@ impl Modal {
     /// A buffer set for times of this decomposition, with r right-hand sides (columns of the signal factor).
     pub(crate) fn workspace(&self, r: usize) -> Workspace {
         Workspace {
+            t: f64::NAN,
             a: vec![C64::new(0.0, 0.0); self.d],
             e: vec![C64::new(0.0, 0.0); self.d],
             m: vec![0.0; self.d * self.d],
@@ -224,10 +226,22 @@ impl Modal {
         out
     }
 
-    /// The factors a_k = expm1(−λ_k t) and e_k = e^{−λ_k t} of time t.
+    /// The factors a_k = expm1(−λ_k t) and e_k = e^{−λ_k t} of time t. They are computed once per pair: the second
+    /// eigenvalue of a pair is the exact conjugate of the first, and [`exp_and_expm1`] of a conjugate argument is the
+    /// exact conjugate (libm's sin is odd and cos even, bit for bit), so the copy is what the call would return. A
+    /// second call with the same t (the curves ask for Γ_t and then Σ_t at one time) keeps the factors it has.
     pub(crate) fn set_time(&self, t: f64, ws: &mut Workspace) {
-        for ((a, e), l) in ws.a.iter_mut().zip(ws.e.iter_mut()).zip(&self.lambda) {
-            (*a, *e) = exp_and_expm1(-l.re * t, -l.im * t);
+        if ws.t.to_bits() == t.to_bits() {
+            return;
+        }
+        ws.t = t;
+        for b in &self.blocks {
+            let (k, l) = (b.start, self.lambda[b.start]);
+            let (a, e) = exp_and_expm1(-l.re * t, -l.im * t);
+            (ws.a[k], ws.e[k]) = (a, e);
+            if b.pair {
+                (ws.a[k + 1], ws.e[k + 1]) = (a.conj(), e.conj());
+            }
         }
     }
 
@@ -560,6 +574,20 @@ mod tests {
                 let i = crate::theory::collapse::information_unchecked(&p, &c, t).unwrap();
                 let got_i = mm.information(t).unwrap();
                 assert!((got_i - i).abs() <= 1e-11 * i.max(1e-3), "t = {t}: I_t {got_i} vs {i}");
+            }
+        }
+    }
+
+    #[test]
+    fn conjugate_arguments_give_conjugate_factors_bit_for_bit() {
+        // `set_time` copies the conjugate for the second eigenvalue of a pair instead of calling exp_and_expm1.
+        for i in 0..2000 {
+            let y = 1e-12 * 1.03f64.powi(i);
+            for x in [0.0, -1e-9, -0.3, -7.0, -700.0] {
+                let (a, e) = exp_and_expm1(x, y);
+                let (ac, ec) = exp_and_expm1(x, -y);
+                assert_eq!((a.re.to_bits(), (-a.im).to_bits()), (ac.re.to_bits(), ac.im.to_bits()), "x={x} y={y}");
+                assert_eq!((e.re.to_bits(), (-e.im).to_bits()), (ec.re.to_bits(), ec.im.to_bits()), "x={x} y={y}");
             }
         }
     }
