@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{check_count, Error, Result};
 use crate::linalg::{cholesky, ln_det_chol};
 use crate::process::OuProcess;
-use crate::theory::cloning::cloning_probability;
+use crate::theory::cloning::CloningQuadrature;
 use crate::theory::collapse::{alpha, collapse_time_unchecked, information_from_moments};
 use crate::theory::covariance::check_covariance;
 use crate::theory::grid::{ScanRange, TimeGrid, MAX_POINTS, MIN_POINTS};
@@ -223,9 +223,10 @@ pub fn evaluate(input: &TheoryInput, options: &TheoryOptions) -> Result<TheoryRe
     // lemma, by-products of the speciation criterion), so only Γ_t and Σ_t are needed; a training set's sample
     // covariance is carried as a third covariance.
     let data = (!input.data_is_mixture).then_some(&input.data_cov);
+    let mut cloning = CloningQuadrature::new();
     let mut push = |s: f64, info: f64| -> Result<()> {
         if two_class {
-            curve_phi.push(cloning_probability(s)?);
+            curve_phi.push(cloning.probability(s)?);
         }
         curve_s.push(s);
         curve_f.push(a - info / d as f64);
