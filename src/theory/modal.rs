@@ -70,11 +70,25 @@ pub(crate) struct Modal {
     stationary: Vec<C64>,
 }
 
-/// A covariance X in the eigenbasis: K = V⁻¹XV⁻ᴴ and K − F, on the first row of every block.
+/// A covariance X in the eigenbasis: K = V⁻¹XV⁻ᴴ and K − F, on the first row of every block, with real and
+/// imaginary parts in separate arrays (row-major d × d) so that a row's entries vectorize ([`Modal::fill_cov`]).
 #[derive(Clone, Debug)]
 pub(crate) struct ModalCov {
-    k: Vec<C64>,
-    diff: Vec<C64>,
+    k_re: Vec<f64>,
+    k_im: Vec<f64>,
+    diff_re: Vec<f64>,
+    diff_im: Vec<f64>,
+}
+
+impl ModalCov {
+    fn from_complex(k: &[C64], diff: &[C64]) -> Self {
+        ModalCov {
+            k_re: k.iter().map(|z| z.re).collect(),
+            k_im: k.iter().map(|z| z.im).collect(),
+            diff_re: diff.iter().map(|z| z.re).collect(),
+            diff_im: diff.iter().map(|z| z.im).collect(),
+        }
+    }
 }
 
 /// The per-time factors a_k = expm1(−λ_k t) and e_k = e^{−λ_k t} (each with full relative accuracy) of the time
@@ -83,6 +97,12 @@ pub(crate) struct ModalCov {
 pub(crate) struct Workspace {
     t: f64,
     a: Vec<C64>,
+    /// ā_l, real and imaginary parts, for every index l.
+    abar_re: Vec<f64>,
+    abar_im: Vec<f64>,
+    /// One row of entries g_kl of [`Modal::fill_cov`], real and imaginary parts.
+    g_re: Vec<f64>,
+    g_im: Vec<f64>,
     e: Vec<C64>,
     m: Vec<f64>,
     y: Vec<f64>,
@@ -166,13 +186,14 @@ impl Modal {
     /// A time-0 covariance X in the eigenbasis.
     pub(crate) fn covariance(&self, x: &DMatrix<f64>) -> ModalCov {
         let k = self.to_complex(&self.congruence(x));
-        let diff = k.iter().zip(&self.stationary).map(|(k, f)| k - f).collect();
-        ModalCov { k, diff }
+        let diff: Vec<C64> = k.iter().zip(&self.stationary).map(|(k, f)| k - f).collect();
+        ModalCov::from_complex(&k, &diff)
     }
 
     /// Σ_t itself: X = 0, so the entries are −b F.
     pub(crate) fn noise(&self) -> ModalCov {
-        ModalCov { k: vec![C64::new(0.0, 0.0); self.d * self.d], diff: self.stationary.iter().map(|f| -f).collect() }
+        let diff: Vec<C64> = self.stationary.iter().map(|f| -f).collect();
+        ModalCov::from_complex(&vec![C64::new(0.0, 0.0); self.d * self.d], &diff)
     }
 
     /// A buffer set for times of this decomposition, with r right-hand sides (columns of the signal factor).
@@ -180,6 +201,10 @@ impl Modal {
         Workspace {
             t: f64::NAN,
             a: vec![C64::new(0.0, 0.0); self.d],
+            abar_re: vec![0.0; self.d],
+            abar_im: vec![0.0; self.d],
+            g_re: vec![0.0; self.d],
+            g_im: vec![0.0; self.d],
             e: vec![C64::new(0.0, 0.0); self.d],
             m: vec![0.0; self.d * self.d],
             y: vec![0.0; self.d * r],
@@ -243,39 +268,59 @@ impl Modal {
                 (ws.a[k + 1], ws.e[k + 1]) = (a.conj(), e.conj());
             }
         }
+        for (l, a) in ws.a.iter().enumerate() {
+            let c = a.conj();
+            (ws.abar_re[l], ws.abar_im[l]) = (c.re, c.im);
+        }
     }
 
     /// The upper triangle of W⁻¹ X_t W⁻ᵀ (row-major) into `ws.m`, for the time of the last [`Modal::set_time`].
+    ///
+    /// For each block row k, first the complex entries g_kl = K_kl + b_kl (K_kl − F_kl), b_kl = a_k + ā_l + a_k ā_l,
+    /// for every column l ≥ k in one element-wise pass over split real and imaginary parts (which the compiler
+    /// vectorizes; the operations are those of the complex arithmetic, written out in the same order, so the same
+    /// bits), then the real entries of the block row from them.
     fn fill_cov(&self, x: &ModalCov, ws: &mut Workspace) {
         let d = self.d;
-        let (a, m) = (&ws.a, &mut ws.m);
-        let entry = |k: usize, l: usize| -> C64 {
-            let (ak, al) = (a[k], a[l].conj());
-            let b = ak + al + ak * al;
-            x.k[k * d + l] + b * x.diff[k * d + l]
-        };
         let s2 = std::f64::consts::SQRT_2;
         for (bi, bk) in self.blocks.iter().enumerate() {
             let k = bk.start;
+            let ak = ws.a[k];
+            let row = k * d..(k + 1) * d;
+            let (kr, ki) = (&x.k_re[row.clone()][k..], &x.k_im[row.clone()][k..]);
+            let (dr, di) = (&x.diff_re[row.clone()][k..], &x.diff_im[row][k..]);
+            let (cr, ci) = (&ws.abar_re[k..], &ws.abar_im[k..]);
+            let (gr, gi) = (&mut ws.g_re[k..], &mut ws.g_im[k..]);
+            let m = d - k;
+            let (kr, ki, dr, di, cr, ci, gi) =
+                (&kr[..m], &ki[..m], &dr[..m], &di[..m], &cr[..m], &ci[..m], &mut gi[..m]);
+            for j in 0..m {
+                // b = (a_k + ā_l) + a_k ā_l, then g = K + b (K − F), as num-complex evaluates them.
+                let br = (ak.re + cr[j]) + (ak.re * cr[j] - ak.im * ci[j]);
+                let bim = (ak.im + ci[j]) + (ak.re * ci[j] + ak.im * cr[j]);
+                gr[j] = kr[j] + (br * dr[j] - bim * di[j]);
+                gi[j] = ki[j] + (br * di[j] + bim * dr[j]);
+            }
+            let (gr, gi, mm) = (&ws.g_re, &ws.g_im, &mut ws.m);
             for bl in &self.blocks[bi..] {
                 let l = bl.start;
-                let g = entry(k, l);
+                let (g_re, g_im) = (gr[l], gi[l]);
                 match (bk.pair, bl.pair) {
-                    (false, false) => m[k * d + l] = g.re,
+                    (false, false) => mm[k * d + l] = g_re,
                     (false, true) => {
-                        m[k * d + l] = s2 * g.re;
-                        m[k * d + l + 1] = s2 * g.im;
+                        mm[k * d + l] = s2 * g_re;
+                        mm[k * d + l + 1] = s2 * g_im;
                     }
                     (true, false) => {
-                        m[k * d + l] = s2 * g.re;
-                        m[(k + 1) * d + l] = -s2 * g.im;
+                        mm[k * d + l] = s2 * g_re;
+                        mm[(k + 1) * d + l] = -s2 * g_im;
                     }
                     (true, true) => {
-                        let h = entry(k, l + 1);
-                        m[k * d + l] = g.re + h.re;
-                        m[k * d + l + 1] = g.im - h.im;
-                        m[(k + 1) * d + l] = -(g.im + h.im);
-                        m[(k + 1) * d + l + 1] = g.re - h.re;
+                        let (h_re, h_im) = (gr[l + 1], gi[l + 1]);
+                        mm[k * d + l] = g_re + h_re;
+                        mm[k * d + l + 1] = g_im - h_im;
+                        mm[(k + 1) * d + l] = -(g_im + h_im);
+                        mm[(k + 1) * d + l + 1] = g_re - h_re;
                     }
                 }
             }
