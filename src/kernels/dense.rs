@@ -2,7 +2,9 @@
 //! in-place Cholesky, triangular inverse, LU solve), on caller-owned buffers so a step allocates nothing.
 //!
 //! These are O(d³) per call, independent of the number of particles; they are written for clarity and a fixed
-//! summation order (ascending inner index), not for peak speed. Every matrix is row-major: `m[i * n + j]` = M_ij.
+//! summation order (ascending inner index), not for peak speed, except [`cholesky_upper_solve`], the theory's hot
+//! loop, whose loops are arranged for speed with each entry's operations kept in a fixed order. Every matrix is
+//! row-major: `m[i * n + j]` = M_ij.
 
 /// `c ← α a b + β c` for row-major a (m × k), b (k × n), c (m × n). The inner sum runs over the k index in ascending
 /// order, accumulated row by row (an i-k-j loop, which the compiler vectorizes over j).
