@@ -30,7 +30,7 @@ fi
 step "cargo fmt --check" cargo fmt --all --check
 
 step "clippy (native, all targets)" \
-    cargo clippy --all-targets -- -D warnings
+    cargo clippy --workspace --all-targets -- -D warnings
 
 # The browser boundary (src/wasm/) compiles only for wasm32; lint it there too.
 # Only the lib and tests/web.rs: the CLI binary and the native tests are native-only.
@@ -40,13 +40,15 @@ if [[ -f tests/web.rs ]]; then
 fi
 step "clippy (wasm32)" \
     cargo clippy --target wasm32-unknown-unknown "${wasm_clippy_targets[@]}" -- -D warnings
+step "clippy (wasm32, kernels)" \
+    cargo clippy --target wasm32-unknown-unknown -p regimes-kernels --lib -- -D warnings
 
-step "cargo doc" env RUSTDOCFLAGS="-D warnings" cargo doc --no-deps
+step "cargo doc" env RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps
 
 # Lib, bins and integration tests; not `--all-targets`, which would run the harness-less benchmarks (full
 # workloads) as tests. The benches are still compiled and linted by the clippy step above; doctests run below.
-step "cargo test (native)" cargo test --lib --bins --tests
-step "cargo test --doc" cargo test --doc
+step "cargo test (native)" cargo test --workspace --lib --bins --tests
+step "cargo test --doc" cargo test --workspace --doc
 
 # Only tests/web.rs runs in the browser. Debian's chromedriver and the wasm-bindgen
 # CLI on PATH, plus --mode no-install, mean wasm-pack downloads nothing.

@@ -11,7 +11,7 @@ pub mod drift;
 pub mod error;
 pub mod generation;
 pub mod isotropic;
-pub mod kernels;
+pub use regimes_kernels as kernels;
 pub mod linalg;
 pub mod measure;
 pub mod noising;

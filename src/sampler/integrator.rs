@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
 use crate::isotropic::Isotropic;
-use crate::kernels::dots;
+use crate::kernels::{dots, rows};
 use crate::linalg::{cholesky, expm, spectral_norm};
 use crate::process::OuProcess;
 use crate::score::mixture::rows_of;
@@ -88,7 +88,7 @@ impl Coefficient {
     /// `out ← self · x` row by row for a particle-major batch (matrix case through the tiled [`dots`] kernel).
     pub(crate) fn apply(&self, x: &[f64], d: usize, out: &mut [f64]) {
         match self {
-            Coefficient::Scalar(c) => out.iter_mut().zip(x).for_each(|(o, xi)| *o = c * xi),
+            Coefficient::Scalar(c) => rows::scale_into(*c, x, out),
             Coefficient::Matrix(m) => dots(x, m, d, out, d),
         }
     }
@@ -96,10 +96,10 @@ impl Coefficient {
     /// `acc += self · x`, using `tmp` for the matrix product.
     fn add_apply(&self, x: &[f64], d: usize, tmp: &mut [f64], acc: &mut [f64]) {
         match self {
-            Coefficient::Scalar(c) => acc.iter_mut().zip(x).for_each(|(a, xi)| *a += c * xi),
+            Coefficient::Scalar(c) => rows::add_scaled(*c, x, acc),
             Coefficient::Matrix(m) => {
                 dots(x, m, d, tmp, d);
-                acc.iter_mut().zip(tmp.iter()).for_each(|(a, t)| *a += t);
+                rows::add(tmp, acc);
             }
         }
     }
@@ -205,12 +205,7 @@ impl StepCoefficients {
             None => next.fill(0.0),
         }
         dots(x, m, d, tmp, d);
-        for ((np, tp), xp) in next.chunks_exact_mut(d).zip(tmp.chunks_exact(d)).zip(x.chunks_exact(d)) {
-            let th = libm::tanh(crate::kernels::dot(g, xp));
-            for ((o, t), k) in np.iter_mut().zip(tp).zip(kg.iter()) {
-                *o += t + th * k;
-            }
-        }
+        rows::add_linear_and_tanh(next, tmp, x, g, kg);
     }
 
     /// The particle-independent parts of [`StepCoefficients::apply_two_class`]: M = L − K B into `m` (d², row-major)

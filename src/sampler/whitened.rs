@@ -106,11 +106,6 @@ impl Whitening {
     /// One step in white coordinates: `next ← G z + tanh(g̃ᵀz) c + ξ` (`xi` holds the standard normals).
     pub fn step(&self, z: &[f64], xi: &[f64], d: usize, next: &mut [f64]) {
         dots(z, &self.g_mat, d, next, d);
-        for ((np, zp), xp) in next.chunks_exact_mut(d).zip(z.chunks_exact(d)).zip(xi.chunks_exact(d)) {
-            let th = libm::tanh(dot(&self.g_tilde, zp));
-            for ((o, c), e) in np.iter_mut().zip(&self.c).zip(xp) {
-                *o += th * c + e;
-            }
-        }
+        crate::kernels::rows::add_tanh_and_noise(next, z, &self.g_tilde, &self.c, xi);
     }
 }

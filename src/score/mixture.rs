@@ -284,22 +284,11 @@ impl Score for MixtureScore {
         assert!(x.len() % d == 0 && out.len() == x.len(), "evaluate: particle-major buffers of equal length");
         match self.path {
             MixturePath::Biroli => {
-                let (ig, a) = (self.inv_gamma, self.a);
-                for (xp, op) in x.chunks_exact(d).zip(out.chunks_exact_mut(d)) {
-                    let coef = a * libm::tanh(a * dot(&self.mu, xp));
-                    for ((o, xi), mi) in op.iter_mut().zip(xp).zip(&self.mu) {
-                        *o = coef * mi - ig * xi;
-                    }
-                }
+                crate::kernels::rows::biroli_score(x, &self.mu, self.a, self.inv_gamma, out);
             }
             MixturePath::TwoClassShared => {
                 dots(x, &self.gamma_inv, d, out, d);
-                for (xp, op) in x.chunks_exact(d).zip(out.chunks_exact_mut(d)) {
-                    let th = libm::tanh(dot(&self.g, xp));
-                    for (o, gi) in op.iter_mut().zip(&self.g) {
-                        *o = th * gi - *o;
-                    }
-                }
+                crate::kernels::rows::two_class_score_finish(x, &self.g, out);
             }
             MixturePath::General => {
                 for (xp, op) in x.chunks_exact(d).zip(out.chunks_exact_mut(d)) {

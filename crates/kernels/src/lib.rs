@@ -18,6 +18,8 @@
 pub mod dense;
 pub mod lanes;
 pub mod mixed;
+pub mod random;
+pub mod rows;
 
 /// Interleaved partial sums per dot product. Two matches one 128-bit f64 register (SSE2, wasm simd128).
 pub const LANES: usize = 2;

@@ -303,7 +303,7 @@ pub fn attend_mixed(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kernels::{attend, dot, tiled_len, transpose_tiles};
+    use crate::{attend, dot, tiled_len, transpose_tiles};
 
     fn pseudo(n: usize, salt: f64) -> Vec<f64> {
         (0..n).map(|i| ((i as f64 + salt) * 0.7548776662).sin()).collect()
