@@ -39,6 +39,7 @@ use nalgebra::{Complex, DMatrix, Schur, SymmetricEigen};
 use crate::error::{Error, Result};
 use crate::kernels::dense::{cholesky_upper_solve, gemm, gemm_nt, lu_solve_in_place};
 use crate::process::OuProcess;
+use regimes_kernels::modal::SplitCov;
 
 type C64 = Complex<f64>;
 
@@ -50,12 +51,8 @@ pub(crate) const MAX_CONDITION: f64 = 1e3;
 /// diagonal form of Λ).
 const MAX_RESIDUAL: f64 = 1e-12;
 
-/// A diagonal block of the real Schur form: one real eigenvalue, or a conjugate pair (λ at `start`, λ̄ at `start+1`).
-#[derive(Clone, Copy, Debug)]
-struct Block {
-    start: usize,
-    pair: bool,
-}
+// A diagonal block of the real Schur form (one real eigenvalue, or a conjugate pair): `regimes_kernels::modal::Block`.
+use regimes_kernels::modal::Block;
 
 /// The eigen-decomposition of the drift, ready to give time-t moments in O(d²) each.
 #[derive(Clone, Debug)]
@@ -281,50 +278,9 @@ impl Modal {
     /// vectorizes; the operations are those of the complex arithmetic, written out in the same order, so the same
     /// bits), then the real entries of the block row from them.
     fn fill_cov(&self, x: &ModalCov, ws: &mut Workspace) {
-        let d = self.d;
-        let s2 = std::f64::consts::SQRT_2;
-        for (bi, bk) in self.blocks.iter().enumerate() {
-            let k = bk.start;
-            let ak = ws.a[k];
-            let row = k * d..(k + 1) * d;
-            let (kr, ki) = (&x.k_re[row.clone()][k..], &x.k_im[row.clone()][k..]);
-            let (dr, di) = (&x.diff_re[row.clone()][k..], &x.diff_im[row][k..]);
-            let (cr, ci) = (&ws.abar_re[k..], &ws.abar_im[k..]);
-            let (gr, gi) = (&mut ws.g_re[k..], &mut ws.g_im[k..]);
-            let m = d - k;
-            let (kr, ki, dr, di, cr, ci, gi) =
-                (&kr[..m], &ki[..m], &dr[..m], &di[..m], &cr[..m], &ci[..m], &mut gi[..m]);
-            for j in 0..m {
-                // b = (a_k + ā_l) + a_k ā_l, then g = K + b (K − F), as num-complex evaluates them.
-                let br = (ak.re + cr[j]) + (ak.re * cr[j] - ak.im * ci[j]);
-                let bim = (ak.im + ci[j]) + (ak.re * ci[j] + ak.im * cr[j]);
-                gr[j] = kr[j] + (br * dr[j] - bim * di[j]);
-                gi[j] = ki[j] + (br * di[j] + bim * dr[j]);
-            }
-            let (gr, gi, mm) = (&ws.g_re, &ws.g_im, &mut ws.m);
-            for bl in &self.blocks[bi..] {
-                let l = bl.start;
-                let (g_re, g_im) = (gr[l], gi[l]);
-                match (bk.pair, bl.pair) {
-                    (false, false) => mm[k * d + l] = g_re,
-                    (false, true) => {
-                        mm[k * d + l] = s2 * g_re;
-                        mm[k * d + l + 1] = s2 * g_im;
-                    }
-                    (true, false) => {
-                        mm[k * d + l] = s2 * g_re;
-                        mm[(k + 1) * d + l] = -s2 * g_im;
-                    }
-                    (true, true) => {
-                        let (h_re, h_im) = (gr[l + 1], gi[l + 1]);
-                        mm[k * d + l] = g_re + h_re;
-                        mm[k * d + l + 1] = g_im - h_im;
-                        mm[(k + 1) * d + l] = -(g_im + h_im);
-                        mm[(k + 1) * d + l + 1] = g_re - h_re;
-                    }
-                }
-            }
-        }
+        let split = SplitCov { k_re: &x.k_re, k_im: &x.k_im, diff_re: &x.diff_re, diff_im: &x.diff_im };
+        let (abar, g) = ((&ws.abar_re[..], &ws.abar_im[..]), (&mut ws.g_re[..], &mut ws.g_im[..]));
+        regimes_kernels::modal::fill_cov(self.d, &self.blocks, &ws.a, split, abar, g, &mut ws.m);
     }
 
     /// Factors W⁻¹X_tW⁻ᵀ = UᵀU and solves Uᵀ Z = W⁻¹ E_t D for the signal `sig` (if any); returns ln det U²
@@ -342,27 +298,13 @@ impl Modal {
         if !cholesky_upper_solve(&mut ws.m, d, &mut ws.y, r) {
             return Err(Error::NotSpd { name: name.into(), reason: "the Cholesky factorization failed".into() });
         }
-        Ok(2.0 * (0..d).map(|k| libm::log(ws.m[k * d + k])).sum::<f64>())
+        Ok(regimes_kernels::modal::ln_det_upper(&ws.m, d))
     }
 
     /// W⁻¹ E_t D = T e^{−Λt} ν (row-major d × r) into `ws.y`.
     fn fill_signal(&self, s: &ModalSignal, ws: &mut Workspace) {
-        let (d, r) = (self.d, s.r);
-        let s2 = std::f64::consts::SQRT_2;
-        for b in &self.blocks {
-            let k = b.start;
-            let e = ws.e[k];
-            for c in 0..r {
-                let v = e * s.nu[k * r + c];
-                if b.pair {
-                    ws.y[k * r + c] = s2 * v.re;
-                    ws.y[(k + 1) * r + c] = -s2 * v.im;
-                } else {
-                    ws.y[k * r + c] = v.re;
-                }
-            }
-        }
-        debug_assert_eq!(ws.y.len(), d * r);
+        regimes_kernels::modal::fill_signal(s.r, &self.blocks, &ws.e, &s.nu, &mut ws.y);
+        debug_assert_eq!(ws.y.len(), self.d * s.r);
     }
 
     /// The signal factor D (d × r) in the eigenbasis: ν = V⁻¹D = Tᴴ W⁻¹ D, on the first row of every block.

@@ -10,7 +10,7 @@
 /// order, accumulated row by row (an i-k-j loop, which the compiler vectorizes over j).
 ///
 /// ```
-/// use diffusion_regimes::kernels::dense::gemm;
+/// use regimes_kernels::dense::gemm;
 /// let (a, b) = ([1.0, 2.0, 3.0, 4.0], [5.0, 6.0, 7.0, 8.0]);
 /// let mut c = [1.0; 4];
 /// gemm(2, 2, 2, 1.0, &a, &b, 1.0, &mut c);
@@ -187,7 +187,7 @@ pub fn lu_solve_in_place(a: &mut [f64], b: &mut [f64], n: usize, r: usize) -> bo
 /// This is the per-time factorization of the theory (`theory::modal`), where it dominates the cost.
 ///
 /// ```
-/// use diffusion_regimes::kernels::dense::cholesky_upper_solve;
+/// use regimes_kernels::dense::cholesky_upper_solve;
 /// // A = [[4, 2], [2, 5]] = UᵀU with U = [[2, 1], [0, 2]]; Uᵀ z = (2, 5) gives z = (1, 2).
 /// let mut a = [4.0, 2.0, 2.0, 5.0];
 /// let mut y = [2.0, 5.0];

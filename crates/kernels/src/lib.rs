@@ -14,10 +14,18 @@
 //! run once per step, independent of the particles. [`mixed`] is the mixed-precision variant of [`attend`] (f32
 //! products in four-lane registers, [`lanes`], softmax in f64) that the empirical score uses by default; [`attend`]
 //! is the all-f64 reference (`score::empirical::KernelPrecision`).
+//!
+//! This is its own package (`regimes-kernels`, re-exported as `diffusion_regimes::kernels`, with [`random`] also
+//! re-exported as `diffusion_regimes::random`) so that the web build can compile it at opt-level 3 while the rest of
+//! the playground is optimized for size (Cargo profile `wasm-release`; ARCHITECTURE.md, "The web build"). For the same
+//! reason [`random`] (the seeded streams and their ziggurat normals), [`rows`] (the row updates of the two-class scores
+//! and steps) and [`modal`] (the theory's per-time fills) live here: every loop that runs per particle per step, or per
+//! time point of a theory curve.
 
 pub mod dense;
 pub mod lanes;
 pub mod mixed;
+pub mod modal;
 pub mod random;
 pub mod rows;
 
@@ -50,7 +58,7 @@ fn combine(acc: [f64; LANES], tail: f64) -> f64 {
 /// x·y with the kernels' fixed summation order (see the module docs).
 ///
 /// ```
-/// assert_eq!(diffusion_regimes::kernels::dot(&[1.0, 2.0, 3.0], &[4.0, 5.0, 6.0]), 32.0);
+/// assert_eq!(regimes_kernels::dot(&[1.0, 2.0, 3.0], &[4.0, 5.0, 6.0]), 32.0);
 /// ```
 #[inline]
 pub fn dot(x: &[f64], y: &[f64]) -> f64 {
@@ -103,7 +111,7 @@ fn micro(x: [&[f64]; MICRO_P], k: [&[f64]; MICRO_K]) -> [[f64; MICRO_K]; MICRO_P
 /// product of the integrators and scores (for symmetric M the rows are also the columns).
 ///
 /// ```
-/// use diffusion_regimes::kernels::dots;
+/// use regimes_kernels::dots;
 /// let m = [1.0, 2.0, 3.0, 4.0]; // M = [[1, 2], [3, 4]]
 /// let x = [1.0, 1.0, 0.0, 1.0]; // two particles
 /// let mut out = [0.0; 4];

@@ -214,8 +214,8 @@ fn accumulate_columns(w: &[f32], keys: &[f32], d: usize, j0: usize, acc: &mut [f
 /// squared norms in f64.
 ///
 /// ```
-/// use diffusion_regimes::kernels::{attend, tiled_len, transpose_tiles, TopTwo, TILE_K, TILE_P};
-/// use diffusion_regimes::kernels::mixed::{attend_mixed, round_keys, transpose_tiles_f32, MixedScratch};
+/// use regimes_kernels::{attend, tiled_len, transpose_tiles, TopTwo, TILE_K, TILE_P};
+/// use regimes_kernels::mixed::{attend_mixed, round_keys, transpose_tiles_f32, MixedScratch};
 /// let (d, keys, q) = (2, [1.0, 0.0, 0.0, 1.0, -1.0, 0.5], [0.3, -0.2]);
 /// let ksq = [1.0, 1.0, 1.25];
 /// let (mut k32, mut kt32) = (vec![0.0f32; 6], vec![0.0f32; tiled_len(3, d)]);

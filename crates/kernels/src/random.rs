@@ -83,7 +83,7 @@ fn ziggurat() -> &'static Ziggurat {
 /// The stream for `(seed, purpose, index)`.
 ///
 /// ```
-/// use diffusion_regimes::random::{stream, Purpose};
+/// use regimes_kernels::random::{stream, Purpose};
 /// let a: Vec<f64> = { let mut s = stream(7, Purpose::Data, 3); (0..4).map(|_| s.normal()).collect() };
 /// let b: Vec<f64> = { let mut s = stream(7, Purpose::Data, 3); (0..4).map(|_| s.normal()).collect() };
 /// assert_eq!(a, b);
