@@ -4,7 +4,7 @@
 //! used by Lu & Tang (arXiv 2602.15914): every eigenvalue of A gets real part τ = Tr U / d, the largest gap any
 //! antisymmetric Q can reach. Every design returns a matrix checked to satisfy ‖Q + Qᵀ‖ ≤ 1e-12 ‖Q‖.
 
-use nalgebra::{DMatrix, DVector, SymmetricEigen};
+use nalgebra::{DMatrix, DVector};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{check_range, Error, Result};
@@ -130,16 +130,18 @@ pub fn equal_diagonal_basis(u: &Precision) -> DMatrix<f64> {
         let m = v.ncols();
         let mut uw = crate::linalg::mul(&crate::linalg::mul(&v.transpose(), um), &v);
         crate::linalg::symmetrize(&mut uw);
-        let eig = SymmetricEigen::new(uw);
+        let eig = crate::kernels::decompose::symmetric_eigen(uw);
         let mut order: Vec<usize> = (0..m).collect();
         order.sort_by(|&a, &b| eig.eigenvalues[a].total_cmp(&eig.eigenvalues[b]));
         let (imin, imax) = (order[0], order[m - 1]);
         let (mu_min, mu_max) = (eig.eigenvalues[imin], eig.eigenvalues[imax]);
-        // Lift every eigenvector of U_W to R^d and sign-fix it there.
+        // Lift every eigenvector of U_W to R^d (one product V·E through our gemm: each entry summed in ascending
+        // order, as nalgebra's matrix–vector product did column by column) and sign-fix it there.
+        let ve = crate::linalg::mul(&v, &eig.eigenvectors);
         let lifted: Vec<DVector<f64>> = order
             .iter()
             .map(|&k| {
-                let mut w = &v * eig.eigenvectors.column(k);
+                let mut w = ve.column(k).into_owned();
                 fix_sign(&mut w);
                 w
             })

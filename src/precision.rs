@@ -59,7 +59,7 @@ impl Precision {
         }
         let mut u = u;
         crate::linalg::symmetrize(&mut u);
-        let eig = SymmetricEigen::new(u.clone());
+        let eig = crate::kernels::decompose::symmetric_eigen(u.clone());
         let d = u.nrows();
         let mut order: Vec<usize> = (0..d).collect();
         order.sort_by(|&a, &b| eig.eigenvalues[a].total_cmp(&eig.eigenvalues[b]));

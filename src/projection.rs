@@ -44,7 +44,7 @@ pub struct ViewAxes {
 
 /// The unit top eigenvector of a symmetric matrix, sign-fixed (largest component positive), with its eigenvalue.
 fn top_eigenvector(m: &DMatrix<f64>) -> (f64, DVector<f64>) {
-    let eig = m.clone().symmetric_eigen();
+    let eig = crate::kernels::decompose::symmetric_eigen(m.clone());
     let k = eig.eigenvalues.imax();
     let mut v = eig.eigenvectors.column(k).into_owned();
     fix_sign(&mut v);

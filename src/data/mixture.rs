@@ -4,7 +4,7 @@
 //! Covariances may be singular (C₀ = V Vᵀ of a linear manifold, or C = 0): they are validated as symmetric positive
 //! *semi*-definite and sampled through their symmetric square root, which exists in that case where Cholesky does not.
 
-use nalgebra::{DMatrix, DVector, SymmetricEigen};
+use nalgebra::{DMatrix, DVector};
 use serde::{Deserialize, Serialize};
 
 use crate::data::DataModel;
@@ -118,7 +118,7 @@ fn validate_cov(c: &DMatrix<f64>, d: usize, name: &str) -> Result<DMatrix<f64>> 
     }
     let mut c = c.clone();
     symmetrize(&mut c);
-    let eig = SymmetricEigen::new(c);
+    let eig = crate::kernels::decompose::symmetric_eigen(c);
     let top = eig.eigenvalues.iter().cloned().fold(0.0, f64::max);
     let low = eig.eigenvalues.iter().cloned().fold(f64::INFINITY, f64::min);
     if low < -PSD_TOL * top.max(1.0) {

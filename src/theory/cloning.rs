@@ -10,8 +10,10 @@ use nalgebra::{DMatrix, DVector};
 
 use crate::error::{Error, Result};
 use crate::process::OuProcess;
-use crate::theory::quadrature::adaptive_simpson;
 use crate::theory::speciation::{criterion_at_unchecked, ClassModel};
+#[cfg(test)]
+use regimes_kernels::quadrature::sech2;
+use regimes_kernels::quadrature::{sech2_expectation, DensityTable};
 
 /// Half-width of the z-interval of the cloning integral: the standard normal density at 14 is 1.6·10⁻⁴³, far below the
 /// 10⁻⁶ accuracy asked of F.
@@ -42,12 +44,12 @@ const QUAD_TOL: f64 = 1e-10;
 /// # Errors
 /// [`Error::Param`] for s < 0 or NaN (s = +∞ gives 1).
 pub fn cloning_probability(s: f64) -> Result<f64> {
-    cloning_with(s, density)
+    cloning_with(s, None)
 }
 
-/// F(s) of [`cloning_probability`] with the standard normal density supplied by `dens` (which must return the bits of
-/// [`density`]).
-fn cloning_with(s: f64, mut dens: impl FnMut(f64) -> f64) -> Result<f64> {
+/// F(s) of [`cloning_probability`], the density read from `table` where it has the node (the same bits as computing
+/// it: [`regimes_kernels::quadrature::sech2_expectation`]).
+fn cloning_with(s: f64, table: Option<DensityTable<'_>>) -> Result<f64> {
     if s.is_nan() || s < 0.0 {
         return Err(Error::param("s (signal-to-noise)", s, "a number ≥ 0"));
     }
@@ -57,14 +59,9 @@ fn cloning_with(s: f64, mut dens: impl FnMut(f64) -> f64) -> Result<f64> {
     if s.is_infinite() {
         return Ok(1.0);
     }
-    let rs = s.sqrt();
-    let deficit = adaptive_simpson(|z| dens(z) * sech2(s + rs * z), -Z_MAX, Z_MAX, PANELS, QUAD_TOL)?;
+    let deficit =
+        sech2_expectation(s, Z_MAX, PANELS, QUAD_TOL, table).map_err(|m| Error::numerical("adaptive quadrature", m))?;
     Ok((1.0 - 0.5 * deficit).clamp(0.5, 1.0))
-}
-
-/// The standard normal density e^{−z²/2}/√(2π).
-fn density(z: f64) -> f64 {
-    (-0.5 * z * z).exp() / (2.0 * std::f64::consts::PI).sqrt()
 }
 
 /// Nodes per unit of z kept by [`CloningQuadrature`]: the adaptive quadrature's nodes are dyadic (28 unit panels on
@@ -108,27 +105,8 @@ impl CloningQuadrature {
     /// # Errors
     /// As [`cloning_probability`].
     pub fn probability(&mut self, s: f64) -> Result<f64> {
-        let table = &mut self.table;
-        cloning_with(s, |z| {
-            // (z + 14)·1024 is exact for the dyadic nodes; an index is used only when it is an integer in range.
-            let u = (z + Z_MAX) * TABLE_SCALE;
-            if u >= 0.0 && u < table.len() as f64 && u == u.floor() {
-                let slot = &mut table[u as usize];
-                if slot.is_nan() {
-                    *slot = density(z);
-                }
-                *slot
-            } else {
-                density(z)
-            }
-        })
+        cloning_with(s, Some(DensityTable { values: &mut self.table, z_max: Z_MAX, scale: TABLE_SCALE }))
     }
-}
-
-/// sech²(x) = 4e^{−2|x|}/(1 + e^{−2|x|})², written with e^{−2|x|} so that it never overflows.
-fn sech2(x: f64) -> f64 {
-    let e = (-2.0 * x.abs()).exp();
-    4.0 * e / ((1.0 + e) * (1.0 + e))
 }
 
 /// The theory curve φ(t) = F(s(t)) of the cloning experiment at the forward times `ts`, for two classes ±μ with

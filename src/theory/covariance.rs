@@ -3,7 +3,7 @@
 //!
 //! Edges: validation happens once at the public entry points; the inner loops of the theory trust their inputs.
 
-use nalgebra::{DMatrix, SymmetricEigen};
+use nalgebra::DMatrix;
 
 use crate::error::{Error, Result};
 use crate::linalg::asymmetry;
@@ -37,7 +37,7 @@ pub fn check_covariance(name: &str, c: &DMatrix<f64>, d: usize) -> Result<()> {
     }
     let mut s = c.clone();
     crate::linalg::symmetrize(&mut s);
-    let eig = SymmetricEigen::new(s);
+    let eig = crate::kernels::decompose::symmetric_eigen(s);
     let (lo, hi) = eig.eigenvalues.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), &l| (lo.min(l), hi.max(l.abs())));
     if lo < -PSD_TOL * hi.max(f64::MIN_POSITIVE) {
         return Err(Error::NotSpd { name: name.into(), reason: format!("its smallest eigenvalue is {lo:e}") });

@@ -34,7 +34,7 @@
 //! callers use the propagated moments of `marginals.rs` and direct transitions instead. At the benchmark input
 //! (d = 64, κ(U) = 100, Q_opt) κ(W) ≈ 20.
 
-use nalgebra::{Complex, DMatrix, Schur, SymmetricEigen};
+use nalgebra::{Complex, DMatrix};
 
 use crate::error::{Error, Result};
 use crate::kernels::dense::{cholesky_upper_solve, gemm, gemm_nt, lu_solve_in_place};
@@ -111,7 +111,7 @@ impl Modal {
     pub(crate) fn new(process: &OuProcess) -> Option<Modal> {
         let a = process.drift();
         let d = a.nrows();
-        let (z, t) = Schur::try_new(a.clone(), f64::EPSILON, 0)?.unpack();
+        let (z, t) = crate::kernels::decompose::schur(a.clone(), f64::EPSILON, 0)?.unpack();
         let blocks = blocks_of(&t);
         let lambda = eigenvalues(&t, &blocks);
         // Real basis W (row-major), column by column from the complex eigenvectors V = Z X.
@@ -387,7 +387,7 @@ impl<'a> ModalMoments<'a> {
             (s, s.ln_1p())
         } else {
             let ym = DMatrix::from_row_slice(self.modal.d, r, y);
-            let eig = SymmetricEigen::new(ym.transpose() * &ym);
+            let eig = crate::kernels::decompose::symmetric_eigen(ym.transpose() * &ym);
             let lmax = eig.eigenvalues.iter().copied().fold(f64::NEG_INFINITY, f64::max);
             (lmax, eig.eigenvalues.iter().map(|l| l.max(0.0).ln_1p()).sum())
         };

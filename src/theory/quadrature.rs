@@ -4,7 +4,7 @@
 //! Edges: pure numerics; the expectations of the cloning probability and of the GLM replica formula are built on
 //! these in `cloning.rs` and `manifold.rs`.
 
-use nalgebra::{DMatrix, SymmetricEigen};
+use nalgebra::DMatrix;
 
 use crate::error::{check_count, Error, Result};
 
@@ -40,7 +40,7 @@ impl GaussHermite {
         check_count("quadrature nodes", n, 1, MAX_NODES)?;
         let jacobi =
             DMatrix::from_fn(n, n, |i, j| if i + 1 == j || j + 1 == i { (i.max(j) as f64).sqrt() } else { 0.0 });
-        let eig = SymmetricEigen::new(jacobi);
+        let eig = crate::kernels::decompose::symmetric_eigen(jacobi);
         let mut nodes: Vec<f64> = eig.eigenvalues.iter().copied().collect();
         nodes.sort_by(f64::total_cmp);
         let mut weights = Vec::with_capacity(n);
@@ -120,12 +120,10 @@ fn orthonormal_hermite(n: usize, x: f64) -> (f64, f64) {
     (p, p_prev)
 }
 
-/// Recursion cap of [`adaptive_simpson`]: 2⁻⁴⁰ of a panel is far below any feature the theory integrates.
-const MAX_DEPTH: u32 = 40;
-
 /// ∫_a^b g(x) dx by adaptive Simpson quadrature (Lyness 1969) with Richardson correction, starting from `panels`
 /// equal panels so that a feature narrower than the interval is not missed by the first samples. The tolerance
-/// `tol` is absolute and is split between panels in proportion to their width.
+/// `tol` is absolute and is split between panels in proportion to their width. (The algorithm lives in
+/// [`regimes_kernels::quadrature::adaptive_simpson`], compiled at full optimization in the web build.)
 ///
 /// ```
 /// use diffusion_regimes::theory::quadrature::adaptive_simpson;
@@ -135,48 +133,9 @@ const MAX_DEPTH: u32 = 40;
 ///
 /// # Errors
 /// [`Error::Numerical`] for a non-finite integrand value or interval.
-pub fn adaptive_simpson(mut g: impl FnMut(f64) -> f64, a: f64, b: f64, panels: usize, tol: f64) -> Result<f64> {
-    if !(a.is_finite() && b.is_finite() && a < b && panels >= 1) {
-        return Err(Error::numerical("adaptive quadrature", format!("invalid interval [{a}, {b}]")));
-    }
-    let h = (b - a) / panels as f64;
-    let mut total = 0.0;
-    for k in 0..panels {
-        let (lo, hi) = (a + k as f64 * h, a + (k + 1) as f64 * h);
-        let (flo, fmid, fhi) = (g(lo), g(0.5 * (lo + hi)), g(hi));
-        let whole = (hi - lo) / 6.0 * (flo + 4.0 * fmid + fhi);
-        total += simpson_step(&mut g, lo, hi, flo, fmid, fhi, whole, tol / panels as f64, MAX_DEPTH);
-    }
-    if total.is_finite() {
-        Ok(total)
-    } else {
-        Err(Error::numerical("adaptive quadrature", "non-finite integrand"))
-    }
-}
-
-#[allow(clippy::too_many_arguments)] // The recursion carries the panel's three samples to avoid re-evaluating them.
-fn simpson_step(
-    g: &mut impl FnMut(f64) -> f64,
-    a: f64,
-    b: f64,
-    fa: f64,
-    fm: f64,
-    fb: f64,
-    whole: f64,
-    tol: f64,
-    depth: u32,
-) -> f64 {
-    let m = 0.5 * (a + b);
-    let (lm, rm) = (0.5 * (a + m), 0.5 * (m + b));
-    let (flm, frm) = (g(lm), g(rm));
-    let left = (m - a) / 6.0 * (fa + 4.0 * flm + fm);
-    let right = (b - m) / 6.0 * (fm + 4.0 * frm + fb);
-    let diff = left + right - whole;
-    if depth == 0 || diff.abs() <= 15.0 * tol || !diff.is_finite() {
-        return left + right + diff / 15.0;
-    }
-    simpson_step(g, a, m, fa, flm, fm, left, 0.5 * tol, depth - 1)
-        + simpson_step(g, m, b, fm, frm, fb, right, 0.5 * tol, depth - 1)
+pub fn adaptive_simpson(g: impl FnMut(f64) -> f64, a: f64, b: f64, panels: usize, tol: f64) -> Result<f64> {
+    regimes_kernels::quadrature::adaptive_simpson(g, a, b, panels, tol)
+        .map_err(|m| Error::numerical("adaptive quadrature", m))
 }
 
 #[cfg(test)]

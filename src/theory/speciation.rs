@@ -20,7 +20,7 @@
 //! Several roots would need class-dependent covariances or a different criterion; the scan is kept so that such an
 //! extension is handled, and the tests check the identity for a strongly non-normal drift.
 
-use nalgebra::{DMatrix, DVector, SymmetricEigen};
+use nalgebra::{DMatrix, DVector};
 use serde::Serialize;
 
 use crate::error::{check_count, Error, Result};
@@ -173,7 +173,7 @@ pub(crate) fn criterion_with_log_dets(signal: &DMatrix<f64>, gamma: &DMatrix<f64
         let s = y.norm_squared();
         (s, s.ln_1p())
     } else {
-        let eig = SymmetricEigen::new(y.transpose() * &y);
+        let eig = crate::kernels::decompose::symmetric_eigen(y.transpose() * &y);
         let lmax = eig.eigenvalues.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         (lmax, eig.eigenvalues.iter().map(|l| l.max(0.0).ln_1p()).sum())
     };
@@ -286,7 +286,7 @@ pub fn mass_matrix(process: &OuProcess, mu: &DVector<f64>, c0: &DMatrix<f64>, t:
 /// As [`signal_to_noise`].
 pub fn mass_matrix_min_eigenvalue(process: &OuProcess, mu: &DVector<f64>, c0: &DMatrix<f64>, t: f64) -> Result<f64> {
     let m = mass_matrix(process, mu, c0, t)?;
-    Ok(SymmetricEigen::new(m).eigenvalues.iter().copied().fold(f64::INFINITY, f64::min))
+    Ok(crate::kernels::decompose::symmetric_eigen(m).eigenvalues.iter().copied().fold(f64::INFINITY, f64::min))
 }
 
 /// Every speciation time found in a range (SCIENCE.md §7).

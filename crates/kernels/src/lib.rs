@@ -22,10 +22,12 @@
 //! and steps) and [`modal`] (the theory's per-time fills) live here: every loop that runs per particle per step, or per
 //! time point of a theory curve.
 
+pub mod decompose;
 pub mod dense;
 pub mod lanes;
 pub mod mixed;
 pub mod modal;
+pub mod quadrature;
 pub mod random;
 pub mod rows;
 
