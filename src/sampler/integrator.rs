@@ -235,6 +235,13 @@ impl StepCoefficients {
     /// Applies the step to a particle-major batch: `next ← N z + K s + L x`. `s` and `z` are overwritten (they serve
     /// as scratch for the matrix products once consumed); `z` holds the noise on entry (ignored by the flow).
     pub fn apply(&self, x: &[f64], s: &mut [f64], z: &mut [f64], d: usize, next: &mut [f64]) {
+        // All three scalar (U = c·I, stochastic): one pass instead of three, the same sums in the same order.
+        if let (Some(Coefficient::Scalar(n)), Coefficient::Scalar(k), Coefficient::Scalar(c)) =
+            (&self.noise, &self.score, &self.linear)
+        {
+            rows::scalar_step(*n, z, *k, s, *c, x, next);
+            return;
+        }
         match &self.noise {
             Some(n) => n.apply(z, d, next),
             None => next.fill(0.0),

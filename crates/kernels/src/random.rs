@@ -61,6 +61,8 @@ const ZIG_V: f64 = 9.91256303526217e-3;
 struct Ziggurat {
     x: [f64; ZIG_LAYERS + 1],
     ratio: [f64; ZIG_LAYERS],
+    /// The density at the edges, f(x_i) = e^{−x_i²/2} (f(x_128) = 1), for the wedge test.
+    f: [f64; ZIG_LAYERS + 1],
 }
 
 /// The tables, computed once (libm and IEEE operations only, so the same bits on every platform).
@@ -76,7 +78,8 @@ fn ziggurat() -> &'static Ziggurat {
             f = libm::exp(-0.5 * x[i] * x[i]);
         }
         let ratio = std::array::from_fn(|i| x[i + 1] / x[i]);
-        Ziggurat { x, ratio }
+        let f = std::array::from_fn(|i| libm::exp(-0.5 * x[i] * x[i]));
+        Ziggurat { x, ratio, f }
     })
 }
 
@@ -116,7 +119,12 @@ impl Stream {
     /// the layer's rectangle (|u| < x_{i+1}/x_i) the variate is u·x_i, otherwise the wedge or the tail is tested.
     #[inline]
     pub fn normal(&mut self) -> f64 {
-        let z = ziggurat();
+        self.normal_from(ziggurat())
+    }
+
+    /// [`Stream::normal`] with the tables at hand (a batch fetches them once).
+    #[inline(always)]
+    fn normal_from(&mut self, z: &Ziggurat) -> f64 {
         loop {
             let w = self.next_u64();
             let i = (w & ZIG_MASK) as usize;
@@ -143,18 +151,38 @@ impl Stream {
                 }
             }
         }
+        // The wedge: accept x = u·x_i with probability (f(x) − f(x_{i+1})) / (f(x_i) − f(x_{i+1})), f(x) = e^{−x²/2},
+        // against the tabulated f(x_i) (one exp per test; until issue 7's last change the test divided by f(x) and took
+        // two exps, which decides the same way except at rounding-level ties).
         let x = u * z.x[i];
-        let f0 = libm::exp(-0.5 * (z.x[i] * z.x[i] - x * x));
-        let f1 = libm::exp(-0.5 * (z.x[i + 1] * z.x[i + 1] - x * x));
-        (f1 + self.uniform() * (f0 - f1) < 1.0).then_some(x)
+        let y = z.f[i + 1] + self.uniform() * (z.f[i] - z.f[i + 1]);
+        wedge_accepts(z, i, x, y).then_some(x)
     }
 
     /// Fills `out` with standard normal variates.
     pub fn fill_normal(&mut self, out: &mut [f64]) {
+        let z = ziggurat();
         for x in out.iter_mut() {
-            *x = self.normal();
+            *x = self.normal_from(z);
         }
     }
+}
+
+/// The wedge test of layer i (1 ≤ i < 128) for the point (x, y): y < f(x) = e^{−x²/2}.
+///
+/// Squeezes from e^t ≥ 1 + t decide most points without the exp: f(x) ≥ f(x_i)(1 + (x_i² − x²)/2) and
+/// f(x) ≤ f(x_{i+1}) / (1 + (x² − x_{i+1}²)/2). Their 10⁻¹² margins are far above the rounding of either side, so they
+/// never decide differently from the exp test (`squeezes_decide_as_the_exp_test`): the stream is unchanged bit for bit.
+#[inline]
+fn wedge_accepts(z: &Ziggurat, i: usize, x: f64, y: f64) -> bool {
+    let x2 = x * x;
+    if y < z.f[i] * (1.0 + 0.5 * (z.x[i] * z.x[i] - x2)) * (1.0 - 1e-12) {
+        return true;
+    }
+    if y > z.f[i + 1] / (1.0 + 0.5 * (x2 - z.x[i + 1] * z.x[i + 1])) * (1.0 + 1e-12) {
+        return false;
+    }
+    y < libm::exp(-0.5 * x * x)
 }
 
 #[cfg(test)]
@@ -194,6 +222,32 @@ mod tests {
         let k4 = xs.iter().map(|x| x.powi(4)).sum::<f64>() / n as f64;
         // Var(Z⁴) = 105 − 9 = 96: s.e. of the mean √(96/n) = 0.0155; 5 s.e.
         assert!((k4 - 3.0).abs() < 5.0 * 0.0155, "fourth moment {k4}");
+    }
+
+    #[test]
+    fn squeezes_decide_as_the_exp_test() {
+        // Points of every wedge, uniform in its rectangle part and concentrated near the curve y = f(x).
+        let z = ziggurat();
+        let mut s = stream(5, Purpose::Estimator, 2);
+        let mut decided_by_exp = 0usize;
+        let n = 400_000;
+        for k in 0..n {
+            let i = 1 + (k % (ZIG_LAYERS - 1));
+            let x = z.x[i + 1] + s.uniform() * (z.x[i] - z.x[i + 1]);
+            let f = libm::exp(-0.5 * x * x);
+            let y = if k % 2 == 0 {
+                z.f[i + 1] + s.uniform() * (z.f[i] - z.f[i + 1])
+            } else {
+                f * (1.0 + (s.uniform() - 0.5) * 1e-9)
+            };
+            assert_eq!(wedge_accepts(z, i, x, y), y < f, "layer {i}, x = {x}, y = {y}");
+            let x2 = x * x;
+            let lower = z.f[i] * (1.0 + 0.5 * (z.x[i] * z.x[i] - x2)) * (1.0 - 1e-12);
+            let upper = z.f[i + 1] / (1.0 + 0.5 * (x2 - z.x[i + 1] * z.x[i + 1])) * (1.0 + 1e-12);
+            decided_by_exp += usize::from(y >= lower && y <= upper);
+        }
+        // The squeezes must actually spare most exps for uniform points (the near-curve half always needs it).
+        assert!(decided_by_exp < n * 6 / 10, "{decided_by_exp} of {n} needed the exp");
     }
 
     #[test]

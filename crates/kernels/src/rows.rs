@@ -51,6 +51,14 @@ pub fn add_tanh_and_noise(next: &mut [f64], z: &[f64], g: &[f64], c: &[f64], xi:
     }
 }
 
+/// next = (n z + k s) + c x, element by element: the step `next ← N z + K s + L x` with scalar coefficients in one
+/// pass (the same operations in the same order as `next = n z; next += k s; next += c x`).
+pub fn scalar_step(n: f64, z: &[f64], k: f64, s: &[f64], c: f64, x: &[f64], next: &mut [f64]) {
+    for (((o, zi), si), xi) in next.iter_mut().zip(z).zip(s).zip(x) {
+        *o = n * zi + k * si + c * xi;
+    }
+}
+
 /// out = c x, element by element.
 pub fn scale_into(c: f64, x: &[f64], out: &mut [f64]) {
     out.iter_mut().zip(x).for_each(|(o, xi)| *o = c * xi);
@@ -96,5 +104,8 @@ mod tests {
         let mut o = [0.0; 3];
         scale_into(-1.0, &mu, &mut o);
         assert_eq!(o, [-1.0, -2.0, 1.0]);
+        let mut step = [0.0; 3];
+        scalar_step(0.5, &[1.0, 2.0, 3.0], 2.0, &mu, -1.0, &[1.0, 1.0, 1.0], &mut step);
+        assert_eq!(step, [1.5, 4.0, -1.5]);
     }
 }
