@@ -141,7 +141,8 @@ pub fn equal_diagonal_basis(u: &Precision) -> DMatrix<f64> {
         let lifted: Vec<DVector<f64>> = order
             .iter()
             .map(|&k| {
-                let mut w = ve.column(k).into_owned();
+                // Column k of the column-major product, copied as a slice.
+                let mut w = DVector::from_column_slice(&ve.as_slice()[k * d..(k + 1) * d]);
                 fix_sign(&mut w);
                 w
             })

@@ -180,14 +180,9 @@ pub fn sym_apply(eig: &SymmetricEigen<f64, Dyn>, f: impl Fn(f64) -> f64) -> DMat
 
 /// Symmetrizes in place: M ← (M + Mᵀ)/2. Used after products that are symmetric in exact arithmetic.
 pub fn symmetrize(m: &mut DMatrix<f64>) {
+    assert!(m.is_square(), "symmetrize: a square matrix");
     let n = m.nrows();
-    for i in 0..n {
-        for j in (i + 1)..n {
-            let s = 0.5 * (m[(i, j)] + m[(j, i)]);
-            m[(i, j)] = s;
-            m[(j, i)] = s;
-        }
-    }
+    crate::kernels::rows::symmetrize(m.as_mut_slice(), n);
 }
 
 /// Cholesky factor of a matrix that must be symmetric positive definite.

@@ -29,15 +29,7 @@ pub struct Precision {
 /// Flips `v` so that its component of largest magnitude is positive (ties: the first index). This is the sign rule
 /// of SCIENCE.md §3, used wherever an eigenvector's sign could change a result.
 pub fn fix_sign(v: &mut DVector<f64>) {
-    let mut best = 0;
-    for k in 1..v.len() {
-        if v[k].abs() > v[best].abs() {
-            best = k;
-        }
-    }
-    if v[best] < 0.0 {
-        v.neg_mut();
-    }
+    crate::kernels::rows::fix_sign(v.as_mut_slice());
 }
 
 impl Precision {

@@ -74,6 +74,32 @@ pub fn add(t: &[f64], acc: &mut [f64]) {
     acc.iter_mut().zip(t).for_each(|(a, t)| *a += t);
 }
 
+/// Flips `v` so that its component of largest magnitude is positive (ties: the first index): the eigenvector sign
+/// rule of SCIENCE.md §3 (`diffusion_regimes::precision::fix_sign`).
+pub fn fix_sign(v: &mut [f64]) {
+    let mut best = 0;
+    for k in 1..v.len() {
+        if v[k].abs() > v[best].abs() {
+            best = k;
+        }
+    }
+    if v.get(best).is_some_and(|&b| b < 0.0) {
+        v.iter_mut().for_each(|x| *x = -*x);
+    }
+}
+
+/// M ← (M + Mᵀ)/2 for a square n × n matrix stored densely (either order).
+pub fn symmetrize(m: &mut [f64], n: usize) {
+    assert_eq!(m.len(), n * n, "symmetrize: an n × n matrix");
+    for i in 0..n {
+        for j in (i + 1)..n {
+            let s = 0.5 * (m[i * n + j] + m[j * n + i]);
+            m[i * n + j] = s;
+            m[j * n + i] = s;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -107,5 +133,11 @@ mod tests {
         let mut step = [0.0; 3];
         scalar_step(0.5, &[1.0, 2.0, 3.0], 2.0, &mu, -1.0, &[1.0, 1.0, 1.0], &mut step);
         assert_eq!(step, [1.5, 4.0, -1.5]);
+        let mut v = [0.5, -2.0, 2.0];
+        fix_sign(&mut v);
+        assert_eq!(v, [-0.5, 2.0, -2.0]);
+        let mut m = [1.0, 2.0, 4.0, 3.0];
+        symmetrize(&mut m, 2);
+        assert_eq!(m, [1.0, 3.0, 3.0, 3.0]);
     }
 }
