@@ -79,20 +79,59 @@ impl MixedScratch {
 /// ≤ (ln 2/2)¹¹/11! < 10⁻¹²).
 #[inline(always)]
 pub fn exp_weight(z: f64) -> f64 {
+    exp_weights([z])[0]
+}
+
+/// [`exp_weight`] of B values in lock-step: the same operations lane by lane (so the same bits), written so that the
+/// compiler keeps B / 2 independent Horner chains in flight (one chain is a serial run of 20 dependent operations,
+/// which is latency-bound).
+#[inline(always)]
+fn exp_weights<const B: usize>(z: [f64; B]) -> [f64; B] {
     const LN2_HI: f64 = 0.693_147_180_369_123_8; // 0x3FE62E42FEE00000: ln 2 to 32 bits, so k·LN2_HI is exact.
     const LN2_LO: f64 = 1.908_214_929_270_587_7e-10; // ln 2 − LN2_HI.
     const ROUND: f64 = 6_755_399_441_055_744.0; // 1.5·2⁵²: adding and subtracting it rounds to an integer (ties even).
-    let k = (z * std::f64::consts::LOG2_E + ROUND) - ROUND;
-    let r = (z - k * LN2_HI) - k * LN2_LO;
+    let shifted: [f64; B] = std::array::from_fn(|j| z[j] * std::f64::consts::LOG2_E + ROUND);
+    let r: [f64; B] = std::array::from_fn(|j| {
+        let k = shifted[j] - ROUND;
+        (z[j] - k * LN2_HI) - k * LN2_LO
+    });
     // Horner: Σ_{j ≤ 10} r^j / j!.
-    let mut p = 1.0 / 3_628_800.0;
+    let mut p = [1.0 / 3_628_800.0; B];
     for c in
         [1.0 / 362_880.0, 1.0 / 40_320.0, 1.0 / 5_040.0, 1.0 / 720.0, 1.0 / 120.0, 1.0 / 24.0, 1.0 / 6.0, 0.5, 1.0, 1.0]
     {
-        p = p * r + c;
+        for j in 0..B {
+            p[j] = p[j] * r[j] + c;
+        }
     }
-    // 2^k for −73 ≤ k ≤ 0, built from its exponent bits.
-    p * f64::from_bits(((k as i64 + 1023) as u64) << 52)
+    // 2^k for −73 ≤ k ≤ 0, built from its exponent bits. The low bits of `shifted` = 1.5·2⁵² + k hold k in two's
+    // complement (its ulp is 1), and 1.5·2⁵²'s own bits vanish in the shift, so no float → int conversion is needed
+    // (wasm has none for f64x2, and this keeps the loop vectorizable).
+    std::array::from_fn(|j| p[j] * f64::from_bits(shifted[j].to_bits().wrapping_add(1023) << 52))
+}
+
+/// `w[i]` ← the f32 softmax weight of logit `logits[i]` under the running maximum m: e^{ℓ−m} by [`exp_weight`] for
+/// ℓ − m > −[`SOFTMAX_CUTOFF`], exactly 0 below (and for a NaN). Branch-free, eight at a time.
+fn weights(w: &mut [f32], logits: &[f64], m: f64) {
+    const B: usize = 8;
+    #[inline(always)]
+    fn one<const N: usize>(w: &mut [f32], logits: &[f64], m: f64) {
+        let z: [f64; N] = std::array::from_fn(|j| logits[j] - m);
+        // Lanes at or below the cutoff compute a discarded value from a clamped argument.
+        let e: [f64; N] =
+            exp_weights(std::array::from_fn(|j| if z[j] > -SOFTMAX_CUTOFF { z[j] } else { -SOFTMAX_CUTOFF }));
+        for j in 0..N {
+            w[j] = if z[j] > -SOFTMAX_CUTOFF { e[j] as f32 } else { 0.0 };
+        }
+    }
+    let n = logits.len().min(w.len());
+    let full = n - n % B;
+    for (wb, lb) in w[..full].chunks_exact_mut(B).zip(logits[..full].chunks_exact(B)) {
+        one::<B>(wb, lb, m);
+    }
+    for i in full..n {
+        one::<1>(&mut w[i..i + 1], &logits[i..i + 1], m);
+    }
 }
 
 #[inline(always)]
@@ -128,12 +167,15 @@ fn logits_tile(q: &[f32], kt: &[f32], d: usize, out: &mut [f64]) {
 #[inline(always)]
 fn logits_block(q: &[f32], kt: &[f32], d: usize, p: usize, i0: usize, out: &mut [f64]) {
     let rows: [&[f32]; MP] = std::array::from_fn(|r| &q[(p + r) * d..(p + r + 1) * d]);
+    assert!(i0 + MK <= TILE_K && kt.len() >= d * TILE_K, "logits_block: tile sizes");
     let mut s = [[F4::zero(); 2]; MP];
-    for (j, krow) in kt.chunks_exact(TILE_K).take(d).enumerate() {
-        let k = &krow[i0..i0 + MK];
+    for j in 0..d {
+        // SAFETY: j < d, so j·TILE_K + i0 + MK ≤ d·TILE_K ≤ kt.len(), and every row has length d (both asserted
+        // or built above); the checks would otherwise run once per coordinate in the innermost loop.
+        let k = unsafe { kt.get_unchecked(j * TILE_K + i0..j * TILE_K + i0 + MK) };
         let (k0, k1) = (load(&k[..4]), load(&k[4..]));
         for (sp, row) in s.iter_mut().zip(rows) {
-            let b = F4::splat(row[j]);
+            let b = F4::splat(unsafe { *row.get_unchecked(j) });
             sp[0] = sp[0].add_mul(b, k0);
             sp[1] = sp[1].add_mul(b, k1);
         }
@@ -148,30 +190,59 @@ fn logits_block(q: &[f32], kt: &[f32], d: usize, p: usize, i0: usize, out: &mut 
     }
 }
 
+/// `sums[p] += Σ_i w[p * TILE_K + i]` in f64, over i in ascending order for every particle: each sum is one serial
+/// chain of additions, so four particles go side by side to overlap their latencies (the bits are those of one
+/// particle at a time).
+fn add_weights(w: &[f32], nk: usize, sums: &mut [f64]) {
+    let done = sums.len() - sums.len() % MP;
+    for (g, sg) in sums[..done].chunks_exact_mut(MP).enumerate() {
+        let rows: [&[f32]; MP] = std::array::from_fn(|r| &w[(g * MP + r) * TILE_K..(g * MP + r) * TILE_K + nk]);
+        let mut s: [f64; MP] = std::array::from_fn(|r| sg[r]);
+        #[allow(clippy::needless_range_loop)] // i walks the four rows in lock-step.
+        for i in 0..nk {
+            for r in 0..MP {
+                s[r] += rows[r][i] as f64;
+            }
+        }
+        sg.copy_from_slice(&s);
+    }
+    for (p, s) in sums.iter_mut().enumerate().skip(done) {
+        for wi in &w[p * TILE_K..p * TILE_K + nk] {
+            *s += *wi as f64;
+        }
+    }
+}
+
 /// `acc[p] += Σ_i w[p * TILE_K + i] · key_i` over the `nk` f32 keys of a key tile, summed in f32 over i in ascending
 /// order and then added to the f64 `acc`, identically in the register tile and the remainder paths.
 fn accumulate(w: &[f32], nk: usize, keys: &[f32], d: usize, acc: &mut [f64]) {
+    assert!(nk <= TILE_K && keys.len() >= nk * d && w.len() >= (acc.len() / d) * TILE_K, "accumulate: tile sizes");
     let np = acc.len() / d;
     let mut p = 0;
     while p + MP <= np {
-        // Keys with a non-zero weight for at least one of the four particles, in ascending order.
-        let mut live = [0u8; TILE_K];
+        // Keys with a non-zero weight for at least one of the four particles, in ascending order: their four
+        // weights side by side (one broadcast load each below) and the offset of their row.
+        let mut packed = [[0.0f32; MP]; TILE_K];
+        let mut offsets = [0usize; TILE_K];
         let mut n_live = 0;
         for i in 0..nk {
-            if (0..MP).any(|r| w[(p + r) * TILE_K + i] != 0.0) {
-                live[n_live] = i as u8;
+            let ws: [f32; MP] = std::array::from_fn(|r| w[(p + r) * TILE_K + i]);
+            if ws.iter().any(|x| *x != 0.0) {
+                packed[n_live] = ws;
+                offsets[n_live] = i * d;
                 n_live += 1;
             }
         }
+        let live = packed[..n_live].iter().zip(&offsets[..n_live]);
         let mut j = 0;
         while j + MK <= d {
             let mut s = [[F4::zero(); 2]; MP];
-            for &i in &live[..n_live] {
-                let i = i as usize;
-                let k = &keys[i * d + j..i * d + j + MK];
+            for (ws, &off) in live.clone() {
+                // SAFETY: off = i·d with i < nk and j + MK ≤ d, so off + j + MK ≤ nk·d ≤ keys.len() (asserted above).
+                let k = unsafe { keys.get_unchecked(off + j..off + j + MK) };
                 let (k0, k1) = (load(&k[..4]), load(&k[4..]));
-                for (r, sr) in s.iter_mut().enumerate() {
-                    let b = F4::splat(w[(p + r) * TILE_K + i]);
+                for (sr, &wr) in s.iter_mut().zip(ws) {
+                    let b = F4::splat(wr);
                     sr[0] = sr[0].add_mul(b, k0);
                     sr[1] = sr[1].add_mul(b, k1);
                 }
@@ -271,26 +342,24 @@ pub fn attend_mixed(
                 .zip(scratch.logits.chunks_exact_mut(TILE_K).zip(scratch.w.chunks_exact_mut(TILE_K)));
             for (p, ((acc, tt), (logits, w))) in rows.enumerate() {
                 let logits = &mut logits[..k1 - k0];
-                let mut tile_max = f64::NEG_INFINITY;
-                for (l, (i, ksq)) in logits.iter_mut().zip((k0..k1).zip(&key_sq[k0..k1])) {
+                for (l, ksq) in logits.iter_mut().zip(&key_sq[k0..k1]) {
                     *l = alpha * *l - beta * ksq;
-                    tt.push(*l, i);
-                    tile_max = tile_max.max(*l);
                 }
-                if tile_max > running_max[p] {
+                for (i, l) in (k0..k1).zip(logits.iter()) {
+                    tt.push(*l, i);
+                }
+                // tt.best is the running maximum over every key so far, this tile included.
+                if tt.best > running_max[p] {
                     // e^{−∞} = 0 on the first tile: the empty sums stay zero.
-                    let scale = libm::exp(running_max[p] - tile_max);
+                    let scale = libm::exp(running_max[p] - tt.best);
                     running_sum[p] *= scale;
                     acc.iter_mut().for_each(|a| *a *= scale);
-                    running_max[p] = tile_max;
+                    running_max[p] = tt.best;
                 }
                 let m = running_max[p];
-                for (wi, l) in w.iter_mut().zip(logits.iter()) {
-                    let z = *l - m;
-                    *wi = if z > -SOFTMAX_CUTOFF { exp_weight(z) as f32 } else { 0.0 };
-                    running_sum[p] += *wi as f64;
-                }
+                weights(&mut w[..k1 - k0], logits, m);
             }
+            add_weights(&scratch.w, k1 - k0, &mut running_sum[..p1 - p0]);
             accumulate(&scratch.w, k1 - k0, &keys[k0 * d..k1 * d], d, out_tile);
         }
         for (acc, s) in out_tile.chunks_exact_mut(d).zip(&running_sum) {
