@@ -76,33 +76,32 @@ pub fn dot(x: &[f64], y: &[f64]) -> f64 {
     combine(acc, tail)
 }
 
-/// The 4×2 register tile: the eight dot products of four particle rows with two key rows.
+/// The 4×2 register tile: the eight dot products of four particle rows with two key rows, each in the [`LANES`]
+/// interleaved partial sums of [`dot`] held in one two-lane register ([`lanes::F2`], so the compiler does not have
+/// to find the vectorization itself; on wasm it did not).
 #[inline(always)]
 fn micro(x: [&[f64]; MICRO_P], k: [&[f64]; MICRO_K]) -> [[f64; MICRO_K]; MICRO_P] {
-    let mut acc = [[[0.0; LANES]; MICRO_K]; MICRO_P];
-    let c0 = x[0].chunks_exact(LANES);
-    let rem = c0.remainder().len();
-    let it = c0
-        .zip(x[1].chunks_exact(LANES))
-        .zip(x[2].chunks_exact(LANES))
-        .zip(x[3].chunks_exact(LANES))
-        .zip(k[0].chunks_exact(LANES))
-        .zip(k[1].chunks_exact(LANES));
-    for (((((x0, x1), x2), x3), k0), k1) in it {
-        let xs = [x0, x1, x2, x3];
-        for (ap, xp) in acc.iter_mut().zip(xs) {
-            for l in 0..LANES {
-                ap[0][l] += xp[l] * k0[l];
-                ap[1][l] += xp[l] * k1[l];
-            }
+    let d = x[0].len();
+    assert!(x.iter().all(|r| r.len() == d) && k.iter().all(|r| r.len() == d), "micro: rows of one length");
+    let full = d - d % LANES;
+    let mut acc = [[lanes::F2::zero(); MICRO_K]; MICRO_P];
+    let at = |r: &[f64], c: usize| -> lanes::F2 {
+        // SAFETY: c + LANES ≤ full ≤ d = r.len() (asserted above).
+        lanes::F2::load(unsafe { &*(r.as_ptr().add(c) as *const [f64; LANES]) })
+    };
+    for c in (0..full).step_by(LANES) {
+        let (k0, k1) = (at(k[0], c), at(k[1], c));
+        for (ap, xp) in acc.iter_mut().zip(x) {
+            let xc = at(xp, c);
+            ap[0] = ap[0].add_mul(xc, k0);
+            ap[1] = ap[1].add_mul(xc, k1);
         }
     }
     let mut out = [[0.0; MICRO_K]; MICRO_P];
-    let start = x[0].len() - rem;
     for p in 0..MICRO_P {
         for j in 0..MICRO_K {
-            let tail: f64 = x[p][start..].iter().zip(&k[j][start..]).map(|(a, b)| a * b).sum();
-            out[p][j] = combine(acc[p][j], tail);
+            let tail: f64 = x[p][full..].iter().zip(&k[j][full..]).map(|(a, b)| a * b).sum();
+            out[p][j] = combine(acc[p][j].to_array(), tail);
         }
     }
     out
