@@ -61,12 +61,18 @@ pub struct MixedScratch {
     q: Vec<f32>,
     logits: Vec<f64>,
     w: Vec<f32>,
+    live: LiveKeys,
 }
 
 impl MixedScratch {
     /// A workspace for dimension d.
     pub fn new(d: usize) -> Self {
-        MixedScratch { q: vec![0.0; TILE_P * d], logits: vec![0.0; TILE_P * TILE_K], w: vec![0.0; TILE_P * TILE_K] }
+        MixedScratch {
+            q: vec![0.0; TILE_P * d],
+            logits: vec![0.0; TILE_P * TILE_K],
+            w: vec![0.0; TILE_P * TILE_K],
+            live: LiveKeys::new(),
+        }
     }
 }
 
@@ -215,29 +221,33 @@ fn add_weights(w: &[f32], nk: usize, sums: &mut [f64]) {
 
 /// `acc[p] += Σ_i w[p * TILE_K + i] · key_i` over the `nk` f32 keys of a key tile, summed in f32 over i in ascending
 /// order and then added to the f64 `acc`, identically in the register tile and the remainder paths.
-fn accumulate(w: &[f32], nk: usize, keys: &[f32], d: usize, acc: &mut [f64]) {
+fn accumulate(w: &[f32], nk: usize, keys: &[f32], d: usize, acc: &mut [f64], live: &mut LiveKeys) {
     assert!(nk <= TILE_K && keys.len() >= nk * d && w.len() >= (acc.len() / d) * TILE_K, "accumulate: tile sizes");
     let np = acc.len() / d;
-    let mut p = 0;
-    while p + MP <= np {
-        // Keys with a non-zero weight for at least one of the four particles, in ascending order: their four
-        // weights side by side (one broadcast load each below) and the offset of their row.
-        let mut packed = [[0.0f32; MP]; TILE_K];
-        let mut offsets = [0usize; TILE_K];
-        let mut n_live = 0;
+    let groups = np / MP;
+    assert!(groups <= GROUPS, "accumulate: at most TILE_P particles");
+    // Per group of four particles, the keys with a non-zero weight for at least one of them, in ascending order:
+    // their four weights side by side (one broadcast load each below) and the offset of their row.
+    for g in 0..groups {
+        let p = g * MP;
+        let mut n = 0;
         for i in 0..nk {
             let ws: [f32; MP] = std::array::from_fn(|r| w[(p + r) * TILE_K + i]);
             if ws.iter().any(|x| *x != 0.0) {
-                packed[n_live] = ws;
-                offsets[n_live] = i * d;
-                n_live += 1;
+                live.weights[g * TILE_K + n] = ws;
+                live.offsets[g * TILE_K + n] = i * d;
+                n += 1;
             }
         }
-        let live = packed[..n_live].iter().zip(&offsets[..n_live]);
-        let mut j = 0;
-        while j + MK <= d {
+        live.count[g] = n;
+    }
+    // Column blocks outermost: the 8-column strips of the tile's keys stay in L1 while every group passes over them.
+    let mut j = 0;
+    while j + MK <= d {
+        for g in 0..groups {
+            let (lo, n) = (g * TILE_K, live.count[g]);
             let mut s = [[F4::zero(); 2]; MP];
-            for (ws, &off) in live.clone() {
+            for (ws, &off) in live.weights[lo..lo + n].iter().zip(&live.offsets[lo..lo + n]) {
                 // SAFETY: off = i·d with i < nk and j + MK ≤ d, so off + j + MK ≤ nk·d ≤ keys.len() (asserted above).
                 let k = unsafe { keys.get_unchecked(off + j..off + j + MK) };
                 let (k0, k1) = (load(&k[..4]), load(&k[4..]));
@@ -248,22 +258,42 @@ fn accumulate(w: &[f32], nk: usize, keys: &[f32], d: usize, acc: &mut [f64]) {
                 }
             }
             for (r, sr) in s.iter().enumerate() {
-                let a = &mut acc[(p + r) * d + j..(p + r) * d + j + MK];
+                let a = &mut acc[(g * MP + r) * d + j..(g * MP + r) * d + j + MK];
                 let (lo, hi) = (sr[0].to_array(), sr[1].to_array());
                 for l in 0..4 {
                     a[l] += lo[l] as f64;
                     a[4 + l] += hi[l] as f64;
                 }
             }
-            j += MK;
         }
-        for q in p..p + MP {
-            accumulate_columns(&w[q * TILE_K..q * TILE_K + nk], keys, d, j, &mut acc[q * d..(q + 1) * d]);
-        }
-        p += MP;
+        j += MK;
     }
-    for q in p..np {
+    for q in 0..groups * MP {
+        accumulate_columns(&w[q * TILE_K..q * TILE_K + nk], keys, d, j, &mut acc[q * d..(q + 1) * d]);
+    }
+    for q in groups * MP..np {
         accumulate_columns(&w[q * TILE_K..q * TILE_K + nk], keys, d, 0, &mut acc[q * d..(q + 1) * d]);
+    }
+}
+
+/// Register-tile groups per particle tile.
+const GROUPS: usize = TILE_P / MP;
+
+/// The live keys of [`accumulate`], per group of [`MP`] particles: packed weights, row offsets and counts.
+#[derive(Clone, Debug)]
+struct LiveKeys {
+    weights: Vec<[f32; MP]>,
+    offsets: Vec<usize>,
+    count: Vec<usize>,
+}
+
+impl LiveKeys {
+    fn new() -> Self {
+        LiveKeys {
+            weights: vec![[0.0; MP]; GROUPS * TILE_K],
+            offsets: vec![0; GROUPS * TILE_K],
+            count: vec![0; GROUPS],
+        }
     }
 }
 
@@ -360,7 +390,7 @@ pub fn attend_mixed(
                 weights(&mut w[..k1 - k0], logits, m);
             }
             add_weights(&scratch.w, k1 - k0, &mut running_sum[..p1 - p0]);
-            accumulate(&scratch.w, k1 - k0, &keys[k0 * d..k1 * d], d, out_tile);
+            accumulate(&scratch.w, k1 - k0, &keys[k0 * d..k1 * d], d, out_tile, &mut scratch.live);
         }
         for (acc, s) in out_tile.chunks_exact_mut(d).zip(&running_sum) {
             let inv = 1.0 / s;
