@@ -65,15 +65,16 @@ impl WorkloadId {
     }
 
     /// Floating-point operations per step of `particles` particles in the dominant kernels, where the count is clear:
-    /// the empirical score's two products (logits and weighted sum, 2·2·n·d each particle) and W4's fused step (two
-    /// d×d products per particle: M x and the noise N z). `None` for the O(d)-per-particle workloads, whose cost is
-    /// variate generation and memory traffic rather than flops.
+    /// the empirical score's two products (logits and weighted sum, 2·2·n·d each particle) and W4's whitened step
+    /// (one d×d product per particle, G z, 2·d² flops, `sampler::whitened`; the NumPy peer computes two per particle,
+    /// x Γ⁻¹ and x Aᵀ). The O(d³) per-step preparation is not counted. `None` for the
+    /// O(d)-per-particle workloads, whose cost is variate generation and memory traffic rather than flops.
     pub fn flops_per_step(self, particles: usize) -> Option<f64> {
         let p = particles as f64;
         match self {
             WorkloadId::W2 => Some(4.0 * 1000.0 * 64.0 * p),
             WorkloadId::W3 => Some(4.0 * 4000.0 * 256.0 * p),
-            WorkloadId::W4 => Some(2.0 * 2.0 * 64.0 * 64.0 * p),
+            WorkloadId::W4 => Some(2.0 * 64.0 * 64.0 * p),
             WorkloadId::W1 | WorkloadId::Cloning => None,
         }
     }

@@ -7,7 +7,7 @@ import { createPool } from "../pool.js";
 /** Particles (or clone pairs) of each workload: the split unit (src/workloads.rs, WorkloadId::particles). */
 const PARTICLES = { W1: 1000, W2: 1000, W3: 500, W4: 1000, Cloning: 1000 };
 /** Flops per step where the count is clear (WorkloadId::flops_per_step). */
-const FLOPS = { W2: 4 * 1000 * 64 * 1000, W3: 4 * 4000 * 256 * 500, W4: 2 * 2 * 64 * 64 * 1000 };
+const FLOPS = { W2: 4 * 1000 * 64 * 1000, W3: 4 * 4000 * 256 * 500, W4: 2 * 64 * 64 * 1000 };
 
 const status = document.querySelector("#status");
 const rows = document.querySelector("#rows");
