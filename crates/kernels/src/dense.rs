@@ -6,8 +6,11 @@
 //! loop, whose loops are arranged for speed with each entry's operations kept in a fixed order. Every matrix is
 //! row-major: `m[i * n + j]` = M_ij.
 
-/// `c ← α a b + β c` for row-major a (m × k), b (k × n), c (m × n). The inner sum runs over the k index in ascending
-/// order, accumulated row by row (an i-k-j loop, which the compiler vectorizes over j).
+/// `c ← α a b + β c` for row-major a (m × k), b (k × n), c (m × n). Each entry starts from β c (0 for β = 0, c for
+/// β = 1) and adds the products (α a_ip)·b_pj in ascending p, each rounded before the add, skipping those with
+/// α a_ip = 0. Four rows whose α a_ip are all non-zero go through 4 × 4 register blocks ([`crate::lanes::F2`]); other
+/// rows (sparse ones, where skipping whole row updates pays) and the remaining columns run the plain i-p-j loop.
+/// Either way each entry gets the same operations in the same order, so the same bits.
 ///
 /// ```
 /// use regimes_kernels::dense::gemm;
@@ -19,22 +22,82 @@
 #[allow(clippy::too_many_arguments)] // BLAS's gemm signature: sizes, scalars and operands.
 pub fn gemm(m: usize, k: usize, n: usize, alpha: f64, a: &[f64], b: &[f64], beta: f64, c: &mut [f64]) {
     assert!(a.len() >= m * k && b.len() >= k * n && c.len() >= m * n, "gemm: operand sizes");
-    for i in 0..m {
-        let ci = &mut c[i * n..(i + 1) * n];
+    if m == 0 || n == 0 {
+        return;
+    }
+    for ci in c[..m * n].chunks_exact_mut(n) {
         if beta == 0.0 {
             ci.fill(0.0);
         } else if beta != 1.0 {
             ci.iter_mut().for_each(|v| *v *= beta);
         }
-        for (p, &aip) in a[i * k..(i + 1) * k].iter().enumerate() {
-            let s = alpha * aip;
-            if s == 0.0 {
-                continue;
+    }
+    let nb = n - n % BLOCK;
+    let mut i = 0;
+    while i < m {
+        let dense = i + BLOCK <= m && nb > 0 && a[i * k..(i + BLOCK) * k].iter().all(|v| alpha * v != 0.0);
+        if dense {
+            for j0 in (0..nb).step_by(BLOCK) {
+                gemm_block(i, j0, k, n, alpha, a, b, c);
             }
-            for (cv, bv) in ci.iter_mut().zip(&b[p * n..(p + 1) * n]) {
-                *cv += s * bv;
+            for r in i..i + BLOCK {
+                gemm_row(r, nb, k, n, alpha, a, b, c);
             }
+            i += BLOCK;
+        } else {
+            gemm_row(i, 0, k, n, alpha, a, b, c);
+            i += 1;
         }
+    }
+}
+
+/// Rows and columns of a register block of [`gemm`].
+const BLOCK: usize = 4;
+
+/// Row i of [`gemm`] over columns j0..n: the plain i-p-j loop, skipping zero α a_ip.
+#[allow(clippy::too_many_arguments)]
+fn gemm_row(i: usize, j0: usize, k: usize, n: usize, alpha: f64, a: &[f64], b: &[f64], c: &mut [f64]) {
+    if j0 >= n {
+        return;
+    }
+    let ci = &mut c[i * n + j0..(i + 1) * n];
+    for (p, &aip) in a[i * k..(i + 1) * k].iter().enumerate() {
+        let s = alpha * aip;
+        if s == 0.0 {
+            continue;
+        }
+        for (cv, bv) in ci.iter_mut().zip(&b[p * n + j0..(p + 1) * n]) {
+            *cv += s * bv;
+        }
+    }
+}
+
+/// The 4 × 4 register block of [`gemm`] at rows i0.., columns j0.., for rows whose α a_ip are all non-zero: eight
+/// two-lane accumulators over all of p.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn gemm_block(i0: usize, j0: usize, k: usize, n: usize, alpha: f64, a: &[f64], b: &[f64], c: &mut [f64]) {
+    use crate::lanes::F2;
+    assert!((i0 + BLOCK) * n <= c.len() && j0 + BLOCK <= n && a.len() >= (i0 + BLOCK) * k && b.len() >= k * n);
+    // SAFETY (the unchecked accesses below): rows i0..i0 + 4 of c and a and columns j0..j0 + 4 of c and b exist
+    // (asserted above), and p < k.
+    let pair = |s: &[f64], at: usize| -> F2 { F2::load(unsafe { &*(s.as_ptr().add(at) as *const [f64; 2]) }) };
+    let mut acc: [[F2; 2]; BLOCK] = std::array::from_fn(|r| {
+        let at = (i0 + r) * n + j0;
+        [pair(c, at), pair(c, at + 2)]
+    });
+    for p in 0..k {
+        let (b0, b1) = (pair(b, p * n + j0), pair(b, p * n + j0 + 2));
+        for (r, ar) in acc.iter_mut().enumerate() {
+            let sv = F2::splat(alpha * unsafe { *a.get_unchecked((i0 + r) * k + p) });
+            ar[0] = ar[0].add_mul(sv, b0);
+            ar[1] = ar[1].add_mul(sv, b1);
+        }
+    }
+    for (r, ar) in acc.iter().enumerate() {
+        let at = (i0 + r) * n + j0;
+        c[at..at + 2].copy_from_slice(&ar[0].to_array());
+        c[at + 2..at + 4].copy_from_slice(&ar[1].to_array());
     }
 }
 
@@ -346,6 +409,47 @@ mod tests {
         gemm_nt(n, n, n, &b, &b, &mut m);
         (0..n).for_each(|i| m[i * n + i] += n as f64);
         m
+    }
+
+    #[test]
+    fn gemm_gives_the_bits_of_the_plain_loop() {
+        // The register blocks and the row loop against the textbook i-p-j loop, for sizes around the block, dense and
+        // sparse rows, α ≠ 1 and the three kinds of β.
+        for (m, k, n) in [(1, 1, 1), (4, 4, 4), (5, 7, 9), (8, 3, 12), (64, 64, 64), (13, 17, 6)] {
+            for sparse in [false, true] {
+                let a: Vec<f64> = (0..m * k)
+                    .map(|i| if sparse && i % 5 == 2 { 0.0 } else { ((i as f64) * 0.618).sin() * 3.0 })
+                    .collect();
+                let b: Vec<f64> = (0..k * n).map(|i| ((i as f64) * 1.303).cos()).collect();
+                let c0: Vec<f64> = (0..m * n).map(|i| ((i as f64) * 0.271).sin()).collect();
+                for (alpha, beta) in [(1.0, 0.0), (0.7, 1.0), (-1.3, 0.25)] {
+                    let mut want = c0.clone();
+                    for i in 0..m {
+                        for j in 0..n {
+                            want[i * n + j] = if beta == 0.0 {
+                                0.0
+                            } else if beta == 1.0 {
+                                want[i * n + j]
+                            } else {
+                                want[i * n + j] * beta
+                            };
+                        }
+                        for p in 0..k {
+                            let s = alpha * a[i * k + p];
+                            if s != 0.0 {
+                                for j in 0..n {
+                                    want[i * n + j] += s * b[p * n + j];
+                                }
+                            }
+                        }
+                    }
+                    let mut got = c0.clone();
+                    gemm(m, k, n, alpha, &a, &b, beta, &mut got);
+                    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                    assert_eq!(bits(&got), bits(&want), "m={m} k={k} n={n} sparse={sparse} α={alpha} β={beta}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -54,6 +54,12 @@ impl F2 {
         F2(imp2::zero())
     }
 
+    /// Both lanes x.
+    #[inline(always)]
+    pub fn splat(x: f64) -> F2 {
+        F2(imp2::splat(x))
+    }
+
     /// The two values `s[0..2]`.
     #[inline(always)]
     pub fn load(s: &[f64; 2]) -> F2 {
@@ -83,6 +89,10 @@ mod imp2 {
     pub fn zero() -> V {
         f64x2_splat(0.0)
     }
+    #[inline(always)]
+    pub fn splat(x: f64) -> V {
+        f64x2_splat(x)
+    }
 
     #[inline(always)]
     pub fn load(s: &[f64; 2]) -> V {
@@ -108,7 +118,9 @@ mod imp2 {
 
 #[cfg(target_arch = "x86_64")]
 mod imp2 {
-    use std::arch::x86_64::{__m128d, _mm_add_pd, _mm_loadu_pd, _mm_mul_pd, _mm_setzero_pd, _mm_storeu_pd};
+    use std::arch::x86_64::{
+        __m128d, _mm_add_pd, _mm_loadu_pd, _mm_mul_pd, _mm_set1_pd, _mm_setzero_pd, _mm_storeu_pd,
+    };
 
     pub type V = __m128d;
 
@@ -116,6 +128,10 @@ mod imp2 {
     #[inline(always)]
     pub fn zero() -> V {
         unsafe { _mm_setzero_pd() }
+    }
+    #[inline(always)]
+    pub fn splat(x: f64) -> V {
+        unsafe { _mm_set1_pd(x) }
     }
 
     #[inline(always)]
@@ -147,6 +163,10 @@ mod imp2 {
     #[inline(always)]
     pub fn zero() -> V {
         [0.0; 2]
+    }
+    #[inline(always)]
+    pub fn splat(x: f64) -> V {
+        [x; 2]
     }
 
     #[inline(always)]
