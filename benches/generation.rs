@@ -20,13 +20,16 @@ use std::time::Instant;
 use diffusion_regimes::theory::sweep::{evaluate, TheoryOptions};
 use diffusion_regimes::workloads::{theory_input, Workload, WorkloadId};
 
-/// Splits `total` particles into `parts` contiguous ranges (the first ranges one larger), as www/pool.js does.
+/// Splits `total` particles into `parts` contiguous ranges of whole blocks of four (the kernels' register tile; the
+/// last range takes the partial block), the first ranges one block larger, as www/pool.js's `splitRange` does.
 fn split(total: usize, parts: usize) -> Vec<(usize, usize)> {
-    let (base, extra) = (total / parts, total % parts);
+    const ALIGN: usize = 4;
+    let blocks = total.div_ceil(ALIGN);
+    let (base, extra) = (blocks / parts, blocks % parts);
     let mut first = 0;
     (0..parts)
         .map(|i| {
-            let count = base + usize::from(i < extra);
+            let count = ((base + usize::from(i < extra)) * ALIGN).min(total - first);
             let r = (first, count);
             first += count;
             r

@@ -12,8 +12,8 @@
 //   const out = await pool.run(kind, config, { total, onProgress, signal, merge });
 //   pool.terminate();
 //
-// pool.run(kind, config, opts) splits [0, total) into pool.size contiguous ranges (splitRange: the first
-// `total % size` ranges one larger; empty ranges are skipped) and sends range i to Worker i, so a later run with the
+// pool.run(kind, config, opts) splits [0, total) into pool.size contiguous ranges (splitRange: blocks of four units,
+// the first ranges one block larger; empty ranges are skipped) and sends range i to Worker i, so a later run with the
 // same total lands the same range on the same Worker (state kept in a Worker between runs stays with its range).
 // It resolves to `merge(results)` where `results[i]` is Worker i's result in range order; the default merge
 // concatenates every typed-array field in order and keeps the other fields as arrays (`{field: [r0, r1, ...]}`).
@@ -34,14 +34,25 @@ export function defaultPoolSize() {
   return Math.max(1, Math.min(8, n));
 }
 
-/** [first, count] ranges splitting [0, total) into `parts` contiguous pieces, the first `total % parts` one larger. */
-export function splitRange(total, parts) {
-  const base = Math.floor(total / parts);
-  const extra = total % parts;
+/**
+ * Units per block of a split: the kernels' register tiles hold four particles (crates/kernels: the f32 softmax pass and
+ * the f64 micro-kernel), and a range that is not a multiple of four sends its last particles through the scalar path.
+ */
+export const SPLIT_ALIGN = 4;
+
+/**
+ * [first, count] ranges splitting [0, total) into `parts` contiguous pieces of whole blocks of `align` units (the last
+ * piece takes the partial block), the first `blocks % parts` pieces one block larger. A unit's result never depends on
+ * its range, so the split changes speed only.
+ */
+export function splitRange(total, parts, align = SPLIT_ALIGN) {
+  const blocks = Math.ceil(total / align);
+  const base = Math.floor(blocks / parts);
+  const extra = blocks % parts;
   const out = [];
   let first = 0;
   for (let i = 0; i < parts; i++) {
-    const count = base + (i < extra ? 1 : 0);
+    const count = Math.min((base + (i < extra ? 1 : 0)) * align, total - first);
     out.push([first, count]);
     first += count;
   }
