@@ -21,15 +21,16 @@ use diffusion_regimes::theory::sweep::{evaluate, TheoryOptions};
 use diffusion_regimes::workloads::{theory_input, Workload, WorkloadId};
 
 /// Splits `total` particles into `parts` contiguous ranges of whole blocks of four (the kernels' register tile; the
-/// last range takes the partial block), the first ranges one block larger, as www/pool.js's `splitRange` does.
+/// last range takes the partial block), the first ranges one block larger, and below 8 blocks per range in single
+/// particles, as www/pool.js's `splitRange` does.
 fn split(total: usize, parts: usize) -> Vec<(usize, usize)> {
-    const ALIGN: usize = 4;
-    let blocks = total.div_ceil(ALIGN);
+    let align = if total >= 8 * 4 * parts { 4 } else { 1 };
+    let blocks = total.div_ceil(align);
     let (base, extra) = (blocks / parts, blocks % parts);
     let mut first = 0;
     (0..parts)
         .map(|i| {
-            let count = ((base + usize::from(i < extra)) * ALIGN).min(total - first);
+            let count = ((base + usize::from(i < extra)) * align).min(total - first);
             let r = (first, count);
             first += count;
             r

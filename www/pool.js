@@ -42,10 +42,12 @@ export const SPLIT_ALIGN = 4;
 
 /**
  * [first, count] ranges splitting [0, total) into `parts` contiguous pieces of whole blocks of `align` units (the last
- * piece takes the partial block), the first `blocks % parts` pieces one block larger. A unit's result never depends on
- * its range, so the split changes speed only.
+ * piece takes the partial block), the first `blocks % parts` pieces one block larger. Below 8 blocks per piece the
+ * blocks are single units (small runs: an even split matters more there than whole register tiles). A unit's result
+ * never depends on its range, so the split changes speed only.
  */
 export function splitRange(total, parts, align = SPLIT_ALIGN) {
+  if (total < 8 * align * parts) align = 1;
   const blocks = Math.ceil(total / align);
   const base = Math.floor(blocks / parts);
   const extra = blocks % parts;
