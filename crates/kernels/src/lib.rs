@@ -403,10 +403,15 @@ pub fn attend(
             }
             accumulate(dot_buf, k1 - k0, &keys[k0 * d..k1 * d], d, out_tile);
         }
-        for (acc, s) in out_tile.chunks_exact_mut(d).zip(&running_sum) {
-            let inv = 1.0 / s;
-            acc.iter_mut().for_each(|a| *a *= inv);
-        }
+        normalize(out_tile, &running_sum, d);
+    }
+}
+
+/// The last step of an online softmax pass: each accumulated row Σ w_i k_i of `out` divided by its weight sum.
+fn normalize(out: &mut [f64], sums: &[f64], d: usize) {
+    for (acc, s) in out.chunks_exact_mut(d).zip(sums) {
+        let inv = 1.0 / s;
+        acc.iter_mut().for_each(|a| *a *= inv);
     }
 }
 
@@ -414,7 +419,8 @@ pub fn attend(
 mod tests {
     use super::*;
 
-    fn pseudo(n: usize, salt: f64) -> Vec<f64> {
+    /// Deterministic test data in (−1, 1) (also used by `mixed`'s tests).
+    pub(crate) fn pseudo(n: usize, salt: f64) -> Vec<f64> {
         (0..n).map(|i| ((i as f64 + salt) * 0.7548776662).sin()).collect()
     }
 

@@ -392,21 +392,15 @@ pub fn attend_mixed(
             add_weights(&scratch.w, k1 - k0, &mut running_sum[..p1 - p0]);
             accumulate(&scratch.w, k1 - k0, &keys[k0 * d..k1 * d], d, out_tile, &mut scratch.live);
         }
-        for (acc, s) in out_tile.chunks_exact_mut(d).zip(&running_sum) {
-            let inv = 1.0 / s;
-            acc.iter_mut().for_each(|a| *a *= inv);
-        }
+        super::normalize(out_tile, &running_sum[..p1 - p0], d);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tests::pseudo;
     use crate::{attend, dot, tiled_len, transpose_tiles};
-
-    fn pseudo(n: usize, salt: f64) -> Vec<f64> {
-        (0..n).map(|i| ((i as f64 + salt) * 0.7548776662).sin()).collect()
-    }
 
     struct Run {
         out: Vec<f64>,
