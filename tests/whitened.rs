@@ -2,6 +2,8 @@
 //! Markov chain with the same random numbers, so a general-U run (W4's scenario: U log-spaced with κ = 100, Q_opt,
 //! μ along the fastest direction, exponential integrator, uniform grid) must give the same particles to rounding,
 //! whichever path runs; and the white path's numbers depend neither on the chunking nor on the particle range.
+//! The white step's default mixed-precision product (f32 G z) must agree with its f64 reference far inside the Monte
+//! Carlo error (SCIENCE.md §1's condition for f32 inside a kernel).
 #![cfg(not(target_arch = "wasm32"))]
 
 use diffusion_regimes::data::mixture::{MeanDirection, Mixture};
@@ -11,13 +13,14 @@ use diffusion_regimes::process::OuProcess;
 use diffusion_regimes::sampler::generate::{Generator, SnapshotPlan, Start};
 use diffusion_regimes::sampler::grid::TimeGrid;
 use diffusion_regimes::sampler::integrator::Integrator;
+use diffusion_regimes::sampler::whitened::KernelPrecision;
 use diffusion_regimes::score::mixture::MixtureScore;
 
 const D: usize = 64;
 const SEED: u64 = 11;
 
-/// W4's generator (1000 steps from t = 10), with white coordinates allowed or not.
-fn generator(white: bool) -> Generator<MixtureScore> {
+/// W4's generator (1000 steps from t = 10), with white coordinates allowed or not, and the white product's precision.
+fn generator(white: bool, precision: KernelPrecision) -> Generator<MixtureScore> {
     let u = Precision::log_spaced(D, 100.0, None).unwrap();
     let q = optimal(&u, &Weights::Linear).unwrap();
     let process = OuProcess::new(u, q).unwrap();
@@ -28,12 +31,25 @@ fn generator(white: bool) -> Generator<MixtureScore> {
     if white {
         g.whiten_for(1000);
     }
+    g.set_white_precision(precision);
     g
 }
 
 /// Particles `first..first + count` after `steps` steps run in chunks of `chunk`, and the snapshot values.
 fn run(white: bool, first: usize, count: usize, steps: usize, chunk: usize) -> (Vec<f64>, Vec<f64>) {
-    let mut g = generator(white);
+    run_in(KernelPrecision::Double, white, first, count, steps, chunk)
+}
+
+/// [`run`] with the white product in `precision`.
+fn run_in(
+    precision: KernelPrecision,
+    white: bool,
+    first: usize,
+    count: usize,
+    steps: usize,
+    chunk: usize,
+) -> (Vec<f64>, Vec<f64>) {
+    let mut g = generator(white, precision);
     let plan: SnapshotPlan =
         serde_json::from_str(r#"{"times": [10.0, 7.0, 5.0], "particles": null, "projection": "full"}"#).unwrap();
     let mut s = g.start(count, first as u64, SEED, Start::Stationary, Some(&plan)).unwrap();
@@ -68,11 +84,45 @@ fn the_white_path_depends_neither_on_chunks_nor_on_ranges() {
     let bits = |(x, s): (Vec<f64>, Vec<f64>)| {
         (x.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), s.iter().map(|v| v.to_bits()).collect::<Vec<_>>())
     };
-    let whole = bits(run(true, 0, 64, 350, 350));
-    assert_eq!(whole, bits(run(true, 0, 64, 350, 1)), "chunks of 1 step");
-    assert_eq!(whole, bits(run(true, 0, 64, 350, 7)), "chunks of 7 steps");
-    // Particles 0..30 and 30..64 run separately (as two pool Workers would), concatenated.
-    let (a, _) = bits(run(true, 0, 30, 350, 13));
-    let (b, _) = bits(run(true, 30, 34, 350, 350));
-    assert_eq!([a, b].concat(), whole.0, "ranges 0..30 and 30..64");
+    for p in [KernelPrecision::Double, KernelPrecision::Mixed] {
+        let whole = bits(run_in(p, true, 0, 64, 350, 350));
+        assert_eq!(whole, bits(run_in(p, true, 0, 64, 350, 1)), "{p:?}: chunks of 1 step");
+        assert_eq!(whole, bits(run_in(p, true, 0, 64, 350, 7)), "{p:?}: chunks of 7 steps");
+        // Particles 0..30 and 30..64 run separately (as two pool Workers would), concatenated: 30 is not a multiple of
+        // the f32 kernel's 4-particle register tile, so rows move between the tile and the remainder path.
+        let (a, _) = bits(run_in(p, true, 0, 30, 350, 13));
+        let (b, _) = bits(run_in(p, true, 30, 34, 350, 350));
+        assert_eq!([a, b].concat(), whole.0, "{p:?}: ranges 0..30 and 30..64");
+    }
+}
+
+#[test]
+fn the_f32_product_agrees_with_f64_far_inside_the_monte_carlo_error() {
+    // The whole W4 run (1000 steps to t = 0) with 256 particles, same seed and noise, f32 vs f64 product.
+    let (n, steps) = (256, 1000);
+    let (double, double_snap) = run_in(KernelPrecision::Double, true, 0, n, steps, steps);
+    let (mixed, mixed_snap) = run_in(KernelPrecision::Mixed, true, 0, n, steps, steps);
+    assert!(double != mixed, "the f32 product did not run (bit-identical results)");
+    // Pathwise: every coordinate of every particle, and the snapshots, within 1e-4 of the scale. The f32 rounding is
+    // ~d·2⁻²⁴ ≈ 4e-6 of a step's products and the step contracts, so ~1e-6 is expected; a sum without the f64
+    // widening, or G rounded to half precision, breaks this bound.
+    let scale = max_abs(&double);
+    let worst = double.iter().zip(&mixed).map(|(a, b)| (a - b).abs()).fold(0.0f64, f64::max);
+    assert!(worst <= 1e-4 * scale, "f32 vs f64 product: largest difference {worst:e} at scale {scale}");
+    let worst_snap = double_snap.iter().zip(&mixed_snap).map(|(a, b)| (a - b).abs()).fold(0.0f64, f64::max);
+    assert!(worst_snap <= 1e-4 * max_abs(&double_snap), "snapshots: {worst_snap:e}");
+    // Against the Monte Carlo error of what a user measures: the mean of each coordinate over the particles moves by
+    // less than 1e-3 of its standard error (s/√n), and the class split (sign along μ, the last coordinate) is the same.
+    let d = D;
+    for j in 0..d {
+        let col = |x: &[f64]| x.chunks_exact(d).map(|r| r[j]).collect::<Vec<_>>();
+        let (a, b) = (col(&double), col(&mixed));
+        let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+        let (ma, mb) = (mean(&a), mean(&b));
+        let sd = (a.iter().map(|v| (v - ma) * (v - ma)).sum::<f64>() / (n - 1) as f64).sqrt();
+        let se = sd / (n as f64).sqrt();
+        assert!((ma - mb).abs() < 1e-3 * se, "coordinate {j}: means {ma} vs {mb}, standard error {se:e}");
+    }
+    let classes = |x: &[f64]| x.chunks_exact(d).map(|r| r[d - 1] > 0.0).collect::<Vec<_>>();
+    assert_eq!(classes(&double), classes(&mixed), "a particle changed class");
 }

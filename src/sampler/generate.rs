@@ -34,7 +34,7 @@ use crate::process::OuProcess;
 use crate::random::{stream, Purpose, Stream};
 use crate::sampler::grid::TimeGrid;
 use crate::sampler::integrator::{Coefficient, Integrator, StepCoefficients};
-use crate::sampler::whitened::Whitening;
+use crate::sampler::whitened::{KernelPrecision, Whitening};
 use crate::score::mixture::rows_of;
 use crate::score::Score;
 
@@ -209,6 +209,8 @@ pub struct Generator<S: Score> {
     whitening: Option<Whitening>,
     /// Whether the run is large enough for white coordinates ([`Generator::whiten_for`]); off by default.
     white_run: bool,
+    /// The arithmetic of the white step's product ([`Generator::set_white_precision`]); mixed by default.
+    white_precision: KernelPrecision,
 }
 
 impl<S: Score> Generator<S> {
@@ -247,6 +249,7 @@ impl<S: Score> Generator<S> {
             fused_kg: Vec::new(),
             whitening: None,
             white_run: false,
+            white_precision: KernelPrecision::default(),
         })
     }
 
@@ -256,6 +259,16 @@ impl<S: Score> Generator<S> {
     /// bit for bit to the whole run (the Worker pool's invariant).
     pub fn whiten_for(&mut self, total_particles: usize) {
         self.white_run = total_particles >= self.process.dim();
+    }
+
+    /// The arithmetic of the white step's d × d product ([`crate::sampler::whitened`]): [`KernelPrecision::Mixed`]
+    /// (f32 product, the default) or `Double` (all f64, the reference). A run's numbers depend on it, so set it before
+    /// the first step (the pool's Workers and a rerun must use the same setting; later steps would use the new one).
+    pub fn set_white_precision(&mut self, precision: KernelPrecision) {
+        if precision != self.white_precision {
+            self.white_precision = precision;
+            self.whitening = None;
+        }
     }
 
     /// The grid.
@@ -411,7 +424,7 @@ impl<S: Score> Generator<S> {
                 }
             }
             if whitenable && fused && self.whitening.as_ref().map(|w| w.h) != Some(h) {
-                self.whitening = Whitening::of(coef, d);
+                self.whitening = Whitening::of(coef, d, self.white_precision);
             }
             if let (true, Some(w), Some((b, g))) = (whitenable, self.whitening.as_mut(), self.score.two_class_form()) {
                 let z = match &mut state.white {

@@ -46,14 +46,17 @@ pub struct Nearest {
     pub d2_second: f64,
 }
 
-/// The arithmetic of the empirical score's fused softmax pass.
+/// The arithmetic of a simulation kernel's products: the empirical score's fused softmax pass, and the d × d product
+/// of the two-class step in white coordinates ([`crate::sampler::whitened`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum KernelPrecision {
-    /// Dot products and the weighted sum in f32, softmax in f64 ([`crate::kernels::mixed::attend_mixed`]): the
-    /// default, about twice as fast; agrees with `Double` within Monte Carlo error (tests/mixed_precision.rs).
+    /// Products in f32 (operands rounded to f32, sums in f32, widened to f64), everything else in f64: the default,
+    /// about twice as fast. The empirical score's softmax stays in f64 ([`crate::kernels::mixed::attend_mixed`]);
+    /// the white step's product is [`crate::kernels::mixed::dots_mixed`]. Agrees with `Double` within Monte Carlo error
+    /// (tests/mixed_precision.rs, tests/whitened.rs).
     #[default]
     Mixed,
-    /// Everything in f64 ([`crate::kernels::attend`]): the reference.
+    /// Everything in f64 ([`crate::kernels::attend`], [`crate::kernels::dots`]): the reference.
     Double,
 }
 

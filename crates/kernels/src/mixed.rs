@@ -396,6 +396,42 @@ pub fn attend_mixed(
     }
 }
 
+/// The mixed-precision [`super::dots`]: `out[p·ldo + i]` ← the dot product of particle row p of `x` (rounded to
+/// f32) with key i (`keys_t`: n_k keys of dimension d rounded to f32 in the tile-transposed layout of
+/// [`transpose_tiles_f32`]), summed in f32 over coordinates in ascending order and widened to f64. A row's result
+/// does not depend on its position in the batch (the register tile and the remainder path sum alike).
+///
+/// # Panics
+/// If the buffers are not whole rows, `keys_t` is shorter than [`super::tiled_len`]`(nk, d)`, `out` cannot hold
+/// the rows, or `scratch` was made for another dimension.
+pub fn dots_mixed(
+    x: &[f64],
+    keys_t: &[f32],
+    nk: usize,
+    d: usize,
+    out: &mut [f64],
+    ldo: usize,
+    scratch: &mut MixedScratch,
+) {
+    assert!(d > 0 && x.len() % d == 0, "dots_mixed: rows of length d");
+    let np = x.len() / d;
+    assert!(keys_t.len() >= super::tiled_len(nk, d), "dots_mixed: tile-transposed keys (see transpose_tiles_f32)");
+    assert!(ldo >= nk && out.len() >= (np.max(1) - 1) * ldo + nk, "dots_mixed: output too small");
+    assert!(scratch.q.len() >= TILE_P * d, "dots_mixed: scratch for another dimension");
+    for p0 in (0..np).step_by(TILE_P) {
+        let p1 = (p0 + TILE_P).min(np);
+        let q_tile = &mut scratch.q[..(p1 - p0) * d];
+        round_keys(&x[p0 * d..p1 * d], q_tile);
+        for k0 in (0..nk).step_by(TILE_K) {
+            let k1 = (k0 + TILE_K).min(nk);
+            logits_tile(q_tile, &keys_t[k0 * d..(k0 + TILE_K) * d], d, &mut scratch.logits);
+            for (p, tile_row) in (p0..p1).zip(scratch.logits.chunks_exact(TILE_K)) {
+                out[p * ldo + k0..p * ldo + k1].copy_from_slice(&tile_row[..k1 - k0]);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -405,6 +441,35 @@ mod tests {
     struct Run {
         out: Vec<f64>,
         top: Vec<TopTwo>,
+    }
+
+    #[test]
+    fn dots_mixed_sums_f32_products_in_order() {
+        // 13 rows (three register tiles and a remainder of one) against 70 keys (a full tile and a partial one).
+        let (np, nk, d) = (13, 70, 9);
+        let x = pseudo(np * d, 0.3);
+        let keys = pseudo(nk * d, 1.7);
+        let mut kt = vec![0.0f32; tiled_len(nk, d)];
+        transpose_tiles_f32(&keys, d, &mut kt);
+        let ldo = nk + 3;
+        let mut out = vec![f64::NAN; np * ldo];
+        dots_mixed(&x, &kt, nk, d, &mut out, ldo, &mut MixedScratch::new(d));
+        for p in 0..np {
+            for i in 0..nk {
+                // The textbook f32 loop, coordinates in ascending order from zero.
+                let mut s = 0.0f32;
+                for j in 0..d {
+                    s += x[p * d + j] as f32 * keys[i * d + j] as f32;
+                }
+                assert_eq!(out[p * ldo + i].to_bits(), (s as f64).to_bits(), "row {p}, key {i}");
+                // And within f32 rounding of the f64 dot product.
+                let exact = dot(&x[p * d..(p + 1) * d], &keys[i * d..(i + 1) * d]);
+                let size: f64 = (0..d).map(|j| (x[p * d + j] * keys[i * d + j]).abs()).sum();
+                assert!((out[p * ldo + i] - exact).abs() <= (d + 2) as f64 * 2f64.powi(-24) * size);
+            }
+            // The padding columns past n_k are left alone.
+            assert!(out[p * ldo + nk..(p + 1) * ldo].iter().all(|v| v.is_nan()), "row {p} padding written");
+        }
     }
 
     fn mixed(q: &[f64], k: &[f64], d: usize, alpha: f64, beta: f64) -> Run {
