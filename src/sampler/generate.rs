@@ -435,8 +435,7 @@ impl<S: Score> Generator<S> {
                         &mut slot.insert((w.id(), z)).1
                     }
                 };
-                coef.fused_parts((b, g), d, &mut self.fused_m, &mut self.fused_kg);
-                w.prepare(&self.fused_m, &self.fused_kg, g, d);
+                w.prepare((b, g), d);
                 w.step(z, &self.z_buf, d, &mut self.next_buf);
                 std::mem::swap(z, &mut self.next_buf);
                 state.step += 1;

@@ -15,7 +15,9 @@
 //! ```
 //!
 //! the same Markov chain in exact arithmetic (this project's rewriting; no approximation), with one product per
-//! particle plus O(d) per particle and O(d³) per step for G. The positions are converted back (x = N z) at the end of a
+//! particle plus O(d) per particle and O(d³) per step for G. Since N, L and K are the same at every step of a uniform
+//! grid, G = P − R (B N) with P = N⁻¹ L N and R = N⁻¹ K made once per step size, and c = R g: two d × d products per
+//! step for G instead of three (K B, M N, N⁻¹(M N)). The positions are converted back (x = N z) at the end of a
 //! chunk and at each snapshot step, so callers only ever see x, while z stays in the batch state between chunks (the
 //! numbers do not depend on the chunking). It pays when the run has at least d particles; the run says so with
 //! [`Generator::whiten_for`](super::generate::Generator::whiten_for) (generation runs and the W4 workload do; the
@@ -53,8 +55,11 @@ pub struct Whitening {
     nt: Vec<f64>,
     /// N⁻¹ (rows).
     n_inv: Vec<f64>,
-    /// Scratch: M N and G (d² each), g̃ and c (d each).
-    mn: Vec<f64>,
+    /// P = N⁻¹ L N and R = N⁻¹ K (rows), fixed with N.
+    p: Vec<f64>,
+    r: Vec<f64>,
+    /// Scratch: B N and G (d² each), g̃ and c (d each).
+    bn: Vec<f64>,
     g_mat: Vec<f64>,
     g_tilde: Vec<f64>,
     c: Vec<f64>,
@@ -79,13 +84,28 @@ impl Whitening {
         let n_inv = inv.transpose().as_slice().to_vec();
         let nt = nm.as_slice().to_vec(); // column-major N = row-major Nᵀ
         let id = n.iter().fold(0xcbf2_9ce4_8422_2325u64, |acc, v| (acc ^ v.to_bits()).wrapping_mul(0x0100_0000_01b3));
+        // P = N⁻¹ (L N), R = N⁻¹ K (a scalar coefficient c·I gives c N and c N⁻¹).
+        let mut ln = vec![0.0; d * d];
+        match &coef.linear {
+            Coefficient::Scalar(c) => ln.iter_mut().zip(n).for_each(|(o, v)| *o = c * v),
+            Coefficient::Matrix(l) => gemm(d, d, d, 1.0, l, n, 0.0, &mut ln),
+        }
+        let mut p = vec![0.0; d * d];
+        gemm(d, d, d, 1.0, &n_inv, &ln, 0.0, &mut p);
+        let mut r = vec![0.0; d * d];
+        match &coef.score {
+            Coefficient::Scalar(k) => r.iter_mut().zip(&n_inv).for_each(|(o, v)| *o = k * v),
+            Coefficient::Matrix(k) => gemm(d, d, d, 1.0, &n_inv, k, 0.0, &mut r),
+        }
         Some(Whitening {
             h: coef.h,
             id,
             n: n.clone(),
             nt,
             n_inv,
-            mn: vec![0.0; d * d],
+            p,
+            r,
+            bn: vec![0.0; d * d],
             g_mat: vec![0.0; d * d],
             g_tilde: vec![0.0; d],
             c: vec![0.0; d],
@@ -110,15 +130,17 @@ impl Whitening {
         dots(z, &self.n, d, x, d);
     }
 
-    /// Prepares G, g̃ and c for one step from M = L − K B and K g ([`StepCoefficients::fused_parts`]).
-    pub fn prepare(&mut self, m: &[f64], kg: &[f64], g: &[f64], d: usize) {
-        gemm(d, d, d, 1.0, m, &self.n, 0.0, &mut self.mn);
-        gemm(d, d, d, 1.0, &self.n_inv, &self.mn, 0.0, &mut self.g_mat);
+    /// Prepares G = P − R (B N), g̃ = Nᵀ g and c = R g for one step from the score's form S(x) = −B x + tanh(gᵀx) g
+    /// ([`crate::score::Score::two_class_form`]).
+    pub fn prepare(&mut self, (b, g): (&[f64], &[f64]), d: usize) {
+        gemm(d, d, d, 1.0, b, &self.n, 0.0, &mut self.bn);
+        self.g_mat.copy_from_slice(&self.p);
+        gemm(d, d, d, -1.0, &self.r, &self.bn, 1.0, &mut self.g_mat);
         for (j, o) in self.g_tilde.iter_mut().enumerate() {
             *o = dot(&self.nt[j * d..(j + 1) * d], g);
         }
         for (i, o) in self.c.iter_mut().enumerate() {
-            *o = dot(&self.n_inv[i * d..(i + 1) * d], kg);
+            *o = dot(&self.r[i * d..(i + 1) * d], g);
         }
         if self.precision == KernelPrecision::Mixed {
             transpose_tiles_f32(&self.g_mat, d, &mut self.g_t32);
