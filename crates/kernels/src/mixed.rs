@@ -146,15 +146,15 @@ fn load(s: &[f32]) -> F4 {
 }
 
 /// f32 dot products of every particle row of `q` with the TILE_K keys of one f32 transposed block `kt`
-/// (d × TILE_K), widened into `out[p * TILE_K + i]`. Summed over coordinates in ascending order from zero, in the
+/// (d × TILE_K), widened into `out[p * ldo + i]`. Summed over coordinates in ascending order from zero, in the
 /// register tile and in the remainder path alike.
-fn logits_tile(q: &[f32], kt: &[f32], d: usize, out: &mut [f64]) {
+fn logits_tile(q: &[f32], kt: &[f32], d: usize, out: &mut [f64], ldo: usize) {
     let np = q.len() / d;
     let full = np - np % MP;
     // Keys outermost: one strip of 8 keys × d stays in L1 while every particle group passes over it.
     for i0 in (0..TILE_K).step_by(MK) {
         for p in (0..full).step_by(MP) {
-            logits_block(q, kt, d, p, i0, out);
+            logits_block(q, kt, d, p, i0, out, ldo);
         }
     }
     for p in full..np {
@@ -164,14 +164,14 @@ fn logits_tile(q: &[f32], kt: &[f32], d: usize, out: &mut [f64]) {
             for (qj, krow) in row.iter().zip(kt.chunks_exact(TILE_K)) {
                 s += qj * krow[i];
             }
-            out[p * TILE_K + i] = s as f64;
+            out[p * ldo + i] = s as f64;
         }
     }
 }
 
 /// The register tile of [`logits_tile`]: particles `p..p + MP` against keys `i0..i0 + MK`.
 #[inline(always)]
-fn logits_block(q: &[f32], kt: &[f32], d: usize, p: usize, i0: usize, out: &mut [f64]) {
+fn logits_block(q: &[f32], kt: &[f32], d: usize, p: usize, i0: usize, out: &mut [f64], ldo: usize) {
     let rows: [&[f32]; MP] = std::array::from_fn(|r| &q[(p + r) * d..(p + r + 1) * d]);
     assert!(i0 + MK <= TILE_K && kt.len() >= d * TILE_K, "logits_block: tile sizes");
     let mut s = [[F4::zero(); 2]; MP];
@@ -187,7 +187,7 @@ fn logits_block(q: &[f32], kt: &[f32], d: usize, p: usize, i0: usize, out: &mut 
         }
     }
     for (r, sp) in s.iter().enumerate() {
-        let o = &mut out[(p + r) * TILE_K + i0..(p + r) * TILE_K + i0 + MK];
+        let o = &mut out[(p + r) * ldo + i0..(p + r) * ldo + i0 + MK];
         let (lo, hi) = (sp[0].to_array(), sp[1].to_array());
         for l in 0..4 {
             o[l] = lo[l] as f64;
@@ -365,7 +365,7 @@ pub fn attend_mixed(
         running_sum.fill(0.0);
         for k0 in (0..nk).step_by(TILE_K) {
             let k1 = (k0 + TILE_K).min(nk);
-            logits_tile(q_tile, &keys_t[k0 * d..(k0 + TILE_K) * d], d, &mut scratch.logits);
+            logits_tile(q_tile, &keys_t[k0 * d..(k0 + TILE_K) * d], d, &mut scratch.logits, TILE_K);
             let rows = out_tile
                 .chunks_exact_mut(d)
                 .zip(top_tile.iter_mut())
@@ -424,9 +424,16 @@ pub fn dots_mixed(
         round_keys(&x[p0 * d..p1 * d], q_tile);
         for k0 in (0..nk).step_by(TILE_K) {
             let k1 = (k0 + TILE_K).min(nk);
-            logits_tile(q_tile, &keys_t[k0 * d..(k0 + TILE_K) * d], d, &mut scratch.logits);
-            for (p, tile_row) in (p0..p1).zip(scratch.logits.chunks_exact(TILE_K)) {
-                out[p * ldo + k0..p * ldo + k1].copy_from_slice(&tile_row[..k1 - k0]);
+            let kt = &keys_t[k0 * d..(k0 + TILE_K) * d];
+            if k1 - k0 == TILE_K {
+                // A full tile of keys: straight into the output rows.
+                logits_tile(q_tile, kt, d, &mut out[p0 * ldo + k0..], ldo);
+            } else {
+                // A partial one: its padded keys' zeros must not reach the columns past n_k.
+                logits_tile(q_tile, kt, d, &mut scratch.logits, TILE_K);
+                for (p, tile_row) in (p0..p1).zip(scratch.logits.chunks_exact(TILE_K)) {
+                    out[p * ldo + k0..p * ldo + k1].copy_from_slice(&tile_row[..k1 - k0]);
+                }
             }
         }
     }

@@ -104,7 +104,9 @@ impl Stream {
 
     /// A uniform variate in the open interval (0, 1), with 53 random bits.
     pub fn uniform(&mut self) -> f64 {
-        ((self.next_u64() >> 11) as f64 + 0.5) * (1.0 / (1u64 << 53) as f64)
+        // `as i64 as f64`: the 53-bit value converts exactly either way, and the signed conversion is one instruction
+        // (the unsigned one is a branchy sequence on x86-64 and in wasm engines): the same bits, fewer instructions.
+        (((self.next_u64() >> 11) as i64) as f64 + 0.5) * (1.0 / (1u64 << 53) as f64)
     }
 
     /// A uniform integer in `0..n` (n ≥ 1), by Lemire's multiply-shift (bias below 2⁻⁶⁴·n, negligible here).
@@ -128,7 +130,7 @@ impl Stream {
         loop {
             let w = self.next_u64();
             let i = (w & ZIG_MASK) as usize;
-            let u = ((w >> 11) as f64 + 0.5) * (1.0 / (1u64 << 52) as f64) - 1.0;
+            let u = (((w >> 11) as i64) as f64 + 0.5) * (1.0 / (1u64 << 52) as f64) - 1.0; // signed: see `uniform`
             if u.abs() < z.ratio[i] {
                 return u * z.x[i];
             }
