@@ -38,9 +38,9 @@ use nalgebra::DMatrix;
 
 use crate::kernels::dense::gemm;
 use crate::kernels::mixed::{dots_mixed, transpose_tiles_f32, MixedScratch};
+pub use crate::kernels::KernelPrecision;
 use crate::kernels::{dot, dots, tiled_len};
 use crate::sampler::integrator::{Coefficient, StepCoefficients};
-pub use crate::score::empirical::KernelPrecision;
 
 /// N and N⁻¹ of a uniform step, row-major, and the step size they belong to.
 #[derive(Clone, Debug)]
@@ -145,11 +145,6 @@ impl Whitening {
         if self.precision == KernelPrecision::Mixed {
             transpose_tiles_f32(&self.g_mat, d, &mut self.g_t32);
         }
-    }
-
-    /// The arithmetic of G z.
-    pub fn precision(&self) -> KernelPrecision {
-        self.precision
     }
 
     /// One step in white coordinates: `next ← G z + tanh(g̃ᵀz) c + ξ` (`xi` holds the standard normals).

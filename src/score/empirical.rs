@@ -32,6 +32,9 @@ use crate::linalg::cholesky;
 use crate::process::OuProcess;
 use crate::random::Stream;
 use crate::score::mixture::rows_of;
+
+/// The arithmetic of the fused softmax pass (defined with the kernels, shared with the white two-class step).
+pub use crate::kernels::KernelPrecision;
 use crate::score::Score;
 
 /// The nearest training point of one particle in the Σ_t metric, with the squared distances
@@ -44,20 +47,6 @@ pub struct Nearest {
     pub d2: f64,
     /// Squared Σ_t-distance to the second nearest point (+∞ with a single training point).
     pub d2_second: f64,
-}
-
-/// The arithmetic of a simulation kernel's products: the empirical score's fused softmax pass, and the d × d product
-/// of the two-class step in white coordinates ([`crate::sampler::whitened`]).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum KernelPrecision {
-    /// Products in f32 (operands rounded to f32, sums in f32, widened to f64), everything else in f64: the default,
-    /// about twice as fast. The empirical score's softmax stays in f64 ([`crate::kernels::mixed::attend_mixed`]);
-    /// the white step's product is [`crate::kernels::mixed::dots_mixed`]. Agrees with `Double` within Monte Carlo error
-    /// (tests/mixed_precision.rs, tests/whitened.rs).
-    #[default]
-    Mixed,
-    /// Everything in f64 ([`crate::kernels::attend`], [`crate::kernels::dots`]): the reference.
-    Double,
 }
 
 /// The exact empirical score of a training set under a forward process.

@@ -29,6 +29,20 @@ pub mod mixed;
 pub mod modal;
 pub mod quadrature;
 pub mod random;
+
+/// The arithmetic of a simulation kernel's products: the empirical score's fused softmax pass, and the d × d product
+/// of the two-class step in white coordinates (`diffusion_regimes::sampler::whitened`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum KernelPrecision {
+    /// Products in f32 (operands rounded to f32, sums in f32, widened to f64), everything else in f64: the default,
+    /// about twice as fast. The empirical score's softmax stays in f64 ([`mixed::attend_mixed`]); the white step's
+    /// product is [`mixed::dots_mixed`]. Agrees with `Double` within Monte Carlo error (tests/mixed_precision.rs,
+    /// tests/whitened.rs of the main crate).
+    #[default]
+    Mixed,
+    /// Everything in f64 ([`attend`], [`dots`]): the reference.
+    Double,
+}
 pub mod rows;
 
 /// Interleaved partial sums per dot product. Two matches one 128-bit f64 register (SSE2, wasm simd128).
