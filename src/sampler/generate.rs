@@ -35,6 +35,10 @@ use crate::random::{stream, Purpose, Stream};
 use crate::sampler::grid::TimeGrid;
 use crate::sampler::integrator::{Coefficient, Integrator, StepCoefficients};
 use crate::sampler::whitened::{KernelPrecision, Whitening};
+
+/// Values per block of particles in the white step (32 KB of f64 per array: a block's state, noise and result
+/// stay in the core's cache).
+const WHITE_BLOCK_VALUES: usize = 4096;
 use crate::score::mixture::rows_of;
 use crate::score::Score;
 
@@ -209,6 +213,8 @@ pub struct Generator<S: Score> {
     whitening: Option<Whitening>,
     /// Whether the run is large enough for white coordinates ([`Generator::whiten_for`]); off by default.
     white_run: bool,
+    /// Whether the score has the two-class form the white step needs (known after its first attempt).
+    white_score: Option<bool>,
     /// The arithmetic of the white step's product ([`Generator::set_white_precision`]); mixed by default.
     white_precision: KernelPrecision,
 }
@@ -249,6 +255,7 @@ impl<S: Score> Generator<S> {
             fused_kg: Vec::new(),
             whitening: None,
             white_run: false,
+            white_score: None,
             white_precision: KernelPrecision::default(),
         })
     }
@@ -406,27 +413,32 @@ impl<S: Score> Generator<S> {
         // The two-class step in white coordinates (one d×d product per particle instead of two) on a uniform grid with
         // a full noise matrix, for runs of at least d particles ([`Generator::whiten_for`]). The choice depends
         // neither on the chunking nor on the particle range, and z stays in the state between chunks.
-        let whitenable = self.white_run && self.integrator.is_stochastic() && self.grid.uniform_step().is_some();
+        // The chain of W_t behind it holds for the exponential SDE step only (L = e^{Ah}, N Nᵀ = e^{Ah} Σ_h e^{Aᵀh}).
+        let whitenable = self.white_run
+            && self.white_score != Some(false)
+            && self.integrator == Integrator::Exponential
+            && self.grid.uniform_step().is_some();
         let mut x_stale = false;
         while state.step < stop && done < max_steps {
             let k = state.step;
             let (t, h) = (self.grid.times()[k], self.grid.step_size(k));
-            self.score.prepare(t)?;
-            let fused = self.score.two_class_form().is_some();
             if self.coef.as_ref().map(|c| c.h) != Some(h) {
                 self.coef = Some(StepCoefficients::new(&self.process, self.integrator, h)?);
             }
             let coef = self.coef.as_ref().expect("coefficients set above");
-            // The noise of this step (both paths draw the same normals from the same streams).
-            if self.integrator.is_stochastic() {
-                for (rng, row) in state.streams.iter_mut().zip(self.z_buf.chunks_exact_mut(d)) {
-                    rng.fill_normal(row);
+            if whitenable && self.white_score != Some(false) && self.whitening.as_ref().map(|w| w.h) != Some(h) {
+                let max_rate = self.process.drift_eigenvalues().iter().map(|z| z.re).fold(f64::NEG_INFINITY, f64::max);
+                self.whitening = Whitening::of(coef, d, self.white_precision, max_rate);
+            }
+            let white = match self.whitening.as_mut() {
+                Some(w) if whitenable && self.white_score != Some(false) => {
+                    let ready = w.prepare(k, self.grid.times(), &mut self.score, d);
+                    self.white_score = Some(ready.is_some());
+                    ready.transpose()?.map(|()| w)
                 }
-            }
-            if whitenable && fused && self.whitening.as_ref().map(|w| w.h) != Some(h) {
-                self.whitening = Whitening::of(coef, d, self.white_precision);
-            }
-            if let (true, Some(w), Some((b, g))) = (whitenable, self.whitening.as_mut(), self.score.two_class_form()) {
+                _ => None,
+            };
+            if let Some(w) = white {
                 let z = match &mut state.white {
                     Some((id, z)) if *id == w.id() => z,
                     slot => {
@@ -435,8 +447,20 @@ impl<S: Score> Generator<S> {
                         &mut slot.insert((w.id(), z)).1
                     }
                 };
-                w.prepare((b, g), d);
-                w.step(z, &self.z_buf, d, &mut self.next_buf);
+                // Block by block of particles, the noise drawn just before its block's step, so the block's
+                // rows of z, noise and result stay in cache (each particle draws the normals of the plain step).
+                let rows = WHITE_BLOCK_VALUES.div_ceil(d).next_multiple_of(4);
+                for (((zb, xb), nb), rngs) in z
+                    .chunks(rows * d)
+                    .zip(self.z_buf.chunks_mut(rows * d))
+                    .zip(self.next_buf.chunks_mut(rows * d))
+                    .zip(state.streams.chunks_mut(rows))
+                {
+                    for (rng, row) in rngs.iter_mut().zip(xb.chunks_exact_mut(d)) {
+                        rng.fill_normal(row);
+                    }
+                    w.step(zb, xb, d, nb);
+                }
                 std::mem::swap(z, &mut self.next_buf);
                 state.step += 1;
                 done += 1;
@@ -450,6 +474,15 @@ impl<S: Score> Generator<S> {
                 }
                 continue;
             }
+            // The noise of this step (the white path above draws the same normals from the same streams).
+            if self.integrator.is_stochastic() {
+                for (rng, row) in state.streams.iter_mut().zip(self.z_buf.chunks_exact_mut(d)) {
+                    rng.fill_normal(row);
+                }
+            }
+            self.score.prepare(t)?;
+            let fused = self.score.two_class_form().is_some();
+            let coef = self.coef.as_ref().expect("coefficients set above");
             // A plain step: x must be current, and z no longer will be.
             if let Some((_, z)) = state.white.take() {
                 if x_stale {

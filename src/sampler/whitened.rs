@@ -15,16 +15,34 @@
 //! ```
 //!
 //! the same Markov chain in exact arithmetic (this project's rewriting; no approximation), with one product per
-//! particle plus O(d) per particle and O(d³) per step for G. Since N, L and K are the same at every step of a uniform
-//! grid, G = P − R (B N) with P = N⁻¹ L N and R = N⁻¹ K made once per step size, and c = R g: two d × d products per
-//! step for G instead of three (K B, M N, N⁻¹(M N)). The positions are converted back (x = N z) at the end of a
-//! chunk and at each snapshot step, so callers only ever see x, while z stays in the batch state between chunks (the
+//! particle plus O(d) per particle and O(d³) per step for G. The positions are converted back (x = N z) at the end of
+//! a chunk and at each snapshot step, so callers only ever see x, while z stays in the batch state between chunks (the
 //! numbers do not depend on the chunking). It pays when the run has at least d particles; the run says so with
 //! [`Generator::whiten_for`](super::generate::Generator::whiten_for) (generation runs and the W4 workload do; the
 //! measurement tasks keep the plain step).
 //! The random numbers are those of the plain step (the same streams, in the same order), so in f64
 //! ([`KernelPrecision::Double`]) a run differs from the plain step by rounding only (tests/whitened.rs checks both paths
-//! agree to 1e-9 relative on a general-U run).
+//! agree to 1e-9 relative on general-U runs, whole runs to t = 0.01 included).
+//!
+//! G from the covariance in white coordinates (this project's derivation, exact algebra). For the score of the
+//! symmetric two-class mixture, B = Γ_t⁻¹ and g = Γ_t⁻¹ m_t; write Γ_t = N W_t Nᵀ and m_t = N m̃_t. Then
+//!
+//! ```text
+//!     G = P − R′ W_t⁻¹,   g̃ = W_t⁻¹ m̃_t,   c = R′ g̃,        P = N⁻¹ L N,  R′ = N⁻¹ K N⁻ᵀ  (fixed with h)
+//! ```
+//!
+//! and since the exponential step has L = e^{Ah} and N Nᵀ = e^{Ah} Σ_h e^{Aᵀh}, the forward relation
+//! Γ_t = e^{−Ah} Γ_{t−h} e^{−Aᵀh} + Σ_h becomes, one step back in time,
+//!
+//! ```text
+//!     W_{t−h} = P W_t Pᵀ − I,   m̃_{t−h} = P m̃_t.
+//! ```
+//!
+//! So a step costs the sandwich P W Pᵀ (two d × d products) and one Cholesky factorization of W with d + 1
+//! right-hand sides, instead of E_t, Γ_t, its inverse and three more products (the score's `prepare` is not called on
+//! this path). The backward recursion amplifies rounding along the fast modes, so every `period` steps W is computed
+//! afresh from the score's Γ_t ([`Score::two_class_moments`]), with period ≤ 64 and e^{2 λ_max h · period} ≤ 10³;
+//! step k always continues the fresh start at k − (k mod period), so the numbers are a function of the step alone.
 //!
 //! Precision: by default ([`KernelPrecision::Mixed`]) the product G z is computed in f32 (z and G rounded to f32, sums
 //! in f32 over coordinates in ascending order, widened to f64; [`crate::kernels::mixed::dots_mixed`]); g̃ᵀz, the tanh
@@ -36,30 +54,53 @@
 
 use nalgebra::DMatrix;
 
-use crate::kernels::dense::gemm;
+use crate::error::{Error, Result};
+use crate::kernels::dense::{
+    cholesky_upper_solve, gemm, gemm_nt, matvec, sub_transposed, symmetrize, transpose_into, upper_solve_in_place,
+};
 use crate::kernels::mixed::{dots_mixed, transpose_tiles_f32, MixedScratch};
 pub use crate::kernels::KernelPrecision;
-use crate::kernels::{dot, dots, tiled_len};
+use crate::kernels::{dots, tiled_len};
 use crate::sampler::integrator::{Coefficient, StepCoefficients};
+use crate::score::Score;
 
-/// N and N⁻¹ of a uniform step, row-major, and the step size they belong to.
+/// Longest run of the chain W_{t−h} = P W_t Pᵀ − I before W is computed afresh from Γ_t.
+const MAX_CHAIN: usize = 64;
+
+/// Largest growth allowed for a rounding error along one run of the chain: an error in W_t grows like P^j δ P^jᵀ,
+/// at most about e^{2 λ_max j h} (λ_max the largest real part of an eigenvalue of A) times the conditioning of A's
+/// eigenvectors, while W itself stays between the bounds of Γ_t (as for `process::PropagatorCache`'s chain).
+/// Without the fresh starts a whole W4 run fails (W is no longer positive definite near t = 0).
+const CHAIN_GROWTH: f64 = 1e3;
+
+/// N and N⁻¹ of a uniform step, the fixed matrices of the white step, and the chain of W_t (see the module docs).
 #[derive(Clone, Debug)]
 pub struct Whitening {
     /// Step size h.
     pub h: f64,
     /// A fingerprint of N's bits: a state's z is only continued by the whitening it was made with.
     id: u64,
-    /// N (rows).
+    /// N and N⁻¹ (rows).
     n: Vec<f64>,
-    /// Nᵀ (rows): the columns of N.
-    nt: Vec<f64>,
-    /// N⁻¹ (rows).
     n_inv: Vec<f64>,
-    /// P = N⁻¹ L N and R = N⁻¹ K (rows), fixed with N.
+    /// P = N⁻¹ L N (rows), fixed with N; also the chain's propagator.
     p: Vec<f64>,
-    r: Vec<f64>,
-    /// Scratch: B N and G (d² each), g̃ and c (d each).
-    bn: Vec<f64>,
+    /// R′ = N⁻¹ K N⁻ᵀ (rows), fixed with N.
+    rp: Vec<f64>,
+    /// Steps between fresh computations of W (a function of A and h only, so the numbers do not depend on chunks).
+    period: usize,
+    /// The chain: W = N⁻¹ Γ_t N⁻ᵀ and m̃ = N⁻¹ m_t at grid step `chain_at`.
+    w: Vec<f64>,
+    m: Vec<f64>,
+    chain_at: Option<usize>,
+    /// Scratch: Γ_t, m_t and a product (fresh starts and chain steps); W's Cholesky factor; the right-hand sides
+    /// [R′ᵀ | m̃] (d × (d + 1)) that become W⁻¹ [R′ᵀ | m̃].
+    gamma: Vec<f64>,
+    mean: Vec<f64>,
+    tmp: Vec<f64>,
+    factor: Vec<f64>,
+    rhs: Vec<f64>,
+    /// This step's G (rows), g̃ and c.
     g_mat: Vec<f64>,
     g_tilde: Vec<f64>,
     c: Vec<f64>,
@@ -71,20 +112,20 @@ pub struct Whitening {
 }
 
 impl Whitening {
-    /// The whitening of a step with a full noise matrix N, computing G z in `precision`; `None` for a scalar or absent
-    /// noise (nothing to gain) or an N that cannot be inverted in floating point.
-    pub fn of(coef: &StepCoefficients, d: usize, precision: KernelPrecision) -> Option<Whitening> {
+    /// The whitening of a step with a full noise matrix N, computing G z in `precision`, for a drift whose
+    /// eigenvalues have real parts at most `max_rate` (it sets how often W is computed afresh); `None` for a scalar
+    /// or absent noise (nothing to gain) or an N that cannot be inverted in floating point.
+    pub fn of(coef: &StepCoefficients, d: usize, precision: KernelPrecision, max_rate: f64) -> Option<Whitening> {
         let Some(Coefficient::Matrix(n)) = &coef.noise else { return None };
         let nm = DMatrix::from_row_slice(d, d, n);
-        let inv = nm.clone().try_inverse()?;
+        let inv = nm.try_inverse()?;
         if !inv.iter().all(|v| v.is_finite()) {
             return None;
         }
-        // Row-major copies: rows of N⁻¹ are the columns of (N⁻¹)ᵀ; nalgebra stores column-major.
+        // Row-major copy: rows of N⁻¹ are the columns of (N⁻¹)ᵀ; nalgebra stores column-major.
         let n_inv = inv.transpose().as_slice().to_vec();
-        let nt = nm.as_slice().to_vec(); // column-major N = row-major Nᵀ
         let id = n.iter().fold(0xcbf2_9ce4_8422_2325u64, |acc, v| (acc ^ v.to_bits()).wrapping_mul(0x0100_0000_01b3));
-        // P = N⁻¹ (L N), R = N⁻¹ K (a scalar coefficient c·I gives c N and c N⁻¹).
+        // P = N⁻¹ (L N) (a scalar coefficient c·I gives c N).
         let mut ln = vec![0.0; d * d];
         match &coef.linear {
             Coefficient::Scalar(c) => ln.iter_mut().zip(n).for_each(|(o, v)| *o = c * v),
@@ -92,32 +133,50 @@ impl Whitening {
         }
         let mut p = vec![0.0; d * d];
         gemm(d, d, d, 1.0, &n_inv, &ln, 0.0, &mut p);
+        // R′ = (N⁻¹ K) N⁻ᵀ.
         let mut r = vec![0.0; d * d];
         match &coef.score {
             Coefficient::Scalar(k) => r.iter_mut().zip(&n_inv).for_each(|(o, v)| *o = k * v),
             Coefficient::Matrix(k) => gemm(d, d, d, 1.0, &n_inv, k, 0.0, &mut r),
         }
+        let mut rp = vec![0.0; d * d];
+        gemm_nt(d, d, d, &r, &n_inv, &mut rp);
+        let growth = 2.0 * max_rate.max(0.0) * coef.h;
+        let period = if growth > 0.0 { ((CHAIN_GROWTH.ln() / growth) as usize).clamp(1, MAX_CHAIN) } else { MAX_CHAIN };
+        let mixed = precision == KernelPrecision::Mixed;
         Some(Whitening {
             h: coef.h,
             id,
             n: n.clone(),
-            nt,
             n_inv,
             p,
-            r,
-            bn: vec![0.0; d * d],
+            rp,
+            period,
+            w: vec![0.0; d * d],
+            m: vec![0.0; d],
+            chain_at: None,
+            gamma: vec![0.0; d * d],
+            mean: vec![0.0; d],
+            tmp: vec![0.0; d * d],
+            factor: vec![0.0; d * d],
+            rhs: vec![0.0; d * (d + 1)],
             g_mat: vec![0.0; d * d],
             g_tilde: vec![0.0; d],
             c: vec![0.0; d],
             precision,
-            g_t32: if precision == KernelPrecision::Mixed { vec![0.0; tiled_len(d, d)] } else { Vec::new() },
-            scratch: MixedScratch::new(if precision == KernelPrecision::Mixed { d } else { 0 }),
+            g_t32: if mixed { vec![0.0; tiled_len(d, d)] } else { Vec::new() },
+            scratch: MixedScratch::new(if mixed { d } else { 0 }),
         })
     }
 
     /// The fingerprint of N (FNV-1a over its bits).
     pub fn id(&self) -> u64 {
         self.id
+    }
+
+    /// Steps between fresh computations of W_t from Γ_t.
+    pub fn period(&self) -> usize {
+        self.period
     }
 
     /// z ← N⁻¹ x for a particle-major batch.
@@ -130,21 +189,77 @@ impl Whitening {
         dots(z, &self.n, d, x, d);
     }
 
-    /// Prepares G = P − R (B N), g̃ = Nᵀ g and c = R g for one step from the score's form S(x) = −B x + tanh(gᵀx) g
-    /// ([`crate::score::Score::two_class_form`]).
-    pub fn prepare(&mut self, (b, g): (&[f64], &[f64]), d: usize) {
-        gemm(d, d, d, 1.0, b, &self.n, 0.0, &mut self.bn);
-        self.g_mat.copy_from_slice(&self.p);
-        gemm(d, d, d, -1.0, &self.r, &self.bn, 1.0, &mut self.g_mat);
-        for (j, o) in self.g_tilde.iter_mut().enumerate() {
-            *o = dot(&self.nt[j * d..(j + 1) * d], g);
+    /// Prepares G, g̃ and c for grid step k (forward time `times[k]`, the grid uniform with this step size) from the
+    /// chain of W: W_k comes from the last fresh start at k₀ = k − (k mod period), where W is computed from the
+    /// score's Γ_t and m_t, by k − k₀ steps of W ← P W Pᵀ − I. The result is a function of k alone, whatever steps
+    /// were prepared before. `None` when the score has no two-class form ([`Score::two_class_moments`]).
+    ///
+    /// # Errors
+    /// As [`Score::two_class_moments`], and [`Error::NotSpd`] when W (that is, Γ_t) cannot be factored.
+    pub fn prepare<S: Score>(&mut self, k: usize, times: &[f64], score: &mut S, d: usize) -> Option<Result<()>> {
+        let k0 = k - k % self.period;
+        let from = match self.chain_at {
+            Some(j) if (k0..=k).contains(&j) => j,
+            _ => {
+                self.chain_at = None;
+                if let Err(e) = score.two_class_moments(times[k0], &mut self.gamma, &mut self.mean)? {
+                    return Some(Err(e));
+                }
+                self.start_chain(d);
+                k0
+            }
+        };
+        for _ in from..k {
+            self.advance(d);
         }
-        for (i, o) in self.c.iter_mut().enumerate() {
-            *o = dot(&self.r[i * d..(i + 1) * d], g);
+        self.chain_at = Some(k);
+        Some(self.coefficients(d, times[k]))
+    }
+
+    /// W = N⁻¹ Γ_t N⁻ᵀ and m̃ = N⁻¹ m_t from the score's moments in `gamma` and `mean`.
+    fn start_chain(&mut self, d: usize) {
+        gemm(d, d, d, 1.0, &self.n_inv, &self.gamma, 0.0, &mut self.tmp);
+        gemm_nt(d, d, d, &self.tmp, &self.n_inv, &mut self.w);
+        symmetrize(&mut self.w, d);
+        matvec(&self.n_inv, &self.mean, &mut self.m);
+    }
+
+    /// One step back in time: W ← P W Pᵀ − I and m̃ ← P m̃ (Γ_{t−h} = e^{Ah} Γ_t e^{Aᵀh} − N Nᵀ, m_{t−h} = e^{Ah} m_t).
+    fn advance(&mut self, d: usize) {
+        gemm(d, d, d, 1.0, &self.p, &self.w, 0.0, &mut self.tmp);
+        gemm_nt(d, d, d, &self.tmp, &self.p, &mut self.w);
+        (0..d).for_each(|i| self.w[i * d + i] -= 1.0);
+        symmetrize(&mut self.w, d);
+        matvec(&self.p, &self.m, &mut self.mean);
+        std::mem::swap(&mut self.m, &mut self.mean);
+    }
+
+    /// G = P − R′ W⁻¹, g̃ = W⁻¹ m̃ and c = R′ g̃ from the chain's W and m̃: one Cholesky factorization of W with the
+    /// d + 1 right-hand sides [R′ᵀ | m̃].
+    fn coefficients(&mut self, d: usize, t: f64) -> Result<()> {
+        let r = d + 1;
+        transpose_into(&self.rp, d, d, &mut self.rhs, r);
+        for (row, m) in self.rhs.chunks_exact_mut(r).zip(&self.m) {
+            row[d] = *m;
         }
+        self.factor.copy_from_slice(&self.w);
+        if !cholesky_upper_solve(&mut self.factor, d, &mut self.rhs, r) {
+            return Err(Error::NotSpd {
+                name: "Γ_t".into(),
+                reason: format!("the Cholesky factorization failed at t = {t} (white coordinates)"),
+            });
+        }
+        upper_solve_in_place(&self.factor, d, &mut self.rhs, r);
+        // rhs = W⁻¹ [R′ᵀ | m̃]: its first d columns are W⁻¹ R′ᵀ = (R′ W⁻¹)ᵀ, its last g̃.
+        sub_transposed(&self.p, &self.rhs, r, d, &mut self.g_mat);
+        for (g, row) in self.g_tilde.iter_mut().zip(self.rhs.chunks_exact(r)) {
+            *g = row[d];
+        }
+        matvec(&self.rp, &self.g_tilde, &mut self.c);
         if self.precision == KernelPrecision::Mixed {
             transpose_tiles_f32(&self.g_mat, d, &mut self.g_t32);
         }
+        Ok(())
     }
 
     /// One step in white coordinates: `next ← G z + tanh(g̃ᵀz) c + ξ` (`xi` holds the standard normals).

@@ -61,4 +61,11 @@ impl Score for AnyScore {
             AnyScore::Empirical(s) => s.two_class_form(),
         }
     }
+
+    fn two_class_moments(&mut self, t: f64, gamma: &mut [f64], mean: &mut [f64]) -> Option<Result<()>> {
+        match self {
+            AnyScore::Mixture(s) => s.two_class_moments(t, gamma, mean),
+            AnyScore::Empirical(s) => s.two_class_moments(t, gamma, mean),
+        }
+    }
 }

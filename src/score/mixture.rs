@@ -178,6 +178,12 @@ impl MixtureScore {
     /// `gamma_inv` and `g`. Returns `Ok(false)` at small t (t‖A‖₁ < 0.5), where Σ_t needs Van Loan's block form and
     /// the caller takes the allocating path.
     fn prepare_shared_in_place(&mut self, t: f64) -> Result<bool> {
+        self.build_shared();
+        self.prepare_shared_at(t)
+    }
+
+    /// The propagator cache, C₀ − U⁻¹ and the buffers of the two-class path, made on first use.
+    fn build_shared(&mut self) {
         let d = self.dim();
         if self.shared.is_none() {
             let cache = PropagatorCache::new(&self.process);
@@ -194,7 +200,32 @@ impl MixtureScore {
             self.gamma_inv = z;
             self.g = vec![0.0; d];
         }
+    }
+
+    /// Γ_t and m_t of the two-class path into the caller's buffers ([`Score::two_class_moments`]): from the
+    /// propagator cache (no allocation) where it is accurate, else from the process's transition (Van Loan's form).
+    fn two_class_moments_into(&mut self, t: f64, gamma: &mut [f64], mean: &mut [f64]) -> Result<()> {
+        check_range("t", t, 0.0, f64::MAX)?;
+        let d = self.dim();
+        assert!(gamma.len() == d * d && mean.len() == d, "two_class_moments: buffers of d² and d");
+        self.build_shared();
         let sp = self.shared.as_mut().expect("built above");
+        if sp.cache.accurate_at(t) {
+            let e = sp.cache.propagator_at(t);
+            matvec(e, &self.mu, mean);
+            sp.cache.sandwich_plus_stationary(&sp.shift, gamma);
+        } else {
+            let (means, covs) = self.data.push_forward(&self.process.transition(t));
+            gamma.copy_from_slice(&rows_of(&covs[0]));
+            mean.copy_from_slice(means[0].as_slice());
+        }
+        Ok(())
+    }
+
+    /// The body of `prepare_shared_in_place`, the shared data built.
+    fn prepare_shared_at(&mut self, t: f64) -> Result<bool> {
+        let d = self.dim();
+        let sp = self.shared.as_mut().expect("built by the caller");
         if !sp.cache.accurate_at(t) {
             return Ok(false);
         }
@@ -320,6 +351,10 @@ impl Score for MixtureScore {
 
     fn two_class_form(&self) -> Option<(&[f64], &[f64])> {
         (self.path == MixturePath::TwoClassShared && self.t.is_some()).then_some((&self.gamma_inv[..], &self.g[..]))
+    }
+
+    fn two_class_moments(&mut self, t: f64, gamma: &mut [f64], mean: &mut [f64]) -> Option<Result<()>> {
+        (self.path == MixturePath::TwoClassShared).then(|| self.two_class_moments_into(t, gamma, mean))
     }
 
     fn sample_marginal(&mut self, t: f64, rngs: &mut [Stream], x: &mut [f64]) -> Result<()> {

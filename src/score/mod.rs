@@ -46,4 +46,15 @@ pub trait Score {
     fn two_class_form(&self) -> Option<(&[f64], &[f64])> {
         None
     }
+
+    /// For a score of the two-class form ([`Score::two_class_form`]): writes the shared covariance Γ_t (row-major
+    /// d×d) and a class mean m_t (d) of the mixture pushed forward to time t, without changing the prepared time; the
+    /// white step continues them from step to step ([`crate::sampler::whitened`]). `None` when the score has no such
+    /// form (the default).
+    ///
+    /// # Errors
+    /// As [`Score::prepare`].
+    fn two_class_moments(&mut self, _t: f64, _gamma: &mut [f64], _mean: &mut [f64]) -> Option<Result<()>> {
+        None
+    }
 }
