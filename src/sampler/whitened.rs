@@ -56,7 +56,8 @@ use nalgebra::DMatrix;
 
 use crate::error::{Error, Result};
 use crate::kernels::dense::{
-    cholesky_upper_solve, gemm, gemm_nt, matvec, sub_transposed, symmetrize, transpose_into, upper_solve_in_place,
+    cholesky_upper_solve, gemm, gemm_nt, gemm_nt_symmetric, matvec, sub_transposed, transpose_into,
+    upper_solve_in_place,
 };
 use crate::kernels::mixed::{dots_mixed, transpose_tiles_f32, MixedScratch};
 pub use crate::kernels::KernelPrecision;
@@ -219,17 +220,15 @@ impl Whitening {
     /// W = N⁻¹ Γ_t N⁻ᵀ and m̃ = N⁻¹ m_t from the score's moments in `gamma` and `mean`.
     fn start_chain(&mut self, d: usize) {
         gemm(d, d, d, 1.0, &self.n_inv, &self.gamma, 0.0, &mut self.tmp);
-        gemm_nt(d, d, d, &self.tmp, &self.n_inv, &mut self.w);
-        symmetrize(&mut self.w, d);
+        gemm_nt_symmetric(d, d, &self.tmp, &self.n_inv, &mut self.w);
         matvec(&self.n_inv, &self.mean, &mut self.m);
     }
 
-    /// One step back in time: W ← P W Pᵀ − I and m̃ ← P m̃ (Γ_{t−h} = e^{Ah} Γ_t e^{Aᵀh} − N Nᵀ, m_{t−h} = e^{Ah} m_t).
+    /// One step back in time (the upper triangle of the sandwich, mirrored): W ← P W Pᵀ − I and m̃ ← P m̃ (Γ_{t−h} = e^{Ah} Γ_t e^{Aᵀh} − N Nᵀ, m_{t−h} = e^{Ah} m_t).
     fn advance(&mut self, d: usize) {
         gemm(d, d, d, 1.0, &self.p, &self.w, 0.0, &mut self.tmp);
-        gemm_nt(d, d, d, &self.tmp, &self.p, &mut self.w);
+        gemm_nt_symmetric(d, d, &self.tmp, &self.p, &mut self.w);
         (0..d).for_each(|i| self.w[i * d + i] -= 1.0);
-        symmetrize(&mut self.w, d);
         matvec(&self.p, &self.m, &mut self.mean);
         std::mem::swap(&mut self.m, &mut self.mean);
     }

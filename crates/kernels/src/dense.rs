@@ -107,6 +107,22 @@ pub fn gemm_nt(m: usize, k: usize, n: usize, a: &[f64], b: &[f64], c: &mut [f64]
     super::dots(&a[..m * k], &b[..n * k], k, c, n);
 }
 
+/// `c ← a bᵀ` for row-major a and b (n × k each) when the product is known to be symmetric (a sandwich M S Mᵀ with
+/// a = M S): only the blocks of four rows on and above the diagonal are computed (about half the work), and the
+/// upper triangle is mirrored into the lower one, so c is exactly symmetric.
+pub fn gemm_nt_symmetric(n: usize, k: usize, a: &[f64], b: &[f64], c: &mut [f64]) {
+    assert!(a.len() >= n * k && b.len() >= n * k && c.len() >= n * n, "gemm_nt_symmetric: operand sizes");
+    for i0 in (0..n).step_by(4) {
+        let i1 = (i0 + 4).min(n);
+        super::dots(&a[i0 * k..i1 * k], &b[i0 * k..n * k], k, &mut c[i0 * n + i0..], n);
+    }
+    for i in 0..n {
+        for j in i + 1..n {
+            c[j * n + i] = c[i * n + j];
+        }
+    }
+}
+
 /// Transposes a row-major n × n matrix in place.
 pub fn transpose_in_place(m: &mut [f64], n: usize) {
     for i in 0..n {
@@ -678,6 +694,25 @@ mod tests {
         }
         let mut not_spd = vec![1.0, 2.0, 2.0, 1.0];
         assert!(!cholesky_upper_solve(&mut not_spd, 2, &mut [], 0));
+    }
+
+    #[test]
+    fn the_symmetric_product_is_the_full_product_mirrored() {
+        for n in [1, 3, 4, 5, 9, 64] {
+            let s = spd(n);
+            let m: Vec<f64> = (0..n * n).map(|i| ((i as f64) * 0.31).cos()).collect();
+            let mut ms = vec![0.0; n * n];
+            gemm(n, n, n, 1.0, &m, &s, 0.0, &mut ms);
+            let (mut full, mut half) = (vec![0.0; n * n], vec![f64::NAN; n * n]);
+            gemm_nt(n, n, n, &ms, &m, &mut full);
+            gemm_nt_symmetric(n, n, &ms, &m, &mut half);
+            for i in 0..n {
+                for j in i..n {
+                    assert_eq!(half[i * n + j].to_bits(), full[i * n + j].to_bits(), "n={n} ({i}, {j})");
+                    assert_eq!(half[j * n + i].to_bits(), half[i * n + j].to_bits(), "n={n} mirror ({j}, {i})");
+                }
+            }
+        }
     }
 
     #[test]
