@@ -134,7 +134,12 @@ impl Stream {
             if u.abs() < z.ratio[i] {
                 return u * z.x[i];
             }
-            if let Some(v) = self.normal_slow(z, i, u) {
+            // The rare case gets a copy of the generator and hands back its successor, so the generator's address
+            // never escapes the loop of `fill_normal` and its state stays in registers (not stored and reloaded at
+            // every draw): the same numbers, 5% faster in V8.
+            let (next, v) = self.clone().normal_slow(z, i, u);
+            *self = next;
+            if let Some(v) = v {
                 return v;
             }
         }
@@ -142,14 +147,15 @@ impl Stream {
 
     /// The ziggurat's rare cases (about 1.2% of draws): the base layer's tail beyond R, or the wedge of layer i.
     #[cold]
-    fn normal_slow(&mut self, z: &Ziggurat, i: usize, u: f64) -> Option<f64> {
+    #[inline(never)]
+    fn normal_slow(mut self, z: &Ziggurat, i: usize, u: f64) -> (Stream, Option<f64>) {
         if i == 0 {
             // Marsaglia's tail method: x = −ln(U₁)/R, accept when −2 ln U₂ ≥ x².
             loop {
                 let x = libm::log(self.uniform()) / ZIG_R;
                 let y = libm::log(self.uniform());
                 if -2.0 * y >= x * x {
-                    return Some(if u < 0.0 { x - ZIG_R } else { ZIG_R - x });
+                    return (self, Some(if u < 0.0 { x - ZIG_R } else { ZIG_R - x }));
                 }
             }
         }
@@ -158,15 +164,19 @@ impl Stream {
         // two exps, which decides the same way except at rounding-level ties).
         let x = u * z.x[i];
         let y = z.f[i + 1] + self.uniform() * (z.f[i] - z.f[i + 1]);
-        wedge_accepts(z, i, x, y).then_some(x)
+        let accepted = wedge_accepts(z, i, x, y).then_some(x);
+        (self, accepted)
     }
 
     /// Fills `out` with standard normal variates.
     pub fn fill_normal(&mut self, out: &mut [f64]) {
         let z = ziggurat();
+        // A local copy whose address never escapes (see `normal_from`), written back once.
+        let mut s = self.clone();
         for x in out.iter_mut() {
-            *x = self.normal_from(z);
+            *x = s.normal_from(z);
         }
+        *self = s;
     }
 }
 
