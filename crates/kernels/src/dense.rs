@@ -418,9 +418,9 @@ pub fn cholesky_upper_solve(a: &mut [f64], n: usize, y: &mut [f64], r: usize) ->
 ///
 /// ```
 /// use regimes_kernels::dense::{cholesky_upper_solve, upper_solve_in_place};
-/// // A = [[4, 2], [2, 5]], y = (8, 13): x = A⁻¹ y = (1.5, 2).
+/// // A = [[4, 2], [2, 5]], y = (10, 13): x = A⁻¹ y = (1.5, 2).
 /// let mut a = [4.0, 2.0, 2.0, 5.0];
-/// let mut y = [8.0, 13.0];
+/// let mut y = [10.0, 13.0];
 /// assert!(cholesky_upper_solve(&mut a, 2, &mut y, 1));
 /// upper_solve_in_place(&a, 2, &mut y, 1);
 /// assert_eq!(y, [1.5, 2.0]);
