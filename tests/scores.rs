@@ -80,6 +80,31 @@ fn two_class_fast_path_equals_general_path() {
 }
 
 #[test]
+fn two_class_moments_are_the_covariance_and_mean_behind_the_score() {
+    // What the white step continues from (Score::two_class_moments): Γ_t with Γ_t B = I for the score's B = Γ_t⁻¹,
+    // and m_t with B m_t = ±g; at t = 0.001 from Van Loan's form (t‖A‖₁ < 0.5), later from the propagator cache.
+    let d = 4;
+    let process = aniso_process(d);
+    let c0 = DMatrix::from_fn(d, d, |i, j| if i == j { 0.8 } else { 0.1 });
+    let data = Mixture::two_class(DVector::from_vec(vec![1.0, -2.0, 0.5, 0.0]), c0).unwrap();
+    let mut score = MixtureScore::new(&process, &data).unwrap();
+    let (mut gamma, mut mean) = (vec![0.0; d * d], vec![0.0; d]);
+    for &t in &[0.001, 0.3, 2.0] {
+        score.two_class_moments(t, &mut gamma, &mut mean).expect("a two-class score").unwrap();
+        score.prepare(t).unwrap();
+        let (b, g) = score.two_class_form().unwrap();
+        let (gm, bm) = (DMatrix::from_row_slice(d, d, &gamma), DMatrix::from_row_slice(d, d, b));
+        assert!((&gm * &bm - DMatrix::identity(d, d)).amax() < 1e-12, "t={t}: Γ_t B ≠ I");
+        let bmean = &bm * DVector::from_column_slice(&mean);
+        let g = DVector::from_column_slice(g);
+        assert!((&bmean - &g).amax().min((&bmean + &g).amax()) < 1e-12 * g.amax().max(1.0), "t={t}: B m_t ≠ ±g");
+    }
+    // A score without the two-class form has no moments to give.
+    let ts = TrainingSet::from_points(d, vec![1.0, 0.0, 0.0, 0.0], vec![0]).unwrap();
+    assert!(EmpiricalScore::new(&process, &ts).unwrap().two_class_moments(0.3, &mut gamma, &mut mean).is_none());
+}
+
+#[test]
 fn biroli_path_equals_tanh_form_and_general_path() {
     let d = 5;
     let process = OuProcess::reversible(Precision::scaled_identity(d, 1.0).unwrap());

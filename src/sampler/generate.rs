@@ -35,12 +35,12 @@ use crate::random::{stream, Purpose, Stream};
 use crate::sampler::grid::TimeGrid;
 use crate::sampler::integrator::{Coefficient, Integrator, StepCoefficients};
 use crate::sampler::whitened::{KernelPrecision, Whitening};
+use crate::score::mixture::rows_of;
+use crate::score::Score;
 
 /// Values per block of particles in the white step (32 KB of f64 per array: a block's state, noise and result
 /// stay in the core's cache).
 const WHITE_BLOCK_VALUES: usize = 4096;
-use crate::score::mixture::rows_of;
-use crate::score::Score;
 
 /// Largest batch of particles.
 pub const MAX_PARTICLES: usize = 1_000_000;
@@ -414,10 +414,8 @@ impl<S: Score> Generator<S> {
         // a full noise matrix, for runs of at least d particles ([`Generator::whiten_for`]). The choice depends
         // neither on the chunking nor on the particle range, and z stays in the state between chunks.
         // The chain of W_t behind it holds for the exponential SDE step only (L = e^{Ah}, N Nᵀ = e^{Ah} Σ_h e^{Aᵀh}).
-        let whitenable = self.white_run
-            && self.white_score != Some(false)
-            && self.integrator == Integrator::Exponential
-            && self.grid.uniform_step().is_some();
+        let whitenable =
+            self.white_run && self.integrator == Integrator::Exponential && self.grid.uniform_step().is_some();
         let mut x_stale = false;
         while state.step < stop && done < max_steps {
             let k = state.step;
@@ -426,12 +424,14 @@ impl<S: Score> Generator<S> {
                 self.coef = Some(StepCoefficients::new(&self.process, self.integrator, h)?);
             }
             let coef = self.coef.as_ref().expect("coefficients set above");
-            if whitenable && self.white_score != Some(false) && self.whitening.as_ref().map(|w| w.h) != Some(h) {
+            // Until the score has shown it has no two-class form (then every step is plain).
+            let white_ok = whitenable && self.white_score != Some(false);
+            if white_ok && self.whitening.as_ref().map(|w| w.h) != Some(h) {
                 let max_rate = self.process.drift_eigenvalues().iter().map(|z| z.re).fold(f64::NEG_INFINITY, f64::max);
                 self.whitening = Whitening::of(coef, d, self.white_precision, max_rate);
             }
             let white = match self.whitening.as_mut() {
-                Some(w) if whitenable && self.white_score != Some(false) => {
+                Some(w) if white_ok => {
                     let ready = w.prepare(k, self.grid.times(), &mut self.score, d);
                     self.white_score = Some(ready.is_some());
                     ready.transpose()?.map(|()| w)
