@@ -61,12 +61,16 @@ fn general_mixture_score_is_the_gradient_of_ln_p_t() {
     }
 }
 
+/// A symmetric two-class mixture in d = 4 with a shared, correlated covariance (the two-class fast path's data).
+fn correlated_two_class() -> Mixture {
+    let c0 = DMatrix::from_fn(4, 4, |i, j| if i == j { 0.8 } else { 0.1 });
+    Mixture::two_class(DVector::from_vec(vec![1.0, -2.0, 0.5, 0.0]), c0).unwrap()
+}
+
 #[test]
 fn two_class_fast_path_equals_general_path() {
     let d = 4;
-    let process = aniso_process(d);
-    let c0 = DMatrix::from_fn(d, d, |i, j| if i == j { 0.8 } else { 0.1 });
-    let data = Mixture::two_class(DVector::from_vec(vec![1.0, -2.0, 0.5, 0.0]), c0).unwrap();
+    let (process, data) = (aniso_process(d), correlated_two_class());
     let mut fast = MixtureScore::new(&process, &data).unwrap();
     assert_eq!(fast.path(), MixturePath::TwoClassShared);
     let mut general = MixtureScore::with_path(&process, &data, Some(MixturePath::General)).unwrap();
@@ -84,9 +88,7 @@ fn two_class_moments_are_the_covariance_and_mean_behind_the_score() {
     // What the white step continues from (Score::two_class_moments): Γ_t with Γ_t B = I for the score's B = Γ_t⁻¹,
     // and m_t with B m_t = ±g; at t = 0.001 from Van Loan's form (t‖A‖₁ < 0.5), later from the propagator cache.
     let d = 4;
-    let process = aniso_process(d);
-    let c0 = DMatrix::from_fn(d, d, |i, j| if i == j { 0.8 } else { 0.1 });
-    let data = Mixture::two_class(DVector::from_vec(vec![1.0, -2.0, 0.5, 0.0]), c0).unwrap();
+    let (process, data) = (aniso_process(d), correlated_two_class());
     let mut score = MixtureScore::new(&process, &data).unwrap();
     let (mut gamma, mut mean) = (vec![0.0; d * d], vec![0.0; d]);
     for &t in &[0.001, 0.3, 2.0] {
