@@ -175,11 +175,6 @@ impl Whitening {
         self.id
     }
 
-    /// Steps between fresh computations of W_t from Γ_t.
-    pub fn period(&self) -> usize {
-        self.period
-    }
-
     /// z ← N⁻¹ x for a particle-major batch.
     pub fn to_white(&self, x: &[f64], d: usize, z: &mut [f64]) {
         dots(x, &self.n_inv, d, z, d);
