@@ -17,8 +17,9 @@ export const PRESETS = {
     params: { d: 256, model: 'two_class', sigma: 1, mt: 0, n: 20000, mpart: 200, mtraj: 8 },
     commentary: 'Collapse depends on the total covariance of the data, so Biroli\'s closed form ' +
       't_C = ½ ln(1 + σ²/(n^(2/d) − 1)) = 1.2988 is reached with m̃ = 0 (one Gaussian N(0, I)); with m̃ = 1 the ' +
-      'mixture\'s extra eigenvalue 1 + d moves t_C later. Below t_C the excess entropy f is 0: an ideal network trained ' +
-      'on these n points only reproduces them.',
+      'mixture\'s extra eigenvalue 1 + d moves t_C later. Below t_C the formula f = α − I_t/d turns negative and the ' +
+      'excess entropy of the n points themselves is 0 (what Run\'s entropy estimator measures): an ideal network ' +
+      'trained on these n points only reproduces them.',
   },
   'biroli-trajectories': {
     title: 'Biroli: generation through the three regimes (d = 64)',
