@@ -153,7 +153,7 @@ mod tests {
         // t_S beyond the axis: no noise band; no t_C: speciated down to 0.
         let m = TransitionMarks { roots: vec![5.0], t_s: Some(5.0), t_c: None };
         assert_eq!(m.bands(4.0), vec![(Regime::Speciated, 0.0, 4.0)]);
-        // Collapse later in generation than speciation (t_C > t_S): no speciated band.
+        // Collapse earlier in generation than speciation (t_C > t_S): no speciated band.
         let m = TransitionMarks { roots: vec![1.0], t_s: Some(1.0), t_c: Some(1.5) };
         assert_eq!(m.bands(4.0), vec![(Regime::Noise, 1.0, 4.0), (Regime::Collapsed, 0.0, 1.5)]);
     }
