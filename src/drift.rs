@@ -20,7 +20,7 @@ const DEGENERATE_SPREAD: f64 = 1e-14;
 
 /// The weights λ_k of the optimal construction.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "snake_case", tag = "rule", content = "values")]
+#[serde(rename_all = "snake_case", tag = "rule", content = "values", deny_unknown_fields)]
 pub enum Weights {
     /// λ_k = k, k = 1…d (SCIENCE.md §3 default).
     #[default]
@@ -31,7 +31,7 @@ pub enum Weights {
 
 /// A drift design, as it appears in configs.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "snake_case", tag = "design")]
+#[serde(rename_all = "snake_case", tag = "design", deny_unknown_fields)]
 pub enum Design {
     /// Q = 0: the reversible process.
     #[default]

@@ -17,7 +17,7 @@ const NO_CLASS_SIGNAL: f64 = 1e-12;
 
 /// Which plane the page projects on.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "snake_case", tag = "kind")]
+#[serde(rename_all = "snake_case", tag = "kind", deny_unknown_fields)]
 pub enum AxesChoice {
     /// The class axis and the top remaining principal direction.
     #[default]

@@ -298,3 +298,61 @@ fn property_measure_config_results_are_finite_for_tiny_times() {
     assert!(msg.contains("experiment.times[0]") && msg.contains("1e-10"), "{msg}");
     assert!(run(&json.replace("1e-308", "1e-10")).is_ok());
 }
+
+/// A misspelt key anywhere in a config is refused with an error naming the key, never silently
+/// ignored (a typo in `drift.weights` would otherwise run the default design without a word). One case per nested
+/// config type that is an enum with fields or a struct: the drift design and its weights, the mean direction, the
+/// sampler's grid, the snapshot plan, the manifold GLM options and the page's axes choice.
+#[test]
+fn unknown_keys_are_refused_in_every_nested_config() {
+    let gen = |process: &str, data: &str, grid_extra: &str, snapshots: &str| {
+        format!(
+            r#"{{"scenario": {{"process": {process}, "data": {data}, "n": 50}},
+                "sampler": {{"grid": {{"t_max": 2, "t_min": 0, "steps": 10, "kind": "uniform"{grid_extra}}},
+                "particles": 4, "integrator": "euler_maruyama"}}, {snapshots} "seed": 1}}"#
+        )
+    };
+    let ok_process = r#"{"d": 4, "drift": {"design": "optimal", "weights": {"rule": "linear"}}}"#;
+    let ok_data = r#"{"model": "two_class", "direction": {"kind": "random", "seed": 3}}"#;
+    let ok_snapshots = r#""snapshots": {"times": [1], "particles": null, "projection": "full"},"#;
+    // The well-formed config parses, so each refusal below is the misspelt key's doing.
+    from_json::<GenerateConfig>(&gen(ok_process, ok_data, "", ok_snapshots)).unwrap();
+    let cases = [
+        ("bogus", gen(r#"{"d": 4, "drift": {"design": "optimal", "bogus": 1}}"#, ok_data, "", "")),
+        ("gamma", gen(r#"{"d": 4, "drift": {"design": "optimal", "gamma": 2}}"#, ok_data, "", "")),
+        (
+            "valuez",
+            gen(
+                r#"{"d": 4, "drift": {"design": "optimal", "weights": {"rule": "custom", "valuez": [1, 2, 3, 4]}}}"#,
+                ok_data,
+                "",
+                "",
+            ),
+        ),
+        ("sed", gen(ok_process, r#"{"model": "two_class", "direction": {"kind": "random", "sed": 3}}"#, "", "")),
+        ("stepz", gen(ok_process, ok_data, r#", "stepz": 5"#, "")),
+        (
+            "particle",
+            gen(ok_process, ok_data, "", r#""snapshots": {"times": [1], "particle": [0], "projection": "full"},"#),
+        ),
+    ];
+    for (key, json) in &cases {
+        let msg = from_json::<GenerateConfig>(json).expect_err(key).to_string();
+        // serde words it "unknown field `key`", or for the adjacently tagged weights "invalid value: string
+        // \"key\", expected \"rule\" or \"values\"": either way the key is named.
+        let named = msg.contains(&format!("unknown field `{key}`")) || msg.contains(&format!("string \"{key}\""));
+        assert!(named, "{key}: {msg}");
+    }
+    let msg = serde_json::from_str::<diffusion_regimes::projection::AxesChoice>(
+        r#"{"kind": "coordinates", "x": 0, "y": 1, "z": 2}"#,
+    )
+    .expect_err("axes")
+    .to_string();
+    assert!(msg.contains("unknown field `z`"), "{msg}");
+    let msg = serde_json::from_str::<diffusion_regimes::theory::manifold::GlmOptions>(
+        r#"{"nodes": 40, "inner_nodes": 40, "range": {}, "node": 3}"#,
+    )
+    .expect_err("glm")
+    .to_string();
+    assert!(msg.contains("unknown field `node`"), "{msg}");
+}

@@ -26,7 +26,7 @@ const PSD_TOL: f64 = 1e-12;
 
 /// Direction of the class mean μ of the two-class model (SCIENCE.md §4.1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "kind")]
+#[serde(rename_all = "snake_case", tag = "kind", deny_unknown_fields)]
 pub enum MeanDirection {
     /// (1, …, 1)/√d: Biroli's choice.
     Ones,

@@ -81,6 +81,7 @@ pub enum Projection {
 
 /// Which states to record during a run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SnapshotPlan {
     /// Forward times; each is recorded at the nearest grid time.
     pub times: Vec<f64>,

@@ -37,6 +37,7 @@ pub enum GridKind {
 
 /// The config-facing description of a grid.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct GridSpec {
     /// Horizon T (generation starts at t = T).
     pub t_max: f64,

@@ -46,6 +46,7 @@ fn is_odd(phi: Nonlinearity) -> bool {
 
 /// Quadrature and search settings of the GLM formula.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct GlmOptions {
     /// Gauss–Hermite nodes of the outer expectations (V and the noise η); at least 40 (SCIENCE.md §8).
     pub nodes: usize,
