@@ -213,6 +213,28 @@ export const tests = [
     },
   },
   {
+    name: 'New seed draws a fresh seed below 2^53 into the control and the URL, and that URL reproduces it',
+    async run({ page, baseUrl, assert }) {
+      await page.goto(`${baseUrl}?view=forward&seed=42&particles=7`);
+      await waitForStatus(page, ['ready']);
+      const seeds = [];
+      for (let i = 0; i < 2; i += 1) {
+        await page.focus('#new-seed');
+        await page.keyboard.press('Enter');
+        await page.waitForFunction((old) => document.querySelector('#ctl-seed').value !== old, String(seeds.at(-1) ?? 42));
+        const seed = Number(await page.inputValue('#ctl-seed'));
+        assert.ok(Number.isSafeInteger(seed) && seed >= 0, `seed ${seed}`);
+        await page.waitForFunction((v) => new URL(location.href).searchParams.get('seed') === v, String(seed));
+        assert.equal(await page.textContent('#err-seed'), '');
+        seeds.push(seed);
+      }
+      assert.notEqual(seeds[0], seeds[1], 'two draws differ');
+      await page.goto(page.url());
+      await waitForStatus(page, ['ready']);
+      assert.equal(await page.inputValue('#ctl-seed'), String(seeds[1]));
+    },
+  },
+  {
     name: 'keyboard: Space plays and pauses the time cursor, arrows step it; theme switch redraws dark',
     async run({ page, baseUrl, assert }) {
       await page.goto(`${baseUrl}?view=forward`);

@@ -15,3 +15,14 @@ pub fn fresh_seed() -> crate::error::Result<u64> {
         .map(|s| s & ((1u64 << 53) - 1))
         .map_err(|e| crate::error::Error::numerical("fresh seed", e.to_string()))
 }
+
+#[cfg(test)]
+mod tests {
+    /// Fresh seeds fit a JavaScript number exactly and are not constant.
+    #[test]
+    fn fresh_seeds_are_below_2_53_and_differ() {
+        let seeds: Vec<u64> = (0..4).map(|_| super::fresh_seed().unwrap()).collect();
+        assert!(seeds.iter().all(|&s| s < 1 << 53));
+        assert!(seeds.windows(2).any(|w| w[0] != w[1]), "{seeds:?}");
+    }
+}

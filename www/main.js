@@ -143,7 +143,8 @@ function buildControls() {
       hint.id = `hint-${p.key}`;
       hint.textContent = p.kind === 'enum' ? '' : allowed(p);
       input.setAttribute('aria-describedby', `hint-${p.key} err-${p.key}`);
-      wrap.append(label, input, hint, error);
+      if (p.key === 'seed') wrap.append(label, seedRow(input), hint, error);
+      else wrap.append(label, input, hint, error);
       fs.append(wrap);
       controls.set(p.key, { p, input, error, wrap });
       input.addEventListener(p.kind === 'enum' ? 'change' : 'input', () => onControl(p.key));
@@ -151,6 +152,28 @@ function buildControls() {
     form.append(fs);
   }
   form.addEventListener('submit', (ev) => ev.preventDefault());
+}
+
+/** The seed's input with a "New seed" button: a seed from the platform's entropy source (the core's `fresh_seed`,
+ * below 2⁵³), written into the control like a typed one, so it goes into the URL and the run stays reproducible. */
+function seedRow(input) {
+  const row = document.createElement('div');
+  row.className = 'field-row';
+  const button = document.createElement('button');
+  button.type = 'button';
+  button.id = 'new-seed';
+  button.textContent = 'New seed';
+  button.title = 'Draw a random seed (it goes into the link like a typed one)';
+  button.addEventListener('click', () => {
+    try {
+      input.value = String(core.fresh_seed());
+      onControl('seed');
+    } catch (e) {
+      setFieldError('seed', `Seed: no random seed available (${e.message ?? e}); type one instead.`);
+    }
+  });
+  row.append(input, button);
+  return row;
 }
 
 function setFieldError(key, text) {

@@ -46,6 +46,14 @@ pub fn schema_version() -> u32 {
     crate::config::SCHEMA_VERSION
 }
 
+/// A fresh seed below 2⁵³ from the platform's entropy source (`crypto.getRandomValues` through `getrandom`), for the
+/// page's "New seed" button. The seed then goes into the URL like a typed one, so the run stays reproducible.
+#[wasm_bindgen]
+pub fn fresh_seed() -> Result<f64, JsError> {
+    // Below 2⁵³, so the f64 is exact.
+    crate::random::fresh_seed().map(|s| s as f64).map_err(js_err)
+}
+
 pub(crate) fn js_err(e: Error) -> JsError {
     JsError::new(&e.to_string())
 }
