@@ -1,8 +1,8 @@
 //! Dense linear algebra the science needs beyond nalgebra: the matrix exponential, functions of symmetric matrices,
 //! the spectral norm, and checked Cholesky factors.
 //!
-//! Everything here is f64 and allocation-per-call; hot loops (samplers, kernels) precompute with these and then
-//! reuse buffers.
+//! Everything here is f64. The functions allocate per call; hot loops (samplers, kernels) precompute with them and
+//! reuse buffers, and [`ExpmWorkspace`] computes the matrix exponential on buffers it owns (the per-time propagators).
 
 use nalgebra::{Cholesky, DMatrix, DVector, Dyn, SymmetricEigen};
 

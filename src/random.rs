@@ -1,4 +1,4 @@
-//! Seeded random streams: one independent, reproducible stream per (seed, index), with normal variates computed the
+//! Seeded random streams: one independent, reproducible stream per (seed, purpose, index), with normal variates computed the
 //! same way on every platform. The streams live in the kernel crate ([`regimes_kernels::random`], compiled at full
 //! optimization in the size-optimized web build, see ARCHITECTURE.md); this module re-exports them and adds the
 //! platform entropy source.

@@ -207,9 +207,10 @@ fn nearest_neighbour_stability_memorization_and_clone_agreement() {
 
 #[test]
 fn non_reversible_phi_at_theory_t_s_is_f1_for_q0_and_q_opt() {
-    // SCIENCE.md §9 reproduction 6 at full size: d = 8, U log-spaced from 0.1 to 10, μ = 6 along the fastest
-    // eigenvector (m̃ = 6/√8), C₀ = 0.05 I, 4000 clone pairs split at the theory's t_S of each design (a sweep over
-    // γ ∈ {0, 1}: Q = 0 and Q_opt, split factor 1). φ(t_S) = F(1) for any drift, so φ̂ must agree with F(1) within
+    // The measurement issue's non-reversible reproduction (its item 6) at full size: d = 8, U log-spaced from 0.1 to
+    // 10, μ = 6 along the fastest eigenvector (m̃ = 6/√8), C₀ = 0.05 I, 4000 clone pairs split at the theory's t_S of
+    // each design (a sweep over γ ∈ {0, 1}: Q = 0 and Q_opt, split factor 1). φ(t_S) = F(1) for any drift (SCIENCE.md
+    // §7), so φ̂ must agree with F(1) within
     // three standard errors (≈ 0.0066 each). Exact start (the stationary law is far from p_T along slow directions),
     // exponential integrator with h = 5·10⁻⁴ so the fork lies within h of t_S (|dφ/dt| ≈ 3 there: ≤ 0.0015 shift).
     // The test uses the exact-start shortcut (copies started from p_{t_S}, a quarter of the steps); the reproduction

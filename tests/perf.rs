@@ -1,4 +1,5 @@
 //! Tests of the performance work of issue 7: fast paths must compute what the plain paths compute.
+#![cfg(not(target_arch = "wasm32"))]
 
 use diffusion_regimes::data::mixture::{MeanDirection, Mixture};
 use diffusion_regimes::drift::{optimal, Weights};

@@ -2,8 +2,9 @@
 //!
 //! Every export returns `Result<_, JsError>` so JavaScript receives a real `Error` with the core's message (which
 //! names the parameter, the value and the allowed range). Large arrays cross as typed arrays (`Vec<f64>` becomes a
-//! `Float64Array`), with the layouts documented on each getter. The page's module Worker calls the `run_*`
-//! functions; the main thread calls the `draw_*` functions (plotters-canvas needs a DOM canvas).
+//! `Float64Array`), with the layouts documented on each getter. The page's module Workers run the computations
+//! (`run_forward`, `theory_report`, `theory_sweep`, `relaxation_report`, `GenerationRun`, `MeasureJob`,
+//! `merge_measure`); the main thread calls the `draw_*` functions (plotters-canvas needs a DOM canvas).
 
 mod backend;
 mod bench;

@@ -1,9 +1,11 @@
 //! Small dense row-major matrix kernels for the per-time preparation of the scores and integrators (d × d products,
-//! in-place Cholesky, triangular inverse, LU solve), on caller-owned buffers so a step allocates nothing.
+//! in-place Cholesky, the SPD inverse from a Cholesky factor, triangular and LU solves), on caller-owned buffers so a
+//! step allocates nothing.
 //!
-//! These are O(d³) per call, independent of the number of particles; they are written for clarity and a fixed
-//! summation order (ascending inner index), not for peak speed, except [`cholesky_upper_solve`], the theory's hot
-//! loop, whose loops are arranged for speed with each entry's operations kept in a fixed order. Every matrix is
+//! These are O(d³) per call, independent of the number of particles, with a fixed summation order for every entry
+//! (ascending inner index). Where they are hot the loops are arranged for speed with each entry's operations kept in
+//! that order: [`gemm`] in 4 × 4 register blocks of two-lane registers, [`spd_inverse_from_cholesky`] eight entries at
+//! a time, and [`cholesky_upper_solve`] (the theory's hot loop) with two pivots per pass. Every matrix is
 //! row-major: `m[i * n + j]` = M_ij.
 
 /// `c ← α a b + β c` for row-major a (m × k), b (k × n), c (m × n). Each entry starts from β c (0 for β = 0, c for

@@ -7,8 +7,9 @@
 //! remainder path, accumulates in [`LANES`] interleaved partial sums over the same chunks, then adds a scalar tail,
 //! then combines the lanes the same way. Rust does not contract `a * b + c` into FMA on its own, so the bits match.
 //! Transcendental functions in the step loop (here and in the scores, integrators and grids) come from the `libm`
-//! crate, not `f64::exp`/`tanh` (the platform's C library natively, a different implementation on wasm32), so a run
-//! gives the same bits natively and in the browser (issue 7's checksum).
+//! crate or from this crate's own polynomials on IEEE basic operations (`mixed::exp_weight`, `rows::tanh_lanes`), never
+//! from `f64::exp`/`tanh` (the platform's C library natively, a different implementation on wasm32), so a run gives
+//! the same bits natively and in the browser (issue 7's checksum).
 //!
 //! The kernels are plain functions; [`dense`] holds the O(d³) per-time kernels (products, Cholesky, inverses) that
 //! run once per step, independent of the particles. [`mixed`] is the mixed-precision variant of [`attend`] (f32

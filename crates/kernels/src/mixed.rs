@@ -5,7 +5,9 @@
 //! set, or once per step for whitened keys). Then, per key tile:
 //! 1. dot products q·k in f32 ([`F4`] register tile of 4 particles × 8 keys, coordinates summed in ascending order),
 //!    widened to f64, and the logit ℓ = α q·k − β|k|² formed in f64 with the f64 squared norm;
-//! 2. the online softmax in f64 exactly as in [`super::attend`] (running maximum, `libm::exp`, the e^{−50} cutoff);
+//! 2. the online softmax in f64 as in [`super::attend`] (running maximum, the e^{−50} cutoff), each weight e^{ℓ−m}
+//!    by the polynomial [`exp_weight`] (IEEE basic operations, vectorizable) and the running-maximum rescale by
+//!    `libm::exp`;
 //!    each weight is rounded to f32 and the running sum adds the *rounded* weights, so the result is the exact
 //!    weighted mean of the keys for the weights actually used;
 //! 3. Σ_i w_i k_i over the tile's keys in f32 (4 particles × 8 columns, keys in ascending order), added to the f64

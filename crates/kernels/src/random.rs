@@ -1,4 +1,4 @@
-//! Seeded random streams (re-exported as `diffusion_regimes::random`): one independent, reproducible stream per (seed, index), with normal variates computed the
+//! Seeded random streams (re-exported as `diffusion_regimes::random`): one independent, reproducible stream per (seed, purpose, index), with normal variates computed the
 //! same way on every platform.
 //!
 //! Why not `rand::rngs::SmallRng` or `StdRng`: their algorithms may differ between platforms (SmallRng is a 32-bit
@@ -12,7 +12,7 @@
 //! step) was bound by it. Uniforms and integers are unchanged; every normal variate, and so every trajectory for a
 //! given seed, changed once with it.
 //!
-//! Each particle or clone pair gets `stream(seed, index)`, so results do not depend on how work is split across
+//! Each particle or clone pair gets `stream(seed, purpose, index)`, so results do not depend on how work is split across
 //! threads or Workers.
 
 use rand::{Rng, SeedableRng};

@@ -2,7 +2,7 @@
 //!
 //! Each subcommand reads one JSON config (the same serde types as the page's worker protocol and URL state) and
 //! prints JSON (or CSV where a table makes sense) on stdout. Errors go to stderr with exit code 2.
-//! One file per subcommand; this file only dispatches.
+//! A file per kind of run (`sweep` lives with `theory`), plus `io.rs` and `progress.rs`; this file only dispatches.
 
 #[cfg(not(target_arch = "wasm32"))]
 mod drift;
