@@ -6,6 +6,7 @@
 // are `#readout dd[data-key=KEY]`; controls are `#ctl-KEY` with their messages in `#err-KEY`.
 
 import { readFileSync } from 'node:fs';
+import { crc32 } from 'node:zlib';
 import { canvasInk, waitForStatus } from './harness.mjs';
 
 const MIN_INK = 0.02;
@@ -173,6 +174,27 @@ export const tests = [
       assert.match(png.name, /\.png$/);
       assert.deepEqual([...png.bytes.subarray(0, 8)], [137, 80, 78, 71, 13, 10, 26, 10], 'PNG signature');
       assert.equal(png.bytes.readUInt32BE(16), Math.round(cssWidth * 3), 'PNG width = CSS width × scale');
+      // The image carries its citation in tEXt chunks (valid CRCs), and still decodes.
+      const texts = {};
+      for (let at = 8; at < png.bytes.length;) {
+        const len = png.bytes.readUInt32BE(at);
+        const type = png.bytes.subarray(at + 4, at + 8).toString('latin1');
+        const body = png.bytes.subarray(at + 4, at + 8 + len);
+        assert.equal(png.bytes.readUInt32BE(at + 8 + len), crc32(body), `CRC of ${type}`);
+        if (type === 'tEXt') {
+          const [key, value] = body.subarray(4).toString('latin1').split('\0');
+          texts[key] = value;
+        }
+        at += 12 + len;
+      }
+      assert.ok(texts.Source.includes('preset=optimal-transient'), JSON.stringify(texts));
+      assert.match(texts.Comment, /view relaxation, seed \d+: http/);
+      const size = await page.evaluate(async (b64) => {
+        const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+        const bmp = await createImageBitmap(new Blob([bytes], { type: 'image/png' }));
+        return [bmp.width, bmp.height];
+      }, png.bytes.toString('base64'));
+      assert.equal(size[0], Math.round(cssWidth * 3));
 
       const svg = await download(page, '[data-export="svg"]');
       const text = svg.bytes.toString('utf8');
@@ -182,6 +204,7 @@ export const tests = [
       }, text);
       assert.deepEqual(parsed, { root: 'svg', error: false });
       assert.ok(text.includes('Eigenvalues of A'));
+      assert.match(text, /<desc>diffusion-regimes playground [^<]*view relaxation, seed \d+: http[^<]*preset=optimal-transient/);
 
       const csv = (await download(page, '[data-export="csv"]')).bytes.toString('utf8');
       assert.match(csv, /^# generator: /m);
@@ -232,6 +255,48 @@ export const tests = [
       await page.goto(page.url());
       await waitForStatus(page, ['ready']);
       assert.equal(await page.inputValue('#ctl-seed'), String(seeds[1]));
+    },
+  },
+  {
+    name: 'after a control change without Run, the plot says it is stale and exports cite the run that made the data',
+    async run({ page, baseUrl, assert }) {
+      await page.goto(`${baseUrl}?view=forward&seed=42&particles=7`);
+      await waitForStatus(page, ['ready']);
+      assert.equal(await page.textContent('#view-forward [data-stale-note]'), '');
+      await page.fill('#ctl-seed', '43');
+      await page.waitForFunction(() => new URL(location.href).searchParams.get('seed') === '43');
+      assert.match(await page.textContent('#view-forward [data-stale-note]'), /settings changed since/);
+      const json = JSON.parse((await download(page, '[data-export="json"]')).bytes.toString('utf8'));
+      assert.equal(json.seed, 42);
+      assert.equal(new URL(json.link).searchParams.get('seed'), '42');
+      assert.equal(json.controls_changed_since_run, true);
+      assert.equal(new URL(json.current_link).searchParams.get('seed'), '43');
+      const csv = (await download(page, '[data-export="csv"]')).bytes.toString('utf8');
+      assert.match(csv, /^# seed: 42$/m);
+      await page.click('#view-forward [data-run]');
+      await page.waitForFunction(() => document.querySelector('#view-forward [data-stale-note]').textContent === '');
+      const again = JSON.parse((await download(page, '[data-export="json"]')).bytes.toString('utf8'));
+      assert.equal(again.seed, 43);
+      assert.equal(again.controls_changed_since_run, undefined);
+    },
+  },
+  {
+    name: 'limits: the gap sweep stays within the core range at γ = 1000, a theory over budget says so, coordinates are 1-based',
+    async run({ page, baseUrl, assert }) {
+      await page.goto(`${baseUrl}?view=relaxation&drift=scaled&gamma=1000`);
+      assert.equal((await waitForStatus(page)).state, 'ready');
+      assert.equal(await page.textContent('#view-relaxation [data-view-error]'), '');
+      assert.equal(await page.textContent('#err-gamma'), '');
+      assert.ok((await ink(page, 'relaxation')) > MIN_INK);
+      // d = 512: the theory is over the work budget; the readout says why t_S and t_C are missing.
+      await page.goto(`${baseUrl}?d=512&particles=2`);
+      await waitForStatus(page, ['ready']);
+      await page.waitForFunction(() => /Theory unavailable for these controls: .*budget/.test(document.querySelector('#theory-status').textContent));
+      // A coordinate beyond d is refused next to its control in the control's own 1-based numbering.
+      await page.goto(`${baseUrl}?view=particles&axes=coordinates&d=4&particles=5`);
+      await waitForStatus(page, ['ready']);
+      await page.fill('#ctl-cx', '9');
+      assert.match(await page.textContent('#err-cx'), /expected a coordinate in \[1, d = 4\]/);
     },
   },
   {

@@ -58,14 +58,36 @@ pub enum Error {
 
 impl Error {
     /// Shorthand for [`Error::Param`].
+    /// A number whose plain form is long (f64's `Display` writes 10³⁰⁰ with 301 digits) is given in scientific
+    /// notation, so a message stays readable and fits the page.
     pub fn param(name: impl Into<String>, value: impl fmt::Display, expected: impl Into<String>) -> Self {
-        Error::Param { name: name.into(), value: value.to_string(), expected: expected.into() }
+        Error::Param { name: name.into(), value: readable(value.to_string()), expected: expected.into() }
     }
 
     /// Shorthand for [`Error::Numerical`].
     pub fn numerical(what: impl Into<String>, reason: impl Into<String>) -> Self {
         Error::Numerical { what: what.into(), reason: reason.into() }
     }
+}
+
+/// `value` unchanged, or in scientific notation when it is a plain decimal longer than 24 characters. f64's `Display`
+/// writes the shortest round-trip digits padded with zeros ("1000…0" for 1e300, "0.000…01" for 1e-300), so moving
+/// the point keeps exactly those digits. String work only: parsing and `{:e}` would add ~14 KB to the gzipped wasm.
+fn readable(value: String) -> String {
+    let (sign, body) = value.strip_prefix('-').map_or(("", value.as_str()), |b| ("-", b));
+    let plain =
+        !body.is_empty() && body.bytes().all(|c| c.is_ascii_digit() || c == b'.') && body.matches('.').count() <= 1;
+    if value.len() <= 24 || !plain {
+        return value;
+    }
+    let (int, frac) = body.split_once('.').unwrap_or((body, ""));
+    let all: String = format!("{int}{frac}");
+    let Some(first) = all.find(|c| c != '0') else { return value };
+    let digits = all[first..].trim_end_matches('0');
+    // The value is 0.d₁d₂… × 10^(int.len() − first).
+    let exponent = int.len() as i64 - first as i64 - 1;
+    let mantissa = if digits.len() > 1 { format!("{}.{}", &digits[..1], &digits[1..]) } else { digits.to_string() };
+    format!("{sign}{mantissa}e{exponent}")
 }
 
 impl fmt::Display for Error {
@@ -127,6 +149,23 @@ pub fn check_count(name: &str, n: usize, lo: usize, hi: usize) -> Result<usize> 
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn long_numbers_are_written_in_scientific_notation() {
+        let e = super::Error::param("t_min", 1e-300, "a number in [0, 1]").to_string();
+        assert!(e.contains("t_min = 1e-300:"), "{e}");
+        let e = super::Error::param("condition number of U", 1e306, "at most 1e10").to_string();
+        assert!(e.contains("= 1e306:") && e.len() < 100, "{e}");
+        // Short numbers and words stay as they are.
+        let e = super::Error::param("gamma", 1083.3333333333333, "[-1000, 1000]").to_string();
+        assert!(e.contains("= 1083.3333333333333:"), "{e}");
+        let e = super::Error::param("x", -1.2345e-200, "[0, 1]").to_string();
+        assert!(e.contains("x = -1.2345e-200:"), "{e}");
+        let e = super::Error::param("x", 6.02214076e60, "[0, 1]").to_string();
+        assert!(e.contains("x = 6.02214076e60:"), "{e}");
+        let e = super::Error::param("name", "\"abcdefghijklmnopqrstuvwxyz0123\"", "a name").to_string();
+        assert!(e.contains("abcdefghijklmnopqrstuvwxyz0123"), "{e}");
+    }
+
     use super::*;
 
     #[test]

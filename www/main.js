@@ -12,7 +12,7 @@ import {
 } from './params.js';
 import { PRESETS } from './presets.js';
 import { VIEW_IMPLS, marksOf, theoryReadout } from './views.js';
-import { downloadBlob, toCsv } from './export.js';
+import { downloadBlob, imageCitation, pngWithText, svgWithDesc, toCsv } from './export.js';
 
 // --- State -----------------------------------------------------------------------------------------------------
 
@@ -31,6 +31,10 @@ const app = {
   cursors: {}, // view key -> forward time of its cursor
   playing: false, // the key of the view whose cursor plays, or false
   theory: null, // the theory answer of the current controls (readout; the views with usesTheory draw it)
+  theoryError: null, // why the theory of the current controls failed (budget, refused value), or null
+  // view key -> the run a simulation view (theory: false) shows: {key: its request under the controls of the run,
+  // link, seed}. A control change that alters the request marks the view stale; exports cite the run's link and seed.
+  runs: {},
   // view key -> the last measurement of a measured view (its Run): {parts: {name: summary}, configs: {name: config},
   // query, clearKey, staleKey, stale}. Kept across view switches; cleared when its scenario changes, marked stale
   // when another setting it used changes.
@@ -208,7 +212,7 @@ function readControls() {
 }
 
 /** Keys that a cross-parameter rule (crossCheck) may flag. */
-const CROSS_KEYS = ['uvals', 'tmin', 'sto', 'sfrom'];
+const CROSS_KEYS = ['uvals', 'tmin', 'sto', 'sfrom', 'cx', 'cy'];
 
 function onControl(key) {
   const c = controls.get(key);
@@ -234,6 +238,7 @@ function onControl(key) {
   const theoryChanged = PARAMS.some((p) => p.theory && next[p.key] !== app.state[p.key]);
   app.state = next;
   updateMeasuredState();
+  updateSimStale();
   updateBudgets();
   syncUrl();
   if (theoryChanged) scheduleTheory();
@@ -542,8 +547,13 @@ async function computeTheory() {
   } catch (e) {
     if (!(e instanceof Superseded) && !(e instanceof CancelledError)) {
       app.theory = null;
+      const msg = message(e);
+      // A refused value is shown next to its control; anything else (the budget at large d) next to the readout,
+      // so missing t_S and t_C are never silent.
+      app.theoryError = placeCoreError(msg) ? 'a value was refused (see the message next to its control)' : msg;
+      $('#theory-status').textContent = `Theory unavailable for these controls: ${app.theoryError}`;
       renderReadout();
-      placeCoreError(message(e));
+      updateBudgets();
     }
     return false;
   }
@@ -551,6 +561,7 @@ async function computeTheory() {
 
 function storeTheory(result, config, q) {
   app.theory = result;
+  app.theoryError = null;
   app.theoryKey = JSON.stringify(config);
   // A generation run drawn before its scenario's theory was known gets its regime marks now.
   for (const v of VIEWS) {
@@ -608,9 +619,14 @@ async function compute(view, { onProgress = null } = {}) {
     app.data[view] = result;
     app.configs[view] = req.config;
     app.queries[view] = q;
+    if (!impl.theory) {
+      app.runs[view] = { key: simKey(view, app.state), link: $('#share-url').value, seed: app.state.seed };
+      updateSimStale();
+    }
     if (impl.hasCursor && !impl.cursorStart) delete app.cursors[view];
     if (impl.cursorStart) app.cursors[view] = impl.cursorStart(result);
-    viewError(view, result && result.warning ? `Note: ${result.warning}` : '');
+    const note = impl.note ? impl.note(result) : result && result.warning;
+    viewError(view, note ? `Note: ${note}` : '');
     for (const p of PARAMS) if (p.core && controls.get(p.key)?.error.textContent.startsWith('invalid')) setFieldError(p.key, '');
     draw(view);
     renderReadout();
@@ -630,7 +646,7 @@ async function compute(view, { onProgress = null } = {}) {
 
 /** The context a view's `measure` reads: the theory answers of the current controls. */
 function measureContext() {
-  return { theory: app.theory, sweep: app.data.transitions };
+  return { theory: app.theory, theoryError: app.theoryError, sweep: app.data.transitions };
 }
 
 /** Parameters whose change clears a view's measurement (its scenario, and the swept range of a sweep). */
@@ -675,6 +691,28 @@ function measureNote(view, text) {
 
 function measuredNote(m) {
   return `Markers: measured by the Run (seed ${m.seed}, ${m.seconds.toFixed(1)} s); the link reproduces them when you press Run.`;
+}
+
+/** What a simulation view's Run would compute under `state` (its request, without the theory's marks), or null. */
+function simKey(view, state) {
+  try {
+    const req = VIEW_IMPLS[view].request(state);
+    const { marks, ...config } = req.config;
+    return JSON.stringify([req.kind, config]);
+  } catch {
+    return null;
+  }
+}
+
+/** Says above a simulation view's plot when the controls changed since the run it shows. */
+function updateSimStale() {
+  for (const [view, run] of Object.entries(app.runs)) {
+    const stale = run.key !== simKey(view, app.state);
+    const el = panel(view).querySelector('[data-stale-note]');
+    if (el) el.textContent = stale ? 'The plot is from the last Run: settings changed since. Press Run to update it (its '
+      + 'exports cite the link and seed of the run drawn).' : '';
+    panel(view).dataset.stale = String(stale);
+  }
 }
 
 /** Runs a view's measurements; resolves true when they all finished. */
@@ -792,6 +830,9 @@ function updateBudgetsNow() {
 
 // --- Run bar (simulation views) -------------------------------------------------------------------------------
 
+/** view key -> its Run (views with a run bar). */
+const runners = {};
+
 function wireRunbar(view) {
   const p = panel(view);
   const bar = p.querySelector('[data-runbar]');
@@ -800,11 +841,12 @@ function wireRunbar(view) {
   const cancel = bar.querySelector('[data-cancel]');
   const progress = bar.querySelector('[data-progress]');
   const elapsed = bar.querySelector('[data-elapsed]');
-  run.addEventListener('click', async () => {
+  // The Run button, and the first plot of a link that opens on this view (runFirst): progress and Cancel either way.
+  runners[view] = async () => {
     const bad = invalidControls();
     if (bad.length) {
       viewError(view, `Fix the value of ${bad.map((k) => PARAM_BY_KEY.get(k).label).join(', ')} first.`);
-      return;
+      return false;
     }
     run.disabled = true;
     cancel.disabled = false;
@@ -824,8 +866,14 @@ function wireRunbar(view) {
     progress.value = ok ? 1 : 0;
     run.disabled = false;
     cancel.disabled = true;
-    if (status.dataset.state === 'busy') setStatus('ready', ok ? 'Ready.' : 'Ready (the last run did not finish: see the message above the plot).');
-  });
+    if (status.dataset.state === 'busy') {
+      const said = panel(view).querySelector('[data-view-error]').textContent;
+      setStatus('ready', ok ? 'Ready.' : said ? 'Ready (the last run did not finish: see the message above the plot).'
+        : 'Ready (the last run was cancelled).');
+    }
+    return ok;
+  };
+  run.addEventListener('click', runners[view]);
   cancel.addEventListener('click', () => client.cancel(VIEW_IMPLS[view].measure ? `measure:${view}` : view));
 }
 
@@ -971,6 +1019,11 @@ function applyPreset(key) {
   app.preset = key;
   app.state = baseline(key, PRESETS);
   app.data = {};
+  for (const view of Object.keys(app.runs)) {
+    panel(view).querySelector('[data-stale-note]').textContent = '';
+    panel(view).dataset.stale = 'false';
+  }
+  app.runs = {};
   for (const view of Object.keys(app.measured)) {
     delete app.measured[view];
     measureNote(view, '');
@@ -1033,13 +1086,18 @@ function wireShare() {
 }
 
 function exportHeader(view) {
+  // A simulation view's data comes from its last Run: cite that run's seed and link, and the current link too if the
+  // controls changed since (the data would not come from it).
+  const run = app.runs[view];
+  const changed = run && run.key !== simKey(view, app.state);
   return {
     generator: 'diffusion-regimes playground',
     version: core.version(),
     schema: core.schema_version(),
     view,
-    seed: app.state.seed,
-    link: $('#share-url').value,
+    seed: run ? run.seed : app.state.seed,
+    link: run ? run.link : $('#share-url').value,
+    ...(changed ? { controls_changed_since_run: true, current_link: $('#share-url').value } : {}),
     config: app.configs[view],
     ...(app.measured[view] ? { measured: { stale: app.measured[view].stale, link: app.measured[view].query,
       configs: app.measured[view].configs } } : {}),
@@ -1066,9 +1124,13 @@ async function exportView(kind) {
       c.height = Math.round(cssH * scale);
       impl.draw(c, data, plotTheme(), scale, app.cursors[view], app.measured[view] || null);
       const blob = await new Promise((resolve) => c.toBlob(resolve, 'image/png'));
-      downloadBlob(blob, `${base}@${scale}x.png`);
+      const h = exportHeader(view);
+      const png = pngWithText(new Uint8Array(await blob.arrayBuffer()), {
+        Software: `${h.generator} ${h.version}`, Source: h.link, Comment: imageCitation(h) });
+      downloadBlob(new Blob([png], { type: 'image/png' }), `${base}@${scale}x.png`);
     } else if (kind === 'svg') {
-      const svg = impl.svg(data, plotTheme(), cssW, cssH, app.cursors[view], app.measured[view] || null);
+      const svg = svgWithDesc(impl.svg(data, plotTheme(), cssW, cssH, app.cursors[view], app.measured[view] || null),
+        imageCitation(exportHeader(view)));
       downloadBlob(new Blob([svg], { type: 'image/svg+xml' }), `${base}.svg`);
     } else if (kind === 'csv') {
       downloadBlob(new Blob([toCsv(exportHeader(view), impl.table(data, app.cursors[view], app.measured[view] || null))], { type: 'text/csv' }), `${base}.csv`);
@@ -1175,7 +1237,7 @@ async function main() {
 }
 
 async function runFirst(view) {
-  return compute(view);
+  return runners[view] ? runners[view]() : compute(view);
 }
 
 main();

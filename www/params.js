@@ -244,6 +244,11 @@ export function crossCheck(state) {
   }
   if (state.tmin >= state.T) errors.push({ key: 'tmin', error: `expected t_min < T = ${state.T}` });
   if (state.sto <= state.sfrom) errors.push({ key: 'sto', error: `expected a value above "from" (${state.sfrom})` });
+  if (state.axes === 'coordinates') {
+    for (const key of ['cx', 'cy']) {
+      if (state[key] > state.d) errors.push({ key, error: `expected a coordinate in [1, d = ${state.d}]` });
+    }
+  }
   if (SWEEPS[state.sweep]?.log && !(state.sfrom > 0)) {
     errors.push({ key: 'sfrom', error: `expected a value > 0 (${SWEEPS[state.sweep].label} is on a logarithmic axis)` });
   }
@@ -320,6 +325,7 @@ export function fromQuery(search, presets) {
     if (key === 'uvals') state.U = PARAM_BY_KEY.get('U').def;
     if (key === 'tmin') state.grid = PARAM_BY_KEY.get('grid').def;
     if (key === 'sto' || key === 'sfrom') Object.assign(state, { sfrom: 0, sto: 2, sweep: 'gamma' });
+    if (key === 'cx' || key === 'cy') state[key] = Math.min(p.def, state.d);
   }
   out.state = state;
   return out;

@@ -7,6 +7,7 @@
 //   svg(data, theme, w, h)              -> SVG string
 //   table(data)                         -> {columns, rows} for CSV
 //   readout(data)                       -> [{key, label, value, integer?, text?}] numbers for the readout
+//   note(data)                          (optional) -> text said above the plot ('' for none; default: data.warning)
 //   usesTheory                          true: its data is the theory evaluation of the current controls (shared)
 //   hasCursor, cursorRedraw             a time cursor; cursorRedraw: the plot itself changes with it (no overlay)
 //   measure(state, ctx)                 (measured views) -> [{name, config}]: the MeasureConfigs its Run sends to the
@@ -41,21 +42,24 @@ function linspace(a, b, n) {
   return Array.from({ length: n }, (_, i) => a + ((b - a) * i) / (n - 1));
 }
 
+/** Largest |γ|, |q| and ‖Q‖_F the core accepts (src/drift.rs): the gap curve's sweep stops there. */
+const DRIFT_MAX = 1000;
+
 /** The family of designs swept for the gap curve, and where the current design sits on it. */
 function sweepSpec(s) {
   switch (s.drift) {
     case 'plane': {
-      const top = Math.max(4, 2 * Math.abs(s.q));
+      const top = Math.min(DRIFT_MAX, Math.max(4, 2 * Math.abs(s.q)));
       return { parameter: 'q (plane rotation strength)', key: 'q', design: { design: 'plane' },
         strengths: linspace(0, top, SWEEP_POINTS), current: s.q };
     }
     case 'random': {
-      const top = Math.max(10, 2 * s.qnorm);
+      const top = Math.min(DRIFT_MAX, Math.max(10, 2 * s.qnorm));
       return { parameter: '‖Q‖_F (random design)', key: 'norm', design: { design: 'random', seed: s.qseed },
         strengths: linspace(0, top, SWEEP_POINTS), current: s.qnorm };
     }
     case 'scaled': {
-      const top = Math.max(2, 2 * Math.abs(s.gamma));
+      const top = Math.min(DRIFT_MAX, Math.max(2, 2 * Math.abs(s.gamma)));
       return { parameter: 'γ (Q = γ·Q_opt)', key: 'gamma', design: { design: 'scaled' },
         strengths: linspace(0, top, SWEEP_POINTS), current: s.gamma };
     }
@@ -151,7 +155,11 @@ function pathsTable(r) {
   const n = r.times.length;
   const particles = r.classes.length;
   const columns = ['t'];
-  for (let p = 0; p < particles; p += 1) columns.push(`path_${p}_class_${r.classes[p]}`);
+  // The classes named as in the plot's legend (src/plot/trajectories.rs `class_name`): two classes are +1 and −1
+  // ("plus", "minus"), more are numbered from 1.
+  const k = Math.max(2, ...Array.from(r.classes, (c) => c + 1));
+  const name = (c) => (k === 2 ? (c === 0 ? 'plus' : 'minus') : String(c + 1));
+  for (let p = 0; p < particles; p += 1) columns.push(`path_${p}_class_${name(r.classes[p])}`);
   const rows = [];
   for (let k = 0; k < n; k += 1) {
     const row = [r.times[k]];
@@ -311,9 +319,16 @@ function measureConfig(s, sampler, experiment) {
   return { schema: core.schema_version(), scenario: scenarioConfig(s), sampler, experiment, seed: s.seed };
 }
 
+/** Why a measurement cannot be placed without the theory: it failed (its message), or it is still being computed. */
+function theoryMissing(ctx) {
+  return ctx.theoryError
+    ? `The theory of these controls is unavailable, and the measurement is placed with it: ${ctx.theoryError}`
+    : 'The theory of these controls is still being computed: Run again in a moment.';
+}
+
 /** The theory's t_S of the current controls, or a readable error. */
 function theoryTs(ctx) {
-  if (!ctx.theory) throw new Error('The theory of these controls is still being computed: Run again in a moment.');
+  if (!ctx.theory) throw new Error(theoryMissing(ctx));
   const t = marksOf(ctx.theory).t_s;
   if (!Number.isFinite(t)) throw new Error('The theory has no t_S for these controls, so there is nothing to place the split times around.');
   return t;
@@ -437,7 +452,7 @@ export const collapse = {
    * (§9.3, §9.5). Both use the empirical score of the n training points, whatever the Score control says.
    */
   measure(s, ctx) {
-    if (!ctx.theory) throw new Error('The theory of these controls is still being computed: Run again in a moment.');
+    if (!ctx.theory) throw new Error(theoryMissing(ctx));
     const tc = marksOf(ctx.theory).t_c;
     const times = Number.isFinite(tc) ? logspace(0.3 * tc, 3 * tc, s.mtimes) : logspace(0.05, Math.max(s.T, 0.1), s.mtimes);
     const out = [{ name: 'entropy',
@@ -575,6 +590,16 @@ export const transitions = {
     }
     return { columns: ['series', r.sweep, 't_s', 't_c', 'manifold_t_c', 'all_speciation_roots', 'spectral_gap',
       't_s_measured', 't_s_measured_se', 't_c_measured', 't_c_measured_se'], rows };
+  },
+  /** Said above the plot: swept values the core refused or that have no transition (else a sweep over values the
+   * parameter cannot take draws empty axes without a word). */
+  note(r) {
+    const t = r.result.theory;
+    const blank = t.values.map((_, i) => i).filter((i) => t.t_s[i] == null && t.t_c[i] == null);
+    if (!blank.length) return ''; // a missing t_S alone (m̃ = 0: no classes) is physics, said in the readout
+    const first = t.messages.find((m) => m.index === blank[0]);
+    return `${blank.length} of ${t.values.length} swept values have neither t_S nor t_C${blank.length === t.values.length
+      ? ', so the plot is empty' : ''}${first ? `; first: ${first.message}` : ''}.`;
   },
   readout(r) {
     const t = r.result.theory;

@@ -217,7 +217,7 @@ pub fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, fig: &TransitionsF
                 theme.foreground().mix(0.6).stroke_width(style.px(1.0)),
             ))
             .map_err(plot_err)?
-            .label(format!("current value {c}"))
+            .label(format!("current value {}", four_digits(c)))
             .legend(move |(x, y)| {
                 PathElement::new(vec![(x, y), (x + style.px(18.0) as i32, y)], theme.foreground().mix(0.6))
             });
@@ -234,10 +234,30 @@ pub fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, fig: &TransitionsF
     Ok(())
 }
 
+/// A legend's number: integers as they are, others to four significant digits (α = 0.1079, not 0.10793367623409589).
+fn four_digits(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e9 {
+        return format!("{x}");
+    }
+    let magnitude = if x == 0.0 { 0 } else { x.abs().log10().floor() as i32 };
+    if !(-4..9).contains(&magnitude) {
+        return format!("{x}"); // (no `{:e}`: it would add its formatting code to the wasm for a rare label)
+    }
+    format!("{:.*}", (3 - magnitude).max(0) as usize, x)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::plot::{to_svg, Theme};
+
+    #[test]
+    fn legend_numbers_have_four_significant_digits() {
+        assert_eq!(four_digits(0.10793367623409589), "0.1079");
+        assert_eq!(four_digits(2.0), "2");
+        assert_eq!(four_digits(1234.5678), "1235");
+        assert_eq!(four_digits(-0.5), "-0.5000");
+    }
 
     #[test]
     fn curves_break_where_a_transition_is_missing() {
