@@ -325,6 +325,19 @@ export const tests = [
         document.querySelector('#plot-forward').getContext('2d').getImageData(2, 2, 1, 1).data));
       assert.ok(corner[0] < 60 && corner[1] < 60 && corner[2] < 60, `dark background expected, got ${corner}`);
       assert.match(page.url(), /theme=dark/);
+
+      // Run from the keyboard keeps a focused control: Cancel while it runs, Run again at the end.
+      await page.focus('#view-forward [data-run]');
+      await page.keyboard.press('Enter');
+      await page.waitForFunction(() => !document.querySelector('#view-forward [data-run]').disabled);
+      assert.equal(await page.evaluate(() => document.activeElement.matches('#view-forward [data-run]')), true);
+      // Tabs: Home and End go to the first and last view.
+      await page.focus('#tab-forward');
+      await page.keyboard.press('End');
+      assert.equal(await page.evaluate(() => document.activeElement.id), 'tab-relaxation');
+      assert.equal(await page.getAttribute('#tab-relaxation', 'aria-selected'), 'true');
+      await page.keyboard.press('Home');
+      assert.equal(await page.evaluate(() => document.activeElement.id), 'tab-trajectories');
     },
   },
   {

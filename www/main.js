@@ -281,12 +281,14 @@ function buildTabs() {
     b.textContent = v.title;
     b.addEventListener('click', () => openView(v.key));
     b.addEventListener('keydown', (ev) => {
+      // The WAI-ARIA tabs pattern: arrows move to the neighbouring tab (wrapping), Home and End to the first and last.
       const i = VIEWS.findIndex((x) => x.key === v.key);
-      const step = ev.key === 'ArrowRight' ? 1 : ev.key === 'ArrowLeft' ? -1 : 0;
-      if (!step) return;
+      const n = VIEWS.length;
+      const j = { ArrowRight: (i + 1) % n, ArrowLeft: (i - 1 + n) % n, Home: 0, End: n - 1 }[ev.key];
+      if (j === undefined) return;
       ev.preventDefault();
       ev.stopPropagation();
-      const next = VIEWS[(i + step + VIEWS.length) % VIEWS.length].key;
+      const next = VIEWS[j].key;
       openView(next);
       $(`#tab-${next}`).focus();
     });
@@ -357,12 +359,14 @@ function renderReadout() {
   const dl = $('#readout');
   dl.replaceChildren();
   // The theory of the current controls first, then what each view's last result adds (one entry per key).
-  const items = app.theory ? theoryReadout(app.theory).map((x) => ({ ...x, view: 'Theory' })) : [];
+  const viewItems = VIEWS.filter((v) => app.data[v.key] && !VIEW_IMPLS[v.key].usesTheory)
+    .map((v) => [v, VIEW_IMPLS[v.key].readout(app.data[v.key])]);
+  const replaced = new Set(viewItems.flatMap(([, list]) => list.map((x) => x.replaces)).filter(Boolean));
+  const items = app.theory
+    ? theoryReadout(app.theory).filter((x) => !replaced.has(x.key)).map((x) => ({ ...x, view: 'Theory' })) : [];
   const seen = new Set(items.map((x) => x.key));
-  for (const v of VIEWS) {
-    const data = app.data[v.key];
-    if (!data || VIEW_IMPLS[v.key].usesTheory) continue;
-    for (const item of VIEW_IMPLS[v.key].readout(data)) {
+  for (const [v, list] of viewItems) {
+    for (const item of list) {
       if (seen.has(item.key)) continue;
       seen.add(item.key);
       items.push({ ...item, view: v.title });
@@ -848,8 +852,11 @@ function wireRunbar(view) {
       viewError(view, `Fix the value of ${bad.map((k) => PARAM_BY_KEY.get(k).label).join(', ')} first.`);
       return false;
     }
+    // Keyboard users keep a focused control: Run's focus moves to Cancel while it runs, and back at the end.
+    const hadFocus = document.activeElement === run;
     run.disabled = true;
     cancel.disabled = false;
+    if (hadFocus) cancel.focus();
     progress.removeAttribute('value');
     const t0 = performance.now();
     const tick = setInterval(() => { elapsed.textContent = `${((performance.now() - t0) / 1000).toFixed(1)} s`; }, 100);
@@ -865,7 +872,9 @@ function wireRunbar(view) {
     progress.max = 1;
     progress.value = ok ? 1 : 0;
     run.disabled = false;
+    const cancelHadFocus = document.activeElement === cancel;
     cancel.disabled = true;
+    if (cancelHadFocus || (hadFocus && document.activeElement === document.body)) run.focus();
     if (status.dataset.state === 'busy') {
       const said = panel(view).querySelector('[data-view-error]').textContent;
       setStatus('ready', ok ? 'Ready.' : said ? 'Ready (the last run did not finish: see the message above the plot).'
@@ -1217,6 +1226,7 @@ async function main() {
       if (c) c.wrap.querySelector('.field-hint').textContent = allowed(c.p);
     }
     await client.start();
+    setStatus('busy', 'Computing the first plot…');
   } catch (e) {
     setStatus('error', `The playground could not start: ${message(e)}. Reload the page; if it persists, your browser may lack WebAssembly support.`);
     return;
@@ -1233,7 +1243,11 @@ async function main() {
     theoryFirst ? Promise.resolve(true) : computeTheory(),
   ]);
   booted = true;
-  setStatus('ready', ok ? 'Ready.' : 'Ready (the first plot was refused: see the message above it).');
+  // Not ok and nothing said: the first computation was superseded by a newer one (a control changed meanwhile).
+  const said = panel(app.view).querySelector('[data-view-error]').textContent;
+  if (status.dataset.state === 'busy') {
+    setStatus('ready', ok || !said ? 'Ready.' : 'Ready (the first plot was refused: see the message above it).');
+  }
 }
 
 async function runFirst(view) {

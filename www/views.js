@@ -6,7 +6,8 @@
 //   draw(canvas, data, theme, ratio)    -> the plot frame (for overlays) or null
 //   svg(data, theme, w, h)              -> SVG string
 //   table(data)                         -> {columns, rows} for CSV
-//   readout(data)                       -> [{key, label, value, integer?, text?}] numbers for the readout
+//   readout(data)                       -> [{key, label, value, integer?, text?, replaces?}] numbers for the readout
+//                                       (replaces: the key of a theory item with the same number, shown once)
 //   note(data)                          (optional) -> text said above the plot ('' for none; default: data.warning)
 //   usesTheory                          true: its data is the theory evaluation of the current controls (shared)
 //   hasCursor, cursorRedraw             a time cursor; cursorRedraw: the plot itself changes with it (no overlay)
@@ -662,9 +663,9 @@ export const relaxation = {
   readout(r) {
     const { gap, bound, u_min: umin, a_norm: anorm } = r.report;
     return [
-      { key: 'gap', label: 'Spectral gap g = min Re λ(A)', value: gap },
-      { key: 'bound', label: 'Bound τ = Tr U / d', value: bound },
-      { key: 'u_min', label: 'Reversible gap u_min', value: umin },
+      { key: 'gap', label: 'Spectral gap g = min Re λ(A)', value: gap, replaces: 'spectral_gap' },
+      { key: 'bound', label: 'Bound τ = Tr U / d', value: bound, replaces: 'trace_bound' },
+      { key: 'u_min', label: 'Reversible gap u_min', value: umin, replaces: 'u_min_theory' },
       { key: 'gain', label: 'Gain g / u_min', value: gap / umin },
       { key: 'a_norm', label: 'Stiffness ‖A‖₂', value: anorm },
     ];
