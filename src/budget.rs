@@ -183,9 +183,11 @@ fn forward(c: &ForwardConfig) -> Result<Estimate> {
     let particles = check_count("particles", c.particles, 1, crate::noising::MAX_PARTICLES)? as f64;
     let steps = check_count("steps", c.steps, 1, crate::noising::MAX_STEPS)? as f64;
     let d = c.process.d as f64;
-    // Projections particles × (steps+1), and per step one E_h x and one L_h z mat-vec per particle (2 d² each).
+    // Projections particles × (steps+1), and per step one E_h x and one L_h z mat-vec per particle (2 d² each), or
+    // for U = c·I and Q = 0 a scalar step (d normals and 3d flops per particle).
     let memory = particles * (steps + 1.0) * F64;
-    let work = particles * steps * 4.0 * d * d + 3.0 * steps * d;
+    let per_particle = if isotropic(&c.process) { 8.0 * d } else { 4.0 * d * d };
+    let work = particles * steps * per_particle + 3.0 * steps * d;
     Ok(build.plus(Estimate::new(memory, work)))
 }
 

@@ -73,7 +73,12 @@ pub fn run(
     let n_t = times.len();
     let mut projections = vec![0.0; particles * n_t];
     let mut labels = Vec::with_capacity(particles);
+    // U = c·I and Q = 0 (Biroli's process, the page's default): E_h = e^{−ch} I and L_h = √(1 − e^{−2ch})/√c · I, so a
+    // step is O(d) instead of two d × d products. The matrix products add exact zeros to the one non-zero term of
+    // each row, so both paths give the same numbers (a test compares them bit for bit).
+    let scalar = scalar_of(&step.propagator).zip(scalar_of(&lh));
     let mut z = DVector::zeros(d);
+    let (mut ex, mut lz) = (DVector::zeros(d), DVector::zeros(d));
     for p in 0..particles {
         let mut rng = stream(seed, Purpose::Generation, p as u64);
         let sign = if p % 2 == 0 { 1.0 } else { -1.0 };
@@ -83,18 +88,49 @@ pub fn run(
         projections[p * n_t] = axis.dot(&x);
         for k in 1..n_t {
             rng.fill_normal(z.as_mut_slice());
-            x = &step.propagator * &x + &lh * &z;
+            match scalar {
+                Some((e, l)) => x.iter_mut().zip(z.iter()).for_each(|(xi, zi)| *xi = e * *xi + l * zi),
+                None => {
+                    // x ← E_h x + L_h z, in buffers (the same operations as `&E_h * &x + &L_h * &z`).
+                    ex.gemv(1.0, &step.propagator, &x, 0.0);
+                    lz.gemv(1.0, &lh, &z, 0.0);
+                    x.iter_mut().zip(ex.iter().zip(lz.iter())).for_each(|(xi, (a, b))| *xi = a + b);
+                }
+            }
             projections[p * n_t + k] = axis.dot(&x);
         }
     }
+    // The band needs only the projections: with w_t = E_tᵀ a (a the class axis), aᵀE_t μ = w_tᵀ μ and, as
+    // Σ_t = U⁻¹ − E_t U⁻¹ E_tᵀ (the stationary law is N(0, U⁻¹) whatever Q is, SCIENCE.md §2),
+    // aᵀ(E_t C₀ E_tᵀ + Σ_t)a = w_tᵀ (C₀ − U⁻¹) w_t + aᵀU⁻¹a. w follows the grid, w_{t+h} = E_hᵀ w_t: O(d²) per time
+    // instead of a d × d exponential and covariance (this project's rewriting; exact algebra).
+    let u_inv = process.stationary_cov();
+    let c0_minus = c0 - u_inv;
+    let base = axis.dot(&(u_inv * &axis));
+    let e_t = step.propagator.transpose();
     let mut band_mean = Vec::with_capacity(n_t);
     let mut band_sd = Vec::with_capacity(n_t);
-    for &t in &times {
-        let (m, c) = process.propagate_gaussian(mu, c0, t);
-        band_mean.push(axis.dot(&m));
-        band_sd.push((axis.dot(&(&c * &axis))).max(0.0).sqrt());
+    let mut w = axis.clone();
+    let mut next = DVector::zeros(d);
+    for k in 0..n_t {
+        if k > 0 {
+            next.gemv(1.0, &e_t, &w, 0.0);
+            std::mem::swap(&mut w, &mut next);
+        }
+        band_mean.push(w.dot(mu));
+        band_sd.push((w.dot(&(&c0_minus * &w)) + base).max(0.0).sqrt());
     }
     Ok(NoisingRun { times, projections, labels, band_mean, band_sd })
+}
+
+/// c when `m` is exactly c·I.
+fn scalar_of(m: &DMatrix<f64>) -> Option<f64> {
+    let c = m[(0, 0)];
+    let exact = m
+        .row_iter()
+        .enumerate()
+        .all(|(i, row)| row.iter().enumerate().all(|(j, v)| *v == if i == j { c } else { 0.0 }));
+    exact.then_some(c)
 }
 
 #[cfg(test)]
@@ -120,6 +156,65 @@ mod tests {
         let plus: Vec<f64> = (0..2000).step_by(2).map(|p| r.projections[p * n_t + k]).collect();
         let m = plus.iter().sum::<f64>() / plus.len() as f64;
         assert!((m - mean).abs() < 4.0 * sd / (plus.len() as f64).sqrt(), "{m} vs {mean}");
+    }
+
+    /// The loop as first written (`x = &E_h * &x + &L_h * &z`), for the bit-for-bit comparison below.
+    fn plain_projections(
+        process: &OuProcess,
+        mu: &DVector<f64>,
+        c0: &DMatrix<f64>,
+        t_max: f64,
+        steps: usize,
+        particles: usize,
+        seed: u64,
+    ) -> Vec<f64> {
+        let d = process.dim();
+        let axis = mu / mu.norm();
+        let jitter = 1e-12 * (1.0 + c0.trace().abs() / d as f64);
+        let l0 = cholesky(&(c0 + DMatrix::identity(d, d) * jitter), "C₀").unwrap().l();
+        let step = process.transition(t_max / steps as f64);
+        let lh = cholesky(&step.noise_cov, "Σ_h").unwrap().l();
+        let mut out = Vec::new();
+        let mut z = DVector::zeros(d);
+        for p in 0..particles {
+            let mut rng = stream(seed, Purpose::Generation, p as u64);
+            let sign = if p % 2 == 0 { 1.0 } else { -1.0 };
+            rng.fill_normal(z.as_mut_slice());
+            let mut x = mu * sign + &l0 * &z;
+            out.push(axis.dot(&x));
+            for _ in 0..steps {
+                rng.fill_normal(z.as_mut_slice());
+                x = &step.propagator * &x + &lh * &z;
+                out.push(axis.dot(&x));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn scalar_and_buffered_steps_give_the_bits_of_the_plain_loop() {
+        let mu = DVector::from_fn(6, |i, _| 1.0 + 0.1 * i as f64);
+        let c0 = DMatrix::identity(6, 6) * 0.3;
+        let iso = OuProcess::reversible(Precision::scaled_identity(6, 2.0).unwrap());
+        let u = Precision::log_spaced(6, 100.0, None).unwrap();
+        let q = crate::drift::optimal(&u, &crate::drift::Weights::Linear).unwrap();
+        let aniso = OuProcess::new(u, q).unwrap();
+        for process in [&iso, &aniso] {
+            let r = run(process, &mu, &c0, 2.0, 40, 7, 11).unwrap();
+            let plain = plain_projections(process, &mu, &c0, 2.0, 40, 7, 11);
+            assert!(r.projections.iter().zip(&plain).all(|(a, b)| a.to_bits() == b.to_bits()));
+        }
+        // The band's recurrence agrees with the propagated Gaussian (a d × d exponential per time) on the general U.
+        let r = run(&aniso, &mu, &c0, 2.0, 40, 1, 11).unwrap();
+        let axis = &mu / mu.norm();
+        for (k, &t) in r.times.iter().enumerate() {
+            let (m, c) = aniso.propagate_gaussian(&mu, &c0, t);
+            let sd = axis.dot(&(&c * &axis)).sqrt();
+            assert!((r.band_mean[k] - axis.dot(&m)).abs() < 1e-12 * (1.0 + m.norm()), "mean at t = {t}");
+            assert!((r.band_sd[k] - sd).abs() < 1e-12 * sd, "sd at t = {t}: {} vs {sd}", r.band_sd[k]);
+        }
+        assert!(scalar_of(&iso.transition(0.1).propagator).is_some());
+        assert!(scalar_of(&aniso.transition(0.1).propagator).is_none());
     }
 
     #[test]

@@ -255,10 +255,16 @@ function controlError(key) {
 function placeCoreError(msg) {
   const m = /^invalid ([\w.[\]]+) = /.exec(msg) || /^(condition number of U)/.exec(msg);
   if (!m) return false;
-  const name = m[1].replace(/\[\d+\]$/, '');
-  for (const p of PARAMS) {
-    if (p.core && p.core.includes(name) && controls.get(p.key) && !controls.get(p.key).wrap.hidden) {
-      return setFieldError(p.key, msg);
+  // The core names the config path ("sampler.grid.t_min"); a control lists the names it feeds ("grid.t_min"):
+  // try the whole path, then without its leading containers (scenario, process, sampler) one by one.
+  const parts = m[1].replace(/\[\d+\]$/, '').split('.');
+  const containers = new Set(['scenario', 'process', 'sampler']);
+  for (let i = 0; i < parts.length && (i === 0 || containers.has(parts[i - 1])); i += 1) {
+    const name = parts.slice(i).join('.');
+    for (const p of PARAMS) {
+      if (p.core && p.core.includes(name) && controls.get(p.key) && !controls.get(p.key).wrap.hidden) {
+        return setFieldError(p.key, msg);
+      }
     }
   }
   return false;
