@@ -300,6 +300,22 @@ export const tests = [
     },
   },
   {
+    name: 'a long theory shows its time at the top with a Stop button; Stop says so, and a new control computes again',
+    async run({ page, baseUrl, assert }) {
+      await page.goto(`${baseUrl}?view=relaxation&d=512&U=log_spaced&drift=optimal`);
+      await page.waitForSelector('#theory-busy:not([hidden])');
+      assert.match(await page.textContent('#theory-busy-text'), /Computing the theory \(d = 512\)… \d+ s/);
+      await page.click('#theory-stop');
+      await waitForStatus(page, ['ready']);
+      assert.match(await page.textContent('#status'), /stopped/);
+      assert.match(await page.textContent('#view-relaxation [data-view-error]'), /theory was stopped/);
+      await page.fill('#ctl-d', '16');
+      await waitForDraw(page, 'relaxation', 0);
+      assert.equal(await page.textContent('#view-relaxation [data-view-error]'), '');
+      assert.ok((await ink(page, 'relaxation')) > MIN_INK);
+    },
+  },
+  {
     name: 'keyboard: Space plays and pauses the time cursor, arrows step it; theme switch redraws dark',
     async run({ page, baseUrl, assert }) {
       await page.goto(`${baseUrl}?view=forward`);

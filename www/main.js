@@ -445,7 +445,7 @@ function viewError(view, text) {
 function handleRunError(view, e) {
   if (e instanceof Superseded) return;
   if (e instanceof CancelledError) {
-    viewError(view, '');
+    if (!(theoryStopped && VIEW_IMPLS[view].theory)) viewError(view, '');
     return;
   }
   if (e instanceof WorkerCrashed) {
@@ -482,6 +482,7 @@ function markTheory() {
 }
 
 function scheduleTheory(delay = 0) {
+  theoryStopped = false;
   clearTimeout(theoryTimer);
   theoryScheduled = true;
   markTheory();
@@ -529,21 +530,48 @@ async function runTheory() {
 }
 
 let theoryBusy = 0;
-/** Says (next to the readout) that the theory of the current controls is being computed: seconds at d ≥ 256. */
+let theoryBusyTimer = 0;
+let theoryStopped = false; // the user pressed Stop: the views say so until a control changes
+/** Says (next to the readout) that the theory of the current controls is being computed: seconds at d ≥ 256. Past
+ * one second it also says so at the top, with the time so far and a Stop button. */
 async function withTheoryStatus(promise) {
   theoryBusy += 1;
-  $('#theory-status').textContent = `Computing the theory (d = ${app.state.d})…`;
+  const text = `Computing the theory (d = ${app.state.d})…`;
+  $('#theory-status').textContent = text;
   $('#readout').setAttribute('aria-busy', 'true');
+  if (theoryBusy === 1) {
+    const t0 = performance.now();
+    clearInterval(theoryBusyTimer);
+    theoryBusyTimer = setInterval(() => {
+      const s = (performance.now() - t0) / 1000;
+      if (s < 1) return;
+      $('#theory-busy-text').textContent = `${text} ${s.toFixed(0)} s`;
+      $('#theory-busy').hidden = false;
+    }, 250);
+  }
   try {
     return await promise;
   } finally {
     theoryBusy -= 1;
     if (!theoryBusy) {
-      $('#theory-status').textContent = '';
+      clearInterval(theoryBusyTimer);
+      $('#theory-busy').hidden = true;
+      $('#theory-status').textContent = theoryStopped ? STOPPED_NOTE : '';
       $('#readout').removeAttribute('aria-busy');
     }
   }
 }
+
+/** Stop: cancels the theory evaluations in flight (the theory Worker is replaced if it is inside one long call). */
+function stopTheory() {
+  theoryStopped = true;
+  client.cancel('theory');
+  if (VIEW_IMPLS[app.view].theory) client.cancel(app.view);
+  $('#theory-busy').hidden = true;
+  $('#theory-status').textContent = STOPPED_NOTE;
+  if (VIEW_IMPLS[app.view].theory) viewError(app.view, STOPPED_NOTE);
+}
+const STOPPED_NOTE = 'The theory was stopped. Change a control (a smaller d is faster) to compute it again.';
 
 /** The theory of the current controls, for the readout and the views that draw it. */
 async function computeTheory() {
@@ -1213,6 +1241,7 @@ async function main() {
   showNotice(initial.notices);
   wireShare();
   wireExport();
+  $('#theory-stop').addEventListener('click', stopTheory);
   wireCursor();
   for (const v of VIEWS) wireRunbar(v.key);
   if (app.embed) setupEmbed();
@@ -1252,7 +1281,8 @@ async function main() {
   // Not ok and nothing said: the first computation was superseded by a newer one (a control changed meanwhile).
   const said = panel(app.view).querySelector('[data-view-error]').textContent;
   if (status.dataset.state === 'busy') {
-    setStatus('ready', ok || !said ? 'Ready.' : 'Ready (the first plot was refused: see the message above it).');
+    setStatus('ready', theoryStopped ? 'Ready (the theory was stopped).'
+      : ok || !said ? 'Ready.' : 'Ready (the first plot was refused: see the message above it).');
   }
 }
 
