@@ -14,7 +14,8 @@
 //! the scan, 2 + 5 for the bracket and Brent steps of t_S, 2 × 13 for the Brent steps of t_C, 2 × 200 for the curves
 //! (Γ_t and Σ_t at each point). They and the O(d²)-per-time assembly of their matrices take about 60 % of the time
 //! natively; most of the rest is the 200 cloning integrals (`cloning::CloningQuadrature`) and the drift's Schur form.
-//! About 10.5 ms natively (one thread) and 15.5 ms in a browser Worker (2026-11-23).
+//! `make bench` reports its time ("Theory"): 8.9–12.4 ms natively (one thread) and 13.3–15.2 ms in a browser Worker
+//! over the runs of 2026-11-24, as the shared machine's speed moved.
 
 pub mod cloning;
 pub mod collapse;
