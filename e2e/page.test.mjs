@@ -281,17 +281,20 @@ export const tests = [
     },
   },
   {
-    name: 'limits: the gap sweep stays within the core range at γ = 1000, a theory over budget says so, coordinates are 1-based',
+    name: 'limits: the gap sweep stays within the core range at γ = 1000, a refused theory says why, coordinates are 1-based',
     async run({ page, baseUrl, assert }) {
       await page.goto(`${baseUrl}?view=relaxation&drift=scaled&gamma=1000`);
       assert.equal((await waitForStatus(page)).state, 'ready');
       assert.equal(await page.textContent('#view-relaxation [data-view-error]'), '');
       assert.equal(await page.textContent('#err-gamma'), '');
       assert.ok((await ink(page, 'relaxation')) > MIN_INK);
-      // d = 512: the theory is over the work budget; the readout says why t_S and t_C are missing.
-      await page.goto(`${baseUrl}?d=512&particles=2`);
-      await waitForStatus(page, ['ready']);
-      await page.waitForFunction(() => /Theory unavailable for these controls: .*budget/.test(document.querySelector('#theory-status').textContent));
+      // A theory the core refuses says why next to the readout (t_S and t_C are missing), a huge value in scientific
+      // notation, and the page does not widen.
+      await page.goto(`${baseUrl}?U=diagonal&d=2&uvals=1e-300,1e6&particles=2`);
+      await waitForStatus(page);
+      await page.waitForFunction(() => /Theory unavailable for these controls: .*condition number of U = 1e306/
+        .test(document.querySelector('#theory-status').textContent));
+      assert.equal(await page.evaluate(() => document.documentElement.scrollWidth <= innerWidth), true);
       // A coordinate beyond d is refused next to its control in the control's own 1-based numbering.
       await page.goto(`${baseUrl}?view=particles&axes=coordinates&d=4&particles=5`);
       await waitForStatus(page, ['ready']);
