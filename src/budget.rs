@@ -288,6 +288,10 @@ fn generate(c: &GenerateConfig) -> Result<Estimate> {
     let per_particle_linear = if isotropic(&s.process) { 8.0 * d } else { 4.0 * d * d };
     let mut work = steps * np * per_particle_linear;
     match c.sampler.score {
+        // Two classes with a shared covariance and a general U (the two-class and manifold models): the score folds
+        // into the step's linear map, so a step is one d × d product and the correlated noise (4d² in all; runs in
+        // white coordinates do half); otherwise each class adds its own products.
+        ScoreKind::Analytic if classes == 2.0 && !isotropic(&s.process) => {}
         ScoreKind::Analytic => work += steps * np * classes * per_particle_linear,
         ScoreKind::Empirical => {
             // The training set, its whitened copy, the logits of one tile; per step two n × d products per particle
