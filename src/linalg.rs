@@ -153,8 +153,8 @@ pub fn one_norm(m: &DMatrix<f64>) -> f64 {
 /// The spectral norm ‖M‖₂ (largest singular value), from the symmetric eigenproblem of MᵀM.
 pub fn spectral_norm(m: &DMatrix<f64>) -> f64 {
     let mtm = m.transpose() * m;
-    let eig = crate::kernels::decompose::symmetric_eigen(mtm);
-    eig.eigenvalues.iter().cloned().fold(0.0, f64::max).max(0.0).sqrt()
+    let eigenvalues = crate::kernels::decompose::symmetric_eigenvalues(mtm);
+    eigenvalues.iter().cloned().fold(0.0, f64::max).max(0.0).sqrt()
 }
 
 /// Relative asymmetry ‖M − Mᵀ‖_F / ‖M‖_F (0 for the zero matrix).

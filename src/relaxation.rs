@@ -72,9 +72,90 @@ pub fn report(process: &OuProcess, t_max: f64, points: usize) -> Result<Relaxati
     })
 }
 
+/// The spectral gap along a family of drifts linear in their strength s, Q(s) = s Q₁ (γ·Q_opt, the plane rotation
+/// q, the random design's ‖Q‖_F): U and Q₁ are built once, then each strength costs the eigenvalues of
+/// A = (I + s Q₁)U only (the Relaxation view's gap curve; building Q_opt per strength made it minutes at d = 512).
+#[derive(Clone, Debug)]
+pub struct GapCurve {
+    u: crate::precision::Precision,
+    q1: nalgebra::DMatrix<f64>,
+    name: &'static str,
+}
+
+impl GapCurve {
+    /// The family of `process.drift` (its own strength is ignored: the family at strength 1).
+    ///
+    /// # Errors
+    /// As [`crate::config::ProcessConfig::precision`] and [`crate::drift::Design::build`]; [`crate::error::Error::Param`]
+    /// for a design without a strength (none, optimal).
+    pub fn new(process: &crate::config::ProcessConfig) -> Result<Self> {
+        use crate::drift::Design;
+        let u = process.precision()?;
+        let (unit, name) = match &process.drift {
+            Design::Scaled { weights, .. } => (Design::Scaled { gamma: 1.0, weights: weights.clone() }, "drift.gamma"),
+            Design::Plane { .. } => (Design::Plane { q: 1.0 }, "drift.q"),
+            Design::Random { seed, .. } => (Design::Random { norm: 1.0, seed: *seed }, "drift.norm"),
+            other => {
+                return Err(crate::error::Error::param(
+                    "drift.design",
+                    format!("{other:?}"),
+                    "a family with a strength (scaled, plane or random)",
+                ))
+            }
+        };
+        let q1 = unit.build(&u)?;
+        Ok(GapCurve { u, q1, name })
+    }
+
+    /// g(s) = min Re λ((I + s Q₁)U).
+    ///
+    /// # Errors
+    /// [`crate::error::Error::Param`] for s outside the design's range [−1000, 1000] ([0, 1000] for a norm).
+    pub fn gap(&self, s: f64) -> Result<f64> {
+        let lo = if self.name == "drift.norm" { 0.0 } else { -crate::drift::MAX_STRENGTH };
+        crate::error::check_range(self.name, s, lo, crate::drift::MAX_STRENGTH)?;
+        let d = self.u.dim();
+        let a = crate::linalg::mul(&(nalgebra::DMatrix::identity(d, d) + &self.q1 * s), self.u.matrix());
+        let eig = crate::kernels::decompose::complex_eigenvalues(a);
+        Ok(eig.iter().map(|z| z.re).fold(f64::INFINITY, f64::min))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn gap_curve_matches_the_gap_of_each_built_process() {
+        use crate::config::{PrecisionConfig, ProcessConfig};
+        let base = |drift: Design| ProcessConfig {
+            d: 6,
+            precision: PrecisionConfig::LogSpaced { kappa: 50.0, basis_seed: Some(3) },
+            drift,
+        };
+        let families = [
+            (Design::Scaled { gamma: 0.0, weights: Weights::Linear }, vec![0.0, 0.5, 1.0, 3.0]),
+            (Design::Plane { q: 0.0 }, vec![0.0, 0.7, 2.0]),
+            (Design::Random { norm: 0.0, seed: 9 }, vec![0.0, 1.0, 4.0]),
+        ];
+        for (family, strengths) in families {
+            let curve = GapCurve::new(&base(family.clone())).unwrap();
+            for s in strengths {
+                let design = match &family {
+                    Design::Scaled { weights, .. } => Design::Scaled { gamma: s, weights: weights.clone() },
+                    Design::Plane { .. } => Design::Plane { q: s },
+                    Design::Random { seed, .. } => Design::Random { norm: s, seed: *seed },
+                    _ => unreachable!(),
+                };
+                let exact = base(design).build().unwrap().spectral_gap();
+                let g = curve.gap(s).unwrap();
+                assert!((g - exact).abs() <= 1e-12 * exact.abs().max(1.0), "{family:?} at {s}: {g} vs {exact}");
+            }
+        }
+        assert!(GapCurve::new(&base(Design::None)).is_err());
+        let e = GapCurve::new(&base(Design::Scaled { gamma: 1.0, weights: Weights::Linear })).unwrap().gap(2000.0);
+        assert!(e.unwrap_err().to_string().contains("drift.gamma"));
+    }
     use crate::drift::{Design, Weights};
     use crate::precision::Precision;
 

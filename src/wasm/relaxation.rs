@@ -18,6 +18,30 @@ pub fn relaxation_report(config_json: &str) -> Result<String, JsError> {
     cfg.run().map(|r| to_json(&r)).map_err(js_err)
 }
 
+/// The Relaxation view's gap curve: built once from a `ProcessConfig` (JSON) whose drift names the family (scaled,
+/// plane or random), then one gap per strength ([`crate::relaxation::GapCurve`]), so the Worker reports progress.
+#[wasm_bindgen]
+pub struct GapCurve(crate::relaxation::GapCurve);
+
+#[wasm_bindgen]
+impl GapCurve {
+    /// # Errors
+    /// A `JsError` with the core's message for invalid JSON, parameters, or a design without a strength.
+    #[wasm_bindgen(constructor)]
+    pub fn new(process_json: &str) -> Result<GapCurve, JsError> {
+        let process: crate::config::ProcessConfig = from_json(process_json).map_err(js_err)?;
+        crate::relaxation::GapCurve::new(&process).map(GapCurve).map_err(js_err)
+    }
+
+    /// The spectral gap min Re λ(A) at strength `s`.
+    ///
+    /// # Errors
+    /// A `JsError` naming the strength and its range.
+    pub fn gap(&self, s: f64) -> Result<f64, JsError> {
+        self.0.gap(s).map_err(js_err)
+    }
+}
+
 fn parse(report_json: &str, sweep_json: &str) -> Result<(RelaxationReport, GapSweep), JsError> {
     let report: RelaxationReport = from_json(report_json).map_err(js_err)?;
     let sweep: GapSweep = from_json(sweep_json).map_err(js_err)?;
