@@ -158,16 +158,12 @@ mod tests {
         assert!((m - mean).abs() < 4.0 * sd / (plus.len() as f64).sqrt(), "{m} vs {mean}");
     }
 
-    /// The loop as first written (`x = &E_h * &x + &L_h * &z`), for the bit-for-bit comparison below.
-    fn plain_projections(
-        process: &OuProcess,
-        mu: &DVector<f64>,
-        c0: &DMatrix<f64>,
-        t_max: f64,
-        steps: usize,
-        particles: usize,
-        seed: u64,
-    ) -> Vec<f64> {
+    /// Run settings of the bit-for-bit comparison below: T, steps, particles, seed.
+    const PLAIN: (f64, usize, usize, u64) = (2.0, 40, 7, 11);
+
+    /// The loop as first written (`x = &E_h * &x + &L_h * &z`), with the settings [`PLAIN`].
+    fn plain_projections(process: &OuProcess, mu: &DVector<f64>, c0: &DMatrix<f64>) -> Vec<f64> {
+        let (t_max, steps, particles, seed) = PLAIN;
         let d = process.dim();
         let axis = mu / mu.norm();
         let jitter = 1e-12 * (1.0 + c0.trace().abs() / d as f64);
@@ -200,8 +196,9 @@ mod tests {
         let q = crate::drift::optimal(&u, &crate::drift::Weights::Linear).unwrap();
         let aniso = OuProcess::new(u, q).unwrap();
         for process in [&iso, &aniso] {
-            let r = run(process, &mu, &c0, 2.0, 40, 7, 11).unwrap();
-            let plain = plain_projections(process, &mu, &c0, 2.0, 40, 7, 11);
+            let (t_max, steps, particles, seed) = PLAIN;
+            let r = run(process, &mu, &c0, t_max, steps, particles, seed).unwrap();
+            let plain = plain_projections(process, &mu, &c0);
             assert!(r.projections.iter().zip(&plain).all(|(a, b)| a.to_bits() == b.to_bits()));
         }
         // The band's recurrence agrees with the propagated Gaussian (a d × d exponential per time) on the general U.
