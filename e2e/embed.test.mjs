@@ -24,6 +24,26 @@ async function embedFrame(page) {
 
 export const tests = [
   {
+    name: "the iframe snippet's height holds each view's embedded page in a 720 px column",
+    timeout: 120_000,
+    async run({ page, context, baseUrl, assert }) {
+      await page.goto(baseUrl);
+      await waitForStatus(page, ['ready']);
+      const embed = await context.newPage();
+      await embed.setViewportSize({ width: 720, height: 200 });
+      for (const view of ['trajectories', 'particles', 'speciation', 'collapse', 'transitions', 'forward', 'relaxation']) {
+        await page.click(`#tab-${view}`);
+        const snippet = await page.inputValue('#embed-iframe');
+        const height = Number(/height="(\d+)"/.exec(snippet)[1]);
+        await embed.goto(`${baseUrl}?embed=${view}`);
+        await waitForStatus(embed);
+        const needed = await embed.evaluate(() => Math.ceil(document.body.getBoundingClientRect().bottom
+          + parseFloat(getComputedStyle(document.body).marginBottom || 0)));
+        assert.ok(needed <= height, `${view}: the page needs ${needed} px, the snippet gives ${height}`);
+      }
+    },
+  },
+  {
     name: 'embed mode in an iframe on another origin shows one view, a link back, and reports its height',
     async run({ page, baseUrl, hostUrl, assert }) {
       const src = `${baseUrl}?v=1&embed=relaxation&preset=plane-jordan&origin=${encodeURIComponent(new URL(hostUrl).origin)}`;

@@ -1086,10 +1086,17 @@ function embedUrl() {
     new URL('../', import.meta.url)).href;
 }
 
+/** Heights (px) of the iframe snippet per view: the embedded page's height in a 480–720 px wide column, measured
+ * (2026-11-24), plus a margin. Under 640 px the Relaxation view stacks its three plots (about 1100 px): a narrower
+ * column scrolls inside the frame, or use the custom element, which resizes itself. */
+const EMBED_HEIGHTS = { trajectories: 600, particles: 760, speciation: 580, collapse: 600, transitions: 580,
+  forward: 600, relaxation: 440 };
+
 function updateEmbedSnippets() {
   const src = embedUrl();
   const title = VIEWS.find((v) => v.key === app.view).title;
-  $('#embed-iframe').value = `<iframe src="${src.replaceAll('&', '&amp;').replaceAll('"', '&quot;')}" title="${title} (diffusion regimes playground)" width="100%" height="560" style="border:0" loading="lazy"></iframe>`;
+  const height = EMBED_HEIGHTS[app.view] ?? 600;
+  $('#embed-iframe').value = `<iframe src="${src.replaceAll('&', '&amp;').replaceAll('"', '&quot;')}" title="${title} (diffusion regimes playground)" width="100%" height="${height}" style="border:0" loading="lazy"></iframe>`;
   const params = toQuery({ state: app.state, view: app.view, preset: app.preset, theme: 'auto' }, PRESETS)
     .split('&').filter((kv) => !/^(v|view|preset)=/.test(kv)).join('&');
   const attrs = [`view="${app.view}"`];
