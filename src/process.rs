@@ -189,20 +189,21 @@ impl OuProcess {
         let mut e_h: Option<(f64, Vec<f64>)> = None;
         let (mut next, mut gram) = (vec![0.0; d * d], vec![0.0; d * d]);
         for (k, &t) in ts.iter().enumerate() {
+            // The step from the previous point (NaN at the first), and whether E_h is already known for it (then E_t
+            // of the previous point is too).
             let h = if k > 0 { t - ts[k - 1] } else { f64::NAN };
-            let chained = k % NORM_CHAIN != 0
-                && h > 0.0
-                && !e_t.is_empty()
-                && e_h.as_ref().is_some_and(|(h0, _)| (h - h0).abs() <= 1e-12 * h0.abs());
-            if chained {
-                // E_{t}ᵀ = E_{t−h}ᵀ E_hᵀ (row-major products of the transposes).
-                let (_, eh) = e_h.as_ref().expect("checked above");
-                gemm(d, d, d, 1.0, &e_t, eh, 0.0, &mut next);
-                std::mem::swap(&mut e_t, &mut next);
-            } else {
-                e_t = self.propagator(t).as_slice().to_vec();
-                if h > 0.0 && e_h.as_ref().is_none_or(|(h0, _)| (h - h0).abs() > 1e-12 * h0.abs()) {
-                    e_h = Some((h, self.propagator(h).as_slice().to_vec()));
+            let known = e_h.as_ref().filter(|(h0, _)| (h - h0).abs() <= 1e-12 * h0);
+            match known {
+                Some((_, eh)) if k % NORM_CHAIN != 0 => {
+                    // E_tᵀ = E_{t−h}ᵀ E_hᵀ (row-major products of the transposes).
+                    gemm(d, d, d, 1.0, &e_t, eh, 0.0, &mut next);
+                    std::mem::swap(&mut e_t, &mut next);
+                }
+                _ => {
+                    e_t = self.propagator(t).as_slice().to_vec();
+                    if known.is_none() && h > 0.0 {
+                        e_h = Some((h, self.propagator(h).as_slice().to_vec()));
+                    }
                 }
             }
             // gram = (E_tᵀ)(E_tᵀ)ᵀ = E_tᵀE_t, its upper triangle mirrored (exactly symmetric).

@@ -79,7 +79,9 @@ pub fn report(process: &OuProcess, t_max: f64, points: usize) -> Result<Relaxati
 pub struct GapCurve {
     u: crate::precision::Precision,
     q1: nalgebra::DMatrix<f64>,
+    /// The strength's parameter name and lower bound (the upper one is `MAX_STRENGTH`).
     name: &'static str,
+    lo: f64,
 }
 
 impl GapCurve {
@@ -91,10 +93,13 @@ impl GapCurve {
     pub fn new(process: &crate::config::ProcessConfig) -> Result<Self> {
         use crate::drift::Design;
         let u = process.precision()?;
-        let (unit, name) = match &process.drift {
-            Design::Scaled { weights, .. } => (Design::Scaled { gamma: 1.0, weights: weights.clone() }, "drift.gamma"),
-            Design::Plane { .. } => (Design::Plane { q: 1.0 }, "drift.q"),
-            Design::Random { seed, .. } => (Design::Random { norm: 1.0, seed: *seed }, "drift.norm"),
+        let max = crate::drift::MAX_STRENGTH;
+        let (unit, name, lo) = match &process.drift {
+            Design::Scaled { weights, .. } => {
+                (Design::Scaled { gamma: 1.0, weights: weights.clone() }, "drift.gamma", -max)
+            }
+            Design::Plane { .. } => (Design::Plane { q: 1.0 }, "drift.q", -max),
+            Design::Random { seed, .. } => (Design::Random { norm: 1.0, seed: *seed }, "drift.norm", 0.0),
             other => {
                 return Err(crate::error::Error::param(
                     "drift.design",
@@ -104,7 +109,7 @@ impl GapCurve {
             }
         };
         let q1 = unit.build(&u)?;
-        Ok(GapCurve { u, q1, name })
+        Ok(GapCurve { u, q1, name, lo })
     }
 
     /// g(s) = min Re λ((I + s Q₁)U).
@@ -112,8 +117,7 @@ impl GapCurve {
     /// # Errors
     /// [`crate::error::Error::Param`] for s outside the design's range [−1000, 1000] ([0, 1000] for a norm).
     pub fn gap(&self, s: f64) -> Result<f64> {
-        let lo = if self.name == "drift.norm" { 0.0 } else { -crate::drift::MAX_STRENGTH };
-        crate::error::check_range(self.name, s, lo, crate::drift::MAX_STRENGTH)?;
+        crate::error::check_range(self.name, s, self.lo, crate::drift::MAX_STRENGTH)?;
         let d = self.u.dim();
         let a = crate::linalg::mul(&(nalgebra::DMatrix::identity(d, d) + &self.q1 * s), self.u.matrix());
         let eig = crate::kernels::decompose::complex_eigenvalues(a);
