@@ -133,6 +133,36 @@ export const tests = [
     },
   },
   {
+    name: 'the run-time estimate divides the per-particle work among the pool, learns the device, and a run says the time left',
+    timeout: 120_000,
+    async run({ page, baseUrl, assert }) {
+      // 2000 particles × 2000 steps at d = 256 with U = I: ~4.6 s of O(d) steps in one Worker on the reference machine.
+      const link = 'view=trajectories&d=256&particles=2000&steps=2000&T=4';
+      const budget = 'section[data-view="trajectories"] [data-budget]';
+      const elapsed = 'section[data-view="trajectories"] [data-elapsed]';
+      const reference = async () => {
+        await page.waitForFunction((s) => document.querySelector(s).dataset.reference !== undefined, budget);
+        return Number(await page.getAttribute(budget, 'data-reference'));
+      };
+      // The first plot of the link goes through the run bar: while it runs, the time left is shown from the progress.
+      await page.goto(`${baseUrl}?${link}&workers=1`);
+      await page.waitForFunction((s) => / left$/.test(document.querySelector(s).textContent), elapsed, { timeout: 60_000 });
+      await waitForStatus(page, ['ready']);
+      const one = await reference();
+      assert.ok(one > 2 && one < 20, `one Worker: ${one} s`);
+      // That run was estimated above 0.5 s, so the estimate is now scaled to this device's speed, and says so.
+      await page.waitForFunction((s) => /scaled ×[0-9.]+ to this device/.test(document.querySelector(s).textContent), budget);
+      const shown = Number(await page.getAttribute(budget, 'data-seconds'));
+      const took = Number.parseFloat(await page.textContent(elapsed));
+      assert.ok(Math.abs(shown - took) < 0.05 * took, `after the run, the estimate ${shown} s is this device's ${took} s`);
+      // Two Workers: the particles split, building the process does not.
+      await page.goto(`${baseUrl}?${link}&workers=2`);
+      const two = await reference();
+      assert.ok(two > 0.45 * one && two < 0.6 * one, `two Workers ${two} s against one ${one} s`);
+      await waitForStatus(page, ['ready']);
+    },
+  },
+  {
     name: 'trajectories show the regimes: the drawn SVG has t_S, t_C and the three labelled regimes',
     async run({ page, baseUrl, assert }) {
       await page.goto(`${baseUrl}?view=trajectories&d=64&T=6&particles=20&steps=150&n=2000`);

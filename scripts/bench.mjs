@@ -4,7 +4,8 @@
 //
 // Environment: BENCH_REPEATS (default 3), BENCH_WORKLOADS (default "W1 W2 W3 W4 Cloning Theory"),
 // BENCH_PEER (default ../shared/peers/peer_numpy.py next to the repository; "none" skips it),
-// BENCH_THREADS (default: the machine's cores).
+// BENCH_THREADS (default: the machine's cores), BENCH_ESTIMATES (default 1; 0 skips the run-time estimates
+// check, scripts/estimates.mjs, about two minutes).
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
@@ -12,10 +13,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { REPO, launchBrowser, startServer } from '../e2e/harness.mjs';
+import { measureEstimates, summarize } from './estimates.mjs';
 
 const REPEATS = Number(process.env.BENCH_REPEATS || 3);
 const WORKLOADS = (process.env.BENCH_WORKLOADS || 'W1 W2 W3 W4 Cloning Theory').split(/\s+/).filter(Boolean);
 const THREADS = Number(process.env.BENCH_THREADS || os.availableParallelism());
+const ESTIMATES = process.env.BENCH_ESTIMATES !== '0';
 const PEER = process.env.BENCH_PEER || path.resolve(REPO, '..', 'shared', 'peers', 'peer_numpy.py');
 const FRAME_MS = 1000 / 60;
 
@@ -168,6 +171,7 @@ async function main() {
   const b1 = {};
   const bN = {};
   let interactivity = {};
+  let estimates = null;
   try {
     const page = await browser.newPage();
     page.on('console', (m) => m.type() === 'error' && log(`console: ${m.text()}`));
@@ -193,6 +197,12 @@ async function main() {
     const ctx = await browser.newContext();
     interactivity.drag = await dragTheory(await ctx.newPage(), server.url);
     await ctx.close();
+    if (ESTIMATES) {
+      log('run-time estimates against the runs (scripts/estimates.mjs)');
+      const ectx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+      estimates = await measureEstimates(await ectx.newPage(), server.url, (line) => log(`  ${line}`));
+      await ectx.close();
+    }
   } finally {
     await browser.close();
     await server.close();
@@ -245,6 +255,7 @@ async function main() {
   results.native = { one_thread: n1, threads: nN };
   results.browser = { one_worker: b1, pool: bN };
   results.peer = peer;
+  if (estimates) results.estimates = { runs: estimates, summary: summarize(estimates) };
   writeFileSync(path.join(REPO, 'bench-results.json'), JSON.stringify(results, null, 2));
 
   const table = [head, ...rows.map((r) => [r.workload, fmt(r.native_1t_ms, 3), fmt(r.native_nt_ms, 3), fmt(r.browser_1w_ms, 3), fmt(r.browser_pool_ms, 3),
@@ -255,6 +266,11 @@ async function main() {
   for (const r of table) console.log(r.map((c, i) => String(c).padStart(widths[i])).join('  '));
   console.log(`\nwasm ${interactivity.wasm_bytes} B, gzipped ${interactivity.wasm_gzip_bytes} B; first plot ${fmt(interactivity.first_plot_ms, 0)} ms` +
     (interactivity.theory_eval_ms != null ? `; theory evaluation ${fmt(interactivity.theory_eval_ms, 1)} ms (Worker)` : ''));
+  if (estimates) {
+    const e = results.estimates.summary;
+    console.log(`\nrun-time estimates: ${e.within_factor_2} of ${e.cases - e.failed} within a factor of 2 of the run (estimated/measured ` +
+      `${fmt(e.min_ratio)}–${fmt(e.max_ratio)}, median ${fmt(e.median_ratio)}; one Worker; ${e.failed} failed)`);
+  }
   console.log('\ntargets:');
   for (const t of targets) console.log(`  ${t.met ? 'met    ' : 'NOT met'}  ${t.target}: ${t.value}`);
   console.log('\nresults in bench-results.json');

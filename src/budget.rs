@@ -21,11 +21,16 @@
 //! | theory scan / curve points | 8 … 100 000 | [`crate::theory::grid::MAX_POINTS`] |
 //! | sweep values | 1 … 512 | [`crate::config::theory::MAX_SWEEP_POINTS`] |
 //! | **memory** (whole run) | 1 GiB | [`MEMORY_LIMIT_BYTES`] |
-//! | **work** (whole run) | 2·10¹² flops | [`WORK_LIMIT_FLOPS`] |
+//! | **work** (whole run) | 1000 s in one Worker on the reference machine | [`WORK_LIMIT_SECONDS`] |
 //!
-//! The estimates count the dominant terms only (the buffers that grow with the input, the O(d³) factorizations, the
-//! O(particles·d²) or O(particles·n·d) step loops) with constants of the order of the kernels' real operation counts;
-//! they are meant to be right within a factor of a few, which is what a budget and a progress estimate need.
+//! The work is counted in seconds: each kind of operation (a coordinate of an O(d) step, a multiply–add of the
+//! batched products, of a per-particle mat-vec, of the empirical score, a d³ of dense preparation, ...) has its cost
+//! measured in one wasm Worker on the reference machine (the benchmark machine of ARCHITECTURE.md, "Performance"),
+//! in [`cost`]. `make bench` prints the estimate beside the measured time of a set of page runs, so the constants can
+//! be checked after any change to a kernel. The counts are those of the dominant terms (the step loops, the
+//! per-step preparations, building the process, the theory), so an estimate is meant to be right within a factor of
+//! two on the reference machine, and scales with a machine's speed elsewhere. The budget is in the same reference
+//! seconds, so whether a run is refused depends on its config only, never on the machine.
 
 use serde::Serialize;
 
@@ -37,58 +42,121 @@ use crate::drift::Design;
 use crate::error::{check_count, Error, Result};
 use crate::precision::MAX_DIM;
 use crate::sampler::generate::Projection;
+use crate::sampler::grid::TimeGrid;
+use crate::sampler::integrator::Integrator;
 
 /// Memory budget of one run: 1 GiB. A wasm32 instance can address 4 GiB, but a browser tab shares its memory with
 /// the page, the canvases and the other Workers of a pool; 1 GiB leaves room for all of them on a phone-class device.
 pub const MEMORY_LIMIT_BYTES: f64 = (1u64 << 30) as f64;
 
-/// Work budget of one run: 2·10¹² floating-point operations, about a quarter of an hour in one Worker at
-/// [`FLOPS_PER_SECOND`]. Past it a run is refused rather than left to spin.
-pub const WORK_LIMIT_FLOPS: f64 = 2e12;
+/// Work budget of one run: 1000 s (about a quarter of an hour) in one Worker on the reference machine, as estimated
+/// with [`cost`]. Past it a run is refused rather than left to spin.
+pub const WORK_LIMIT_SECONDS: f64 = 1000.0;
 
-/// The sustained speed assumed for the time estimate: 2·10⁹ flop/s, what one wasm Worker reaches on the step loops
-/// of the benchmark workloads on a laptop (native runs are a few times faster).
-pub const FLOPS_PER_SECOND: f64 = 2e9;
-
-/// Runs above this estimated time get the estimate shown before they start (the page's threshold for "large").
+/// Runs above this estimated time (one Worker) get the estimate highlighted before they start (the page's "large").
 pub const LARGE_RUN_SECONDS: f64 = 2.0;
 
 /// Bytes of one f64.
 const F64: f64 = 8.0;
 
-/// Operation count of one dense O(d³) factorization or product, in units of d³ (an eigendecomposition is ~9 d³,
-/// a Padé-13 matrix exponential ~ 20 d³ with squaring): one constant for all of them, deliberately on the high side.
-const CUBIC: f64 = 20.0;
+/// Measured costs, in seconds per unit of work, in one wasm Worker (Chromium, `+simd128`) on the reference machine
+/// (the 2-core AMD EPYC of ARCHITECTURE.md's "Performance", 2026-11-24). Each constant says where it was measured;
+/// native code runs at 0.9–1.5× these speeds (the benchmark's "1W / 1T" column).
+pub mod cost {
+    /// One coordinate of one particle's step where the step is O(d) per particle (U = c·I with the two-class score,
+    /// the forward process with U = c·I): a normal draw, the score and the update. Trajectories at d = 64 and
+    /// d = 512: 4.4 and 4.6 ns; W1: 3.9 ns.
+    pub const COORD: f64 = 4.5e-9;
+    /// One multiply–add of the batched d × d products of a generation step with the two-class score and a general U
+    /// (register-tiled, f64 or f32): two products per particle on the plain step, one on the white one. Measured
+    /// 0.08–0.1 ns (d = 32 Euler–Maruyama, d = 64 exponential; W4: 0.107 ns with its normals).
+    pub const GEMM_MAC: f64 = 0.1e-9;
+    /// One multiply–add of a per-particle mat-vec: the k-class mixture score (a d × d solve per class and particle),
+    /// the forward process' general-U step (two per particle). Measured 0.36 ns (forward, d = 128) and 0.53 ns
+    /// (k = 4 classes, d = 64).
+    pub const MATVEC_MAC: f64 = 0.4e-9;
+    /// The empirical score per particle, training point and coordinate is [`EMPIRICAL_BASE`] + [`EMPIRICAL_PER_D`]/d
+    /// (mixed-precision logits, softmax and weighted sum) in a batch of many particles. W2 (d = 64): 0.157 ns; W3
+    /// (d = 256): 0.101 ns; Trajectories runs: 0.146 and 0.107 ns. A batch of p particles costs
+    /// (1 + [`EMPIRICAL_SMALL_BATCH`]/p) times more per particle (the training set is streamed once per step
+    /// whatever p): 8 tracked trajectories at d = 256, n = 20000 take 0.49 ns per unit natively.
+    pub const EMPIRICAL_BASE: f64 = 0.09e-9;
+    /// See [`EMPIRICAL_BASE`].
+    pub const EMPIRICAL_SMALL_BATCH: f64 = 32.0;
+    /// The entropy estimator crit(t) per sample, training point and coordinate (a streamed log-sum-exp in f64):
+    /// measured 0.31 ns natively (d = 256, n = 20000, 200 samples).
+    pub const ENTROPY_UNIT: f64 = 0.35e-9;
+    /// See [`EMPIRICAL_BASE`].
+    pub const EMPIRICAL_PER_D: f64 = 4e-9;
+    /// One multiply–add of re-whitening the training set at a new time (general U with the empirical score: n·d² per
+    /// step). Measured ~0.4 ns (d = 64, n = 3000).
+    pub const WHITEN_MAC: f64 = 0.4e-9;
+    /// One d³ of dense per-step preparation (a general U: the score's moments at t and their factorization, the
+    /// whitening of the two-class step). Measured 0.45–0.65 ns·d³ per step at d = 64–256.
+    pub const CUBE: f64 = 0.5e-9;
+    /// Step coefficients for a step size not seen before (a refined grid below t = 1 with a general U), in units of
+    /// [`CUBE`]·d³: the exponential integrators' matrix exponentials, one of them 2d × 2d (measured 23–30 ns·d³
+    /// natively at d = 128–256, 7 ns·d³ at d = 1024) ...
+    pub const NEW_STEP_EXPONENTIAL: f64 = 45.0;
+    /// ... and Euler's (2 ns·d³ natively).
+    pub const NEW_STEP_EULER: f64 = 3.0;
+    /// Building a general process (U's eigenvectors, A's spectrum), in units of [`CUBE`]·d³: measured 4.8–5.4
+    /// ns·d³ natively at d = 256–512.
+    pub const BUILD: f64 = 9.0;
+    /// Building the process of U = c·I (still with d × d matrices), in units of [`CUBE`]·d³: measured 0.3 ns·d³
+    /// natively at d = 2048.
+    pub const BUILD_ISOTROPIC: f64 = 1.5;
+    /// Building Q_opt (the LNP construction), per d⁴: measured 0.065–0.1 ns·d⁴ natively at d = 256–512.
+    pub const LNP: f64 = 0.1e-9;
+    /// One time point of the theory (Γ_t's factorization and solves), per d³: the benchmark's theory evaluation
+    /// (833 factorizations at d = 64) takes 14.3 ms in a Worker, 0.065 ns·d³ each.
+    pub const THEORY_POINT: f64 = 0.065e-9;
+    /// One point of the relaxation report's ‖E_t‖₂ curve (a chained product, the Gram matrix and its eigenvalues),
+    /// per d³.
+    pub const NORM_POINT: f64 = 3e-9;
+}
 
 /// The estimated cost of one run.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct Estimate {
     /// Peak memory of the run's buffers, bytes.
     pub memory_bytes: f64,
-    /// Floating-point operations.
-    pub work_flops: f64,
-    /// Estimated wall time in one Worker, seconds (`work_flops / FLOPS_PER_SECOND`).
+    /// Estimated wall time in one Worker on the reference machine, seconds ([`cost`]).
     pub seconds: f64,
-    /// Whether the page should show the estimate before running (seconds above [`LARGE_RUN_SECONDS`]).
+    /// The part of [`Estimate::seconds`] that divides among the Workers of a pool (the per-particle work of a
+    /// generation or a measurement); the rest (building the process, per-step preparation, the theory) each Worker
+    /// does in full. With w Workers the run takes about `seconds − split_seconds + split_seconds / w`.
+    pub split_seconds: f64,
+    /// Whether the page should highlight the estimate before running (seconds above [`LARGE_RUN_SECONDS`]).
     pub large: bool,
     /// Whether the run fits both budgets ([`Estimate::check`] succeeds).
     pub within_budget: bool,
 }
 
 impl Estimate {
-    /// An estimate from its memory (bytes) and work (floating-point operations).
-    pub fn new(memory_bytes: f64, work_flops: f64) -> Self {
-        let seconds = work_flops / FLOPS_PER_SECOND;
+    /// An estimate from its memory (bytes) and work (seconds in one Worker, of which `split_seconds` divide among
+    /// the Workers of a pool).
+    pub fn new(memory_bytes: f64, seconds: f64, split_seconds: f64) -> Self {
         // Non-finite sums (impossible after the size checks, but cheap to guard) count as over budget.
         let within_budget = memory_bytes.is_finite()
-            && work_flops.is_finite()
+            && seconds.is_finite()
             && memory_bytes <= MEMORY_LIMIT_BYTES
-            && work_flops <= WORK_LIMIT_FLOPS;
-        Estimate { memory_bytes, work_flops, seconds, large: seconds > LARGE_RUN_SECONDS, within_budget }
+            && seconds <= WORK_LIMIT_SECONDS;
+        Estimate { memory_bytes, seconds, split_seconds, large: seconds > LARGE_RUN_SECONDS, within_budget }
     }
 
-    fn plus(self, other: Estimate) -> Self {
-        Estimate::new(self.memory_bytes.max(other.memory_bytes), self.work_flops + other.work_flops)
+    /// Work that every Worker does in full (no per-particle part).
+    fn serial(memory_bytes: f64, seconds: f64) -> Self {
+        Estimate::new(memory_bytes, seconds, 0.0)
+    }
+
+    /// Two parts of one run: the larger memory, the summed work.
+    pub fn plus(self, other: Estimate) -> Self {
+        Estimate::new(
+            self.memory_bytes.max(other.memory_bytes),
+            self.seconds + other.seconds,
+            self.split_seconds + other.split_seconds,
+        )
     }
 
     /// Refuses a run over either budget.
@@ -103,11 +171,11 @@ impl Estimate {
                 limit: mib(MEMORY_LIMIT_BYTES),
             });
         }
-        if !(self.work_flops.is_finite() && self.work_flops <= WORK_LIMIT_FLOPS) {
+        if !(self.seconds.is_finite() && self.seconds <= WORK_LIMIT_SECONDS) {
             return Err(Error::Budget {
                 budget: "work".into(),
-                needed: format!("about {:.1e} flops (~{:.0} s)", self.work_flops, self.seconds),
-                limit: format!("{WORK_LIMIT_FLOPS:.0e} flops (~{:.0} s)", WORK_LIMIT_FLOPS / FLOPS_PER_SECOND),
+                needed: format!("about {} in one Worker", duration(self.seconds)),
+                limit: format!("{} in one Worker on the reference machine", duration(WORK_LIMIT_SECONDS)),
             });
         }
         Ok(())
@@ -116,6 +184,18 @@ impl Estimate {
 
 fn mib(bytes: f64) -> String {
     format!("{:.0} MiB", bytes / (1u64 << 20) as f64)
+}
+
+/// A duration in words: seconds up to 100, then minutes, hours or days (e.g. "3.5e4 days" past a century of days).
+fn duration(seconds: f64) -> String {
+    match seconds {
+        s if !s.is_finite() => "an unbounded time".into(),
+        s if s < 100.0 => format!("{s:.0} s"),
+        s if s < 6000.0 => format!("{:.0} min", s / 60.0),
+        s if s < 2.0 * 86400.0 => format!("{:.0} h", s / 3600.0),
+        s if s < 1e5 * 86400.0 => format!("{:.0} days", s / 86400.0),
+        s => format!("{:.1e} days", s / 86400.0),
+    }
 }
 
 /// A run config of any kind, for [`estimate`].
@@ -156,23 +236,22 @@ pub fn estimate(run: RunConfig<'_>) -> Result<Estimate> {
     }
 }
 
-/// Memory and work of building U, Q and A = (I+Q)U (eigendecomposition of U, the design, the spectrum of A).
+/// Memory and work of building U, Q and A = (I+Q)U (eigendecomposition of U, the design, the spectrum of A). The
+/// process is built with d × d matrices even for U = c·I (the O(d) shortcut is the step loop's); measured natively
+/// at d = 1024: 20 matrices alive at once for U = I, 66 for a log-spaced U in a generation run (process, step
+/// coefficients, score).
 fn process(p: &ProcessConfig) -> Result<Estimate> {
     let d = check_count("d", p.d, 1, MAX_DIM)? as f64;
-    let d3 = d * d * d;
-    // The LNP construction diagonalizes a shrinking block once per basis vector. Each block is diagonal but for one
-    // row and column, so its QR sweeps converge in a few passes and the tridiagonal reduction (4m³/3) dominates:
-    // Σ_m 4m³/3 ≈ d⁴/3, counted as d⁴/2 (measured: d = 512 natively in about 6 s with the relaxation report).
+    let (d2, d3) = (d * d, d * d * d);
+    if isotropic(p) {
+        return Ok(Estimate::serial(20.0 * d2 * F64, cost::BUILD_ISOTROPIC * cost::CUBE * d3));
+    }
+    // The LNP construction diagonalizes a shrinking block once per basis vector: O(d⁴) in all.
     let design = match p.drift {
-        Design::Optimal { .. } | Design::Scaled { .. } => 0.5 * d3 * d,
+        Design::Optimal { .. } | Design::Scaled { .. } => cost::LNP * d3 * d,
         _ => 0.0,
     };
-    let basis = match p.precision {
-        PrecisionConfig::LogSpaced { basis_seed: Some(_), .. } => CUBIC * d3,
-        _ => 0.0,
-    };
-    // U, its eigenvectors, Q, A and two temporaries of the decompositions are alive at once.
-    Ok(Estimate::new(6.0 * d * d * F64, 3.0 * CUBIC * d3 + design + basis))
+    Ok(Estimate::serial(40.0 * d2 * F64, cost::BUILD * cost::CUBE * d3 + design))
 }
 
 /// Whether the process is U = c·I with Q = 0, where the step loop is O(d) per particle (see `crate::isotropic`).
@@ -180,26 +259,119 @@ fn isotropic(p: &ProcessConfig) -> bool {
     matches!(p.precision, PrecisionConfig::Identity { .. }) && matches!(p.drift, Design::None)
 }
 
+/// How a generation step evaluates its score, as far as its cost goes (the paths of `crate::score::mixture` and
+/// `crate::score::empirical`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum StepKind {
+    /// O(d) per particle: U = c·I with Biroli's two classes ±μ and C₀ = σ²I.
+    Scalar,
+    /// Two classes with a shared covariance under a general U, or manifold data: the score folds into the step's
+    /// linear map, `products` batched d × d products per particle (2 on the plain step, 1 on the white one).
+    TwoClass {
+        /// d × d products per particle and step.
+        products: f64,
+    },
+    /// A general mixture (k classes): a mat-vec per class and particle.
+    Mixture {
+        /// Number of classes.
+        classes: f64,
+    },
+    /// The empirical score of n training points, on `batch` particles at a time.
+    Empirical {
+        /// Training points.
+        n: f64,
+        /// Particles stepped together (the run's).
+        batch: f64,
+    },
+}
+
+impl StepKind {
+    /// The step of a scenario's config with `score`; `white` when the run takes the white two-class step.
+    fn of(s: &ScenarioConfig, score: ScoreKind, white: bool, batch: f64) -> Self {
+        match (score, &s.data) {
+            (ScoreKind::Empirical, _) => StepKind::Empirical { n: s.n as f64, batch },
+            (ScoreKind::Analytic, DataConfig::TwoClass(_)) if isotropic(&s.process) => StepKind::Scalar,
+            (ScoreKind::Analytic, DataConfig::TwoClass(_) | DataConfig::Manifold(_)) => {
+                StepKind::TwoClass { products: if white { 1.0 } else { 2.0 } }
+            }
+            (ScoreKind::Analytic, DataConfig::KClass(k)) => StepKind::Mixture { classes: k.k as f64 },
+        }
+    }
+
+    /// Seconds per particle and step in d dimensions (`iso`: U = c·I and Q = 0).
+    pub(crate) fn particle_step(self, d: f64, iso: bool) -> f64 {
+        let noise = d * cost::COORD;
+        match self {
+            StepKind::Scalar => noise,
+            StepKind::TwoClass { products } => products * d * d * cost::GEMM_MAC + noise,
+            StepKind::Mixture { classes } => {
+                classes * d * d * cost::MATVEC_MAC + noise + if iso { 0.0 } else { d * d * cost::GEMM_MAC }
+            }
+            StepKind::Empirical { n, batch } => {
+                n * (d * cost::EMPIRICAL_BASE + cost::EMPIRICAL_PER_D) * (1.0 + cost::EMPIRICAL_SMALL_BATCH / batch)
+                    + noise
+                    + if iso { 0.0 } else { 2.0 * d * d * cost::GEMM_MAC }
+            }
+        }
+    }
+
+    /// Seconds per step that do not depend on the particles: the score's preparation at a new time.
+    pub(crate) fn preparation(self, d: f64, iso: bool) -> f64 {
+        let cube = cost::CUBE * d * d * d;
+        match self {
+            StepKind::Scalar => 0.0,
+            StepKind::TwoClass { .. } | StepKind::Mixture { .. } => cube,
+            StepKind::Empirical { n, .. } if !iso => n * d * d * cost::WHITEN_MAC + cube,
+            StepKind::Empirical { .. } => 0.0,
+        }
+    }
+}
+
+/// Seconds of new step coefficients along a grid: a general U needs d × d coefficients for each step size not seen
+/// before (the refined grid below t = 1); U = c·I needs scalars.
+pub(crate) fn new_step_sizes(grid: &TimeGrid, integrator: Integrator, d: f64, iso: bool) -> f64 {
+    if iso {
+        return 0.0;
+    }
+    let mut sizes = 0usize;
+    let mut last = f64::NAN;
+    for k in 0..grid.steps() {
+        let h = grid.step_size(k);
+        if h != last {
+            sizes += 1;
+            last = h;
+        }
+    }
+    let per = match integrator {
+        Integrator::Exponential | Integrator::FlowExponential => cost::NEW_STEP_EXPONENTIAL,
+        Integrator::EulerMaruyama | Integrator::FlowEuler => cost::NEW_STEP_EULER,
+    };
+    sizes as f64 * per * cost::CUBE * d * d * d
+}
+
 fn forward(c: &ForwardConfig) -> Result<Estimate> {
     let build = process(&c.process)?;
     let particles = check_count("particles", c.particles, 1, crate::noising::MAX_PARTICLES)? as f64;
     let steps = check_count("steps", c.steps, 1, crate::noising::MAX_STEPS)? as f64;
     let d = c.process.d as f64;
-    // Projections particles × (steps+1), and per step one E_h x and one L_h z mat-vec per particle (2 d² each), or
-    // for U = c·I and Q = 0 a scalar step (d normals and 3d flops per particle).
+    // Projections particles × (steps+1), and per step one E_h x and one L_h z mat-vec per particle, or for U = c·I
+    // and Q = 0 a scalar step (d normals and 3d flops per particle). The forward view runs in one Worker.
+    // The step's transition E_h, L_h is computed once, with d × d exponentials even for U = c·I (measured: the
+    // whole run at d = 2048 with U = I, 2 paths, in 1.0 ns·d³ natively).
+    let iso = isotropic(&c.process);
     let memory = particles * (steps + 1.0) * F64;
-    let per_particle = if isotropic(&c.process) { 8.0 * d } else { 4.0 * d * d };
-    let work = particles * steps * per_particle + 3.0 * steps * d;
-    Ok(build.plus(Estimate::new(memory, work)))
+    let per_particle = d * cost::COORD + if iso { 0.0 } else { 2.0 * d * d * cost::MATVEC_MAC };
+    let transition = if iso { cost::BUILD_ISOTROPIC } else { cost::NEW_STEP_EXPONENTIAL } * cost::CUBE * d * d * d;
+    Ok(build.plus(Estimate::serial(memory, particles * steps * per_particle + transition)))
 }
 
 fn drift(c: &DriftConfig) -> Result<Estimate> {
     let build = process(&c.process)?;
     let points = check_count("points", c.points, 2, crate::relaxation::MAX_CURVE_POINTS)? as f64;
     let d = c.process.d as f64;
-    // Per curve point one d × d product along the grid, the Gram matrix (half a product) and its eigenvalues (a
-    // tridiagonal reduction, 4d³/3), with an exponential every 16 points (`OuProcess::propagator_norm_curve`).
-    Ok(build.plus(Estimate::new(points * 2.0 * F64, points * (3.0 + CUBIC / 16.0) * d * d * d)))
+    // Per curve point one d × d product along the grid, the Gram matrix and its eigenvalues, with an exponential
+    // every 16 points (`OuProcess::propagator_norm_curve`).
+    Ok(build.plus(Estimate::serial(points * 2.0 * F64, points * cost::NORM_POINT * d * d * d)))
 }
 
 /// Memory and work of the scenario's data model (means and covariances; the manifold's embedding).
@@ -209,19 +381,19 @@ fn data(s: &ScenarioConfig) -> Result<Estimate> {
         DataConfig::TwoClass(_) | DataConfig::Manifold(_) => 2.0,
         DataConfig::KClass(k) => check_count("data.k", k.k, 2, crate::config::data::MAX_CLASSES)? as f64,
     };
-    Ok(Estimate::new((classes + 4.0) * d * d * F64, classes * CUBIC * d * d * d))
+    Ok(Estimate::serial((classes + 4.0) * d * d * F64, classes * cost::CUBE * d * d * d))
 }
 
-/// Work of GVM's GLM replica formula for the manifold t_C (a d-independent fixed-point and root search over
-/// Gauss–Hermite integrals), measured natively (tanh ~1 s, relu ~0.1 s, sign ~0.03 s) and scaled to the
-/// [`FLOPS_PER_SECOND`] of a Worker; the linear (identity) case is a closed form.
+/// Seconds of GVM's GLM replica formula for the manifold t_C (a d-independent fixed-point and root search over
+/// Gauss–Hermite integrals), measured natively (tanh ~1 s, relu ~0.1 s, sign ~0.03 s) and scaled by 1.5 for a
+/// Worker; the linear (identity) case is a closed form.
 fn glm(s: &ScenarioConfig) -> f64 {
     use crate::data::manifold::{Activation, Embedding};
     match &s.data {
         DataConfig::Manifold(m) if m.embedding == Embedding::Gaussian && isotropic(&s.process) => match m.phi {
-            Activation::Tanh => 5e9,
-            Activation::Relu => 5e8,
-            Activation::Sign => 1e8,
+            Activation::Tanh => 1.5,
+            Activation::Relu => 0.15,
+            Activation::Sign => 0.05,
             Activation::Identity => 0.0,
         },
         _ => 0.0,
@@ -229,24 +401,27 @@ fn glm(s: &ScenarioConfig) -> f64 {
 }
 
 fn theory(s: &ScenarioConfig, scan_points: usize, curve_points: usize) -> Result<Estimate> {
-    let build = process(&s.process)?.plus(data(s)?).plus(Estimate::new(0.0, glm(s)));
+    let build = process(&s.process)?.plus(data(s)?).plus(Estimate::serial(0.0, glm(s)));
     check_count("n", s.n, 2, crate::config::scenario::MAX_N)?;
     let scan =
         check_count("scan points", scan_points, crate::theory::grid::MIN_POINTS, crate::theory::grid::MAX_POINTS)?;
     let curve =
         check_count("curve_points", curve_points, crate::theory::grid::MIN_POINTS, crate::theory::grid::MAX_POINTS)?;
-    let d = s.process.d as f64;
-    // Each scan or curve point factors Γ_t (d³/3) and solves with it, the moments coming from the drift's modal form
-    // in O(d²): counted as d³/2 per point. Root refinement adds about 60 evaluations per bracket, budgeted as 200
-    // points. Measured natively (default options, 800 points): 0.47 s at d = 256 and 1.9 s at d = 384 with U = I,
-    // 0.72 s at d = 256 with Q_opt; this count at the budget's 2 GFLOP/s gives 3.4, 11 and 3.4 s.
-    let points = (scan + curve) as f64 + 200.0;
-    Ok(build.plus(Estimate::new(points * 4.0 * F64 + 8.0 * d * d * F64, points * 0.5 * d * d * d)))
+    Ok(build.plus(theory_points(s.process.d as f64, (scan + curve) as f64)))
+}
+
+/// The theory's time points: each factors Γ_t (d³/3) and solves with it, the moments coming from the drift's modal
+/// form in O(d²); root refinement adds about 60 evaluations per bracket, budgeted as 200 points. Measured in a Worker
+/// at d = 64: 14.3 ms for the benchmark's evaluation (this count: 17 ms); natively at d = 256: 0.47 s (U = I) and
+/// 0.72 s (Q_opt) for 800 points (this count at the Worker's speed: 1.1 s).
+pub(crate) fn theory_points(d: f64, points: f64) -> Estimate {
+    let points = points + 200.0;
+    Estimate::serial(points * 4.0 * F64 + 8.0 * d * d * F64, points * cost::THEORY_POINT * d * d * d)
 }
 
 fn sweep(c: &SweepConfig) -> Result<Estimate> {
     check_count("values (number of sweep points)", c.values.len(), 1, crate::config::theory::MAX_SWEEP_POINTS)?;
-    let mut total = Estimate::new(0.0, 0.0);
+    let mut total = Estimate::serial(0.0, 0.0);
     for &v in &c.values {
         // A value that does not apply is a per-value message of the sweep, costing nothing.
         if let Ok(s) = c.scenario_at(v) {
@@ -256,54 +431,32 @@ fn sweep(c: &SweepConfig) -> Result<Estimate> {
     Ok(total)
 }
 
-/// The estimate of a generation run with the exact two-class score that records one projection per particle and
-/// grid time (the page's Trajectories view, whose config is an adapter at the boundary).
-///
-/// # Errors
-/// [`Error::Param`] for d, particles or steps out of range.
-pub fn trajectories(p: &ProcessConfig, particles: usize, steps: usize) -> Result<Estimate> {
-    let build = process(p)?;
-    let d = p.d as f64;
-    let np = check_count("particles", particles, 1, crate::config::generate::MAX_PARTICLES)? as f64;
-    let steps = check_count("steps", steps, 1, crate::sampler::grid::MAX_STEPS)? as f64;
-    let per_particle_linear = if isotropic(p) { 8.0 * d } else { 4.0 * d * d };
-    let memory = 5.0 * np * d * F64 + (steps + 1.0) * np * F64;
-    Ok(build.plus(Estimate::new(memory, steps * np * 3.0 * per_particle_linear)))
-}
-
 fn generate(c: &GenerateConfig) -> Result<Estimate> {
     let s = &c.scenario;
     let build = process(&s.process)?.plus(data(s)?);
     let d = s.process.d as f64;
     let particles = check_count("sampler.particles", c.sampler.particles, 1, crate::config::generate::MAX_PARTICLES)?;
-    let steps = check_count("sampler.grid.steps", c.sampler.grid.steps, 1, crate::sampler::grid::MAX_STEPS)? as f64;
+    check_count("sampler.grid.steps", c.sampler.grid.steps, 1, crate::sampler::grid::MAX_STEPS)?;
     let np = particles as f64;
     let n = check_count("n", s.n, 2, crate::config::scenario::MAX_N)? as f64;
-    let classes = match &s.data {
-        DataConfig::KClass(k) => k.k as f64,
-        _ => 2.0,
-    };
+    let grid = TimeGrid::from_spec(&c.sampler.grid)?;
+    let steps = grid.steps() as f64;
+    let iso = isotropic(&s.process);
+    // The white two-class step (`Generator::whiten_for`): the exponential SDE step on a uniform grid, at least d
+    // particles in the run.
+    let white =
+        c.sampler.integrator == Integrator::Exponential && grid.uniform_step().is_some() && particles >= s.process.d;
+    let step = StepKind::of(s, c.sampler.score, white, np);
     // Positions, noise, score and scratch buffers, and the white coordinates of the general-U two-class step
-    // (five particles × d arrays), and one random stream per particle.
-    let mut memory = 5.0 * np * d * F64 + 32.0 * np;
-    let per_particle_linear = if isotropic(&s.process) { 8.0 * d } else { 4.0 * d * d };
-    let mut work = steps * np * per_particle_linear;
-    match c.sampler.score {
-        // Two classes with a shared covariance and a general U (the two-class and manifold models): the score folds
-        // into the step's linear map, so a step is one d × d product and the correlated noise (4d² in all; runs in
-        // white coordinates do half); otherwise each class adds its own products.
-        ScoreKind::Analytic if classes == 2.0 && !isotropic(&s.process) => {}
-        ScoreKind::Analytic => work += steps * np * classes * per_particle_linear,
-        ScoreKind::Empirical => {
-            // The training set, its whitened copy, the logits of one tile; per step two n × d products per particle
-            // (logits and weighted sum), and re-whitening the set (n d²) when U is not isotropic.
-            memory += 2.0 * n * d * F64 + np * F64;
-            work += steps * np * n * 4.0 * d;
-            if !isotropic(&s.process) {
-                work += steps * n * 2.0 * d * d;
-            }
-        }
+    // (five particles × d arrays), one random stream per particle, and for a general U the step coefficients and the
+    // score's per-time matrices.
+    let mut memory = 5.0 * np * d * F64 + 32.0 * np + if iso { 0.0 } else { 24.0 * d * d * F64 };
+    if let StepKind::Empirical { .. } = step {
+        // The training set, its whitened copy, the logits of one tile.
+        memory += 2.0 * n * d * F64 + np * F64;
     }
+    let mut split = steps * np * step.particle_step(d, iso);
+    let serial = steps * step.preparation(d, iso) + new_step_sizes(&grid, c.sampler.integrator, d, iso);
     if let Some(plan) = &c.snapshots {
         let recorded = plan.particles.as_ref().map_or(np, |p| p.len() as f64);
         let width = match &plan.projection {
@@ -313,9 +466,9 @@ fn generate(c: &GenerateConfig) -> Result<Estimate> {
         };
         let values = plan.times.len() as f64 * recorded * width;
         memory += values * F64;
-        work += values * d;
+        split += values * d * cost::GEMM_MAC;
     }
-    Ok(build.plus(Estimate::new(memory, work)))
+    Ok(build.plus(Estimate::new(memory, serial + split, split)))
 }
 
 #[cfg(test)]
@@ -330,7 +483,7 @@ mod tests {
         let e = estimate(RunConfig::Forward(&small)).unwrap();
         assert!(e.within_budget && !e.large && e.check().is_ok(), "{e:?}");
         // The largest empirical run the per-parameter limits allow: 100 000 particles × 200 000 points × d = 64
-        // for 10⁶ steps is ~10²¹ flops.
+        // for 10⁶ steps is ~10²¹ flops, decades in one Worker.
         let big: GenerateConfig = from_json(
             r#"{"scenario": {"process": {"d": 64}, "n": 200000},
                 "sampler": {"score": "empirical", "grid": {"t_max": 5, "t_min": 0.001, "steps": 1000000,
@@ -341,6 +494,48 @@ mod tests {
         let Err(Error::Budget { budget, .. }) = e.check() else { panic!("{e:?} was not refused") };
         assert_eq!(budget, "work");
         assert!(matches!(big.validate(), Err(Error::Budget { .. })));
+        let msg = e.check().unwrap_err().to_string();
+        assert!(
+            msg.contains("days in one Worker") && msg.contains("17 min in one Worker on the reference machine"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn durations_read_in_their_unit() {
+        assert_eq!(duration(42.4), "42 s");
+        assert_eq!(duration(1000.0), "17 min");
+        assert_eq!(duration(7200.0), "2 h");
+        assert_eq!(duration(86400.0 * 30.0), "30 days");
+        assert_eq!(duration(86400.0 * 3e7), "3.0e7 days");
+        assert_eq!(duration(f64::INFINITY), "an unbounded time");
+    }
+
+    /// A two-class run with Q_opt at d = 64 (the page's Trajectories view), `particles` × `steps`.
+    fn qopt(particles: usize, integrator: &str, grid: &str) -> GenerateConfig {
+        from_json(&format!(
+            r#"{{"scenario": {{"process": {{"d": 64, "precision": {{"kind": "log_spaced", "kappa": 100}},
+                "drift": {{"design": "optimal"}}}}}},
+                "sampler": {{"integrator": "{integrator}", "grid": {{"t_max": 5, "t_min": 0.01, "steps": 1000,
+                "kind": "{grid}"}}, "particles": {particles}}}, "seed": 1}}"#
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn the_estimate_follows_the_path_the_run_takes() {
+        let e = |c: &GenerateConfig| estimate(RunConfig::Generate(c)).unwrap();
+        // 2000 particles: the white step (one product per particle) is cheaper than Euler–Maruyama's plain one (two).
+        let white = e(&qopt(2000, "exponential", "uniform"));
+        let plain = e(&qopt(2000, "euler_maruyama", "uniform"));
+        assert!(white.seconds < 0.7 * plain.seconds, "{white:?} {plain:?}");
+        // Measured in one Worker: 1.14 s for 2000 × 1000 (the estimate is meant to be within a factor of two).
+        assert!((0.57..2.3).contains(&white.seconds), "{white:?}");
+        // The per-particle work divides among a pool; building Q_opt and the per-step preparation do not.
+        assert!(white.split_seconds > 0.5 * white.seconds && white.split_seconds < white.seconds, "{white:?}");
+        // A refined grid needs new exponential-integrator coefficients for each step below t = 1.
+        let refined = e(&qopt(2000, "exponential", "refined"));
+        assert!(refined.seconds - refined.split_seconds > 5.0 * (plain.seconds - plain.split_seconds), "{refined:?}");
     }
 
     #[test]
@@ -352,7 +547,7 @@ mod tests {
 
     #[test]
     fn memory_budget_is_named() {
-        let e = Estimate::new(2.0 * MEMORY_LIMIT_BYTES, 1.0);
+        let e = Estimate::new(2.0 * MEMORY_LIMIT_BYTES, 1.0, 0.0);
         let msg = e.check().unwrap_err().to_string();
         assert!(msg.contains("memory budget of 1024 MiB") && msg.contains("2048 MiB"), "{msg}");
     }

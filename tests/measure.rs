@@ -130,18 +130,19 @@ fn whole_run_estimate_covers_the_planned_tasks_and_reports_runs_over_budget() {
     let e = estimate_config(&cfg).unwrap();
     let planned = Measurement::new(&cfg).unwrap().estimate;
     assert!(
-        e.within_budget && e.work_flops == planned.work && e.memory_bytes == planned.memory_bytes,
+        e.within_budget && e.seconds == planned.seconds && e.memory_bytes == planned.memory_bytes,
         "{e:?} {planned:?}"
     );
-    // Twice the pairs: twice the work.
     let e2 = estimate_config(&biroli(32, 4.0, 100, 400, exp, 1)).unwrap();
-    assert!((e2.work_flops - 2.0 * e.work_flops).abs() < 1e-9 * e2.work_flops, "{e2:?} {e:?}");
+    // Twice the pairs: twice the per-pair work, the same theory and preparation.
+    assert!((e2.split_seconds - 2.0 * e.split_seconds).abs() < 1e-9 * e2.split_seconds, "{e2:?} {e:?}");
+    assert!(((e2.seconds - e2.split_seconds) - (e.seconds - e.split_seconds)).abs() < 1e-9 * e.seconds, "{e2:?} {e:?}");
     let big =
         estimate_config(&biroli(512, 5.0, 100, 100_000, r#"{"kind": "cloning", "split_times": [1.0]}"#, 1)).unwrap();
     assert!(!big.within_budget, "{big:?}");
     let sweep = r#"{"kind": "sweep", "parameter": "d", "values": [8, 16], "measure": ["t_s"], "method": "shortcut"}"#;
     let s = estimate_config(&biroli(16, 4.0, 100, 200, sweep, 1)).unwrap();
-    assert!(s.within_budget && s.work_flops > 0.0, "{s:?}");
+    assert!(s.within_budget && s.seconds > 0.0, "{s:?}");
 }
 
 /// An empirical-score scenario: Biroli's two classes at d = 16, n training points, a grid refined towards t_min.

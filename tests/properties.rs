@@ -26,8 +26,9 @@ mod common;
 use common::non_finite;
 use serde_json::{json, Value};
 
-/// Runs estimated above this many flops are validated only (the whole suite must stay well under a minute).
-const TEST_WORK_CAP: f64 = 2e8;
+/// Runs estimated above this many seconds (one Worker on the reference machine) are validated only (the whole suite
+/// must stay well under a minute).
+const TEST_WORK_CAP: f64 = 0.1;
 
 // ---------------------------------------------------------------------------------------------------------------
 // A seeded generator.
@@ -413,7 +414,7 @@ where
         Err(e) => return clear(&e),
     };
     if let Ok(e) = cost(&cfg) {
-        if e.within_budget && e.work_flops > TEST_WORK_CAP {
+        if e.within_budget && e.seconds > TEST_WORK_CAP {
             return Ok((Outcome::OverTestCap, 0));
         }
     }
@@ -552,12 +553,12 @@ fn measure_cost(c: &MeasureConfig) -> Result<Estimate, Error> {
         Experiment::Sweep { values, split_factors, .. } => values.len() * (1 + 2 * split_factors.len()),
     };
     let mut e = estimate(RunConfig::Generate(&generate))?;
-    e.work_flops *= runs as f64;
+    e.seconds *= runs as f64;
     // A sweep of t_S also evaluates the O(d³) theory per value, which this proxy does not count: keep its d small.
     // The measurement checks its own budgets (src/measure/budget.rs), so a proxy over crate::budget's limits only
     // means "too large for this test", not "must be refused".
     if !e.within_budget || (matches!(c.experiment, Experiment::Sweep { .. }) && c.scenario.process.d > 16) {
-        e.work_flops = e.work_flops.max(2.0 * TEST_WORK_CAP);
+        e.seconds = e.seconds.max(2.0 * TEST_WORK_CAP);
         e.within_budget = true;
     }
     Ok(e)

@@ -809,13 +809,67 @@ async function runMeasure(view, onProgress) {
 // --- Budgets -----------------------------------------------------------------------------------------------------
 //
 // Before Run, each simulation view shows the core's estimate of the run it would start (src/budget.rs through the
-// wasm export estimate_run): memory and time, highlighted when the core calls it large, and a warning when it is over
-// the budget the core will refuse.
+// wasm export estimate_run): memory and time, highlighted when the run is large, and a warning when it is over the
+// budget the core will refuse. The core's time is for one Worker on the reference machine (its cost constants were
+// measured there); the page divides the per-particle part among its pool (generation and measurements run on every
+// Worker, the rest on one), and scales by this device's speed once a run has shown it (deviceFactor).
 
 function human(x, unit) {
   const steps = [[2 ** 30, 'Gi'], [2 ** 20, 'Mi'], [2 ** 10, 'Ki']];
   for (const [v, p] of steps) if (x >= v) return `${(x / v).toFixed(1)} ${p}${unit}`;
   return `${Math.round(x)} ${unit}`;
+}
+
+/** A duration in words, to two significant digits at most (`~12 s`, `~3.5 min`). */
+function humanSeconds(s) {
+  if (s < 0.1) return '< 0.1 s';
+  if (s < 10) return `~${s.toFixed(1)} s`;
+  if (s < 90) return `~${Math.round(s)} s`;
+  if (s < 5400) return `~${(s / 60).toFixed(s < 600 ? 1 : 0)} min`;
+  return `~${(s / 3600).toFixed(1)} h`;
+}
+
+/** Large runs (estimated above this wall time) get the estimate highlighted. */
+const LARGE_RUN_SECONDS = 2;
+
+/**
+ * This device's speed relative to the reference machine: the median ratio of measured to estimated wall time over
+ * the runs of this page load that were estimated above 0.5 s (at most the last 9), clamped to [1/4, 8]; 1 before
+ * any. A run's ratio is its own: a run cut short (cancelled, failed) is not counted.
+ */
+const deviceRatios = [];
+function deviceFactor() {
+  if (!deviceRatios.length) return 1;
+  const sorted = [...deviceRatios].sort((a, b) => a - b);
+  return Math.min(8, Math.max(0.25, sorted[Math.floor(sorted.length / 2)]));
+}
+function recordDeviceRatio(estimated, measured) {
+  if (!(estimated > 0.5 && measured > 0)) return;
+  deviceRatios.push(measured / estimated);
+  if (deviceRatios.length > 9) deviceRatios.shift();
+}
+
+/** The core's estimate of the run the open view's Run would start, with its wall time on this page's pool. */
+function viewEstimate(view) {
+  const impl = VIEW_IMPLS[view];
+  const workers = simClient.size || 1;
+  const wall = (x, pooled) => (pooled ? x.seconds - x.split_seconds + x.split_seconds / workers : x.seconds);
+  if (impl.measure) {
+    // The measurements of a Run, one after the other: summed time, the largest memory.
+    const e = { memory_bytes: 0, seconds: 0, wall: 0, within_budget: true };
+    for (const { config } of impl.measure(app.state, measureContext())) {
+      const x = JSON.parse(core.estimate_run('measure', JSON.stringify(config)));
+      e.memory_bytes = Math.max(e.memory_bytes, x.memory_bytes);
+      e.seconds += x.seconds;
+      e.wall += wall(x, true);
+      e.within_budget &&= x.within_budget;
+    }
+    return e;
+  }
+  const req = impl.request(app.state);
+  const config = req.kind === 'generate' ? req.config.generate : req.config;
+  const x = JSON.parse(core.estimate_run(req.kind, JSON.stringify(config)));
+  return { ...x, wall: wall(x, req.kind === 'generate') };
 }
 
 // Only the open view's estimate is computed (a measurement's can take ~15 ms: it prepares the scenario), and while a
@@ -835,31 +889,21 @@ function updateBudgetsNow() {
     let text;
     let large = false;
     try {
-      const impl = VIEW_IMPLS[v.key];
-      let e;
-      if (impl.measure) {
-        // The measurements of a Run, one after the other: summed time, the largest memory.
-        e = { memory_bytes: 0, seconds: 0, large: false, within_budget: true };
-        for (const { config } of impl.measure(app.state, measureContext())) {
-          const x = JSON.parse(core.estimate_run('measure', JSON.stringify(config)));
-          e.memory_bytes = Math.max(e.memory_bytes, x.memory_bytes);
-          e.seconds += x.seconds;
-          e.large ||= x.large;
-          e.within_budget &&= x.within_budget;
-        }
-      } else {
-        const req = impl.request(app.state);
-        const config = req.kind === 'generate' ? req.config.generate : req.config;
-        e = JSON.parse(core.estimate_run(req.kind, JSON.stringify(config)));
+      const e = viewEstimate(v.key);
+      const factor = deviceFactor();
+      const seconds = e.wall * factor;
+      el.dataset.seconds = String(seconds);
+      el.dataset.reference = String(e.wall); // before the device scaling (make bench compares it with the run)
+      text = `Estimate: ${human(e.memory_bytes, 'B')}, ${humanSeconds(seconds)}`;
+      if (deviceRatios.length) text += ` (scaled ×${factor.toPrecision(2)} to this device's last runs)`;
+      if (!e.within_budget) {
+        text += ' — over the work or memory budget (1000 s in one Worker on the reference machine, 1 GiB): the core will refuse this run';
       }
-      const time = e.seconds < 0.1 ? '< 0.1 s' : `~${e.seconds.toFixed(e.seconds < 10 ? 1 : 0)} s`;
-      text = `Estimate: ${human(e.memory_bytes, 'B')}, ${time}`;
-      // The theory a measurement reports beside its numbers is not in the estimate: O(d³) per time point.
-      if (impl.measure && app.state.d >= 128) text += ' + the theory beside it (seconds at this d)';
-      if (!e.within_budget) text += ' — over the budget: the core will refuse this run';
-      large = e.large || !e.within_budget;
+      large = seconds > LARGE_RUN_SECONDS || !e.within_budget;
     } catch (e) {
       text = `Estimate unavailable: ${message(e)}`;
+      delete el.dataset.seconds;
+      delete el.dataset.reference;
     }
     el.textContent = text;
     el.dataset.large = String(large);
@@ -893,16 +937,31 @@ function wireRunbar(view) {
     if (hadFocus) cancel.focus();
     progress.removeAttribute('value');
     const t0 = performance.now();
-    const tick = setInterval(() => { elapsed.textContent = `${((performance.now() - t0) / 1000).toFixed(1)} s`; }, 100);
+    // The estimate of this run (before the device scaling), to learn this device's speed when it finishes.
+    let estimated = null;
+    try { estimated = viewEstimate(view).wall; } catch { /* no estimate: the run reports its own error */ }
+    // Elapsed time, and the time left from the progress so far (once 5% of the work and a second have passed).
+    let fraction = 0;
+    const tick = setInterval(() => {
+      const spent = (performance.now() - t0) / 1000;
+      const left = fraction >= 0.05 && spent >= 1 ? `, ${humanSeconds((spent * (1 - fraction)) / fraction)} left` : '';
+      elapsed.textContent = `${spent.toFixed(1)} s${left}`;
+    }, 100);
     setStatus('busy', 'Running…');
     const onProgress = (done, total) => {
       progress.max = Math.max(1, total);
       progress.value = done;
+      fraction = total > 0 ? Math.min(1, done / total) : 0;
     };
     const impl = VIEW_IMPLS[view];
     const ok = await (impl.measure ? runMeasure(view, onProgress) : compute(view, { onProgress }));
     clearInterval(tick);
-    elapsed.textContent = `${((performance.now() - t0) / 1000).toFixed(2)} s`;
+    const took = (performance.now() - t0) / 1000;
+    elapsed.textContent = `${took.toFixed(2)} s`;
+    if (ok && estimated !== null) {
+      recordDeviceRatio(estimated, took);
+      updateBudgets();
+    }
     progress.max = 1;
     progress.value = ok ? 1 : 0;
     run.disabled = false;

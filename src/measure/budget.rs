@@ -2,11 +2,13 @@
 //! arbitrarily large from a config or the page): a run over budget is refused with [`crate::error::Error::Budget`] naming the
 //! budget, never by running out of memory half-way.
 //!
-//! The estimates are conservative: memory as if one unit held every index of a task at once (the single-Worker
-//! browser path), work as the number of operations of the score evaluations, the noise and the per-step preparation.
+//! The estimates are conservative for memory (as if one unit held every index of a task at once: the single-Worker
+//! browser path), and for work use [`crate::budget`]'s measured cost model: seconds in one Worker on the reference
+//! machine for the score evaluations, the noise, the per-step preparation and the theory reported beside the result.
 
 use serde::Serialize;
 
+use crate::budget::{cost, new_step_sizes, StepKind};
 use crate::config::{MeasureConfig, Scenario, ScoreKind};
 use crate::error::Result;
 use crate::isotropic::Isotropic;
@@ -23,35 +25,49 @@ const BATCH_BUFFERS: f64 = 8.0;
 const TRAINING_COPIES_ISOTROPIC: f64 = 5.0;
 const TRAINING_COPIES_GENERAL: f64 = 7.0;
 
-/// d × d matrices held by the process, the integrator's coefficients, the score's per-time data and transitions.
-const MATRICES: f64 = 24.0;
+/// d × d matrices held by the process, the integrator's coefficients, the score's per-time data and transitions:
+/// measured natively at d = 1024, 66 for a log-spaced U (generation) and 20 for U = I.
+const MATRICES_GENERAL: f64 = 66.0;
+const MATRICES_ISOTROPIC: f64 = 20.0;
 
 /// Bytes of an f64.
 const F64: f64 = 8.0;
 
-/// The estimated memory (bytes) and work (operations) of a run.
+/// The estimated memory (bytes) and work (seconds in one Worker on the reference machine, [`crate::budget::cost`])
+/// of a run.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
 pub struct Estimate {
     /// Peak memory in bytes.
     pub memory_bytes: f64,
-    /// Operations.
-    pub work: f64,
+    /// Seconds in one Worker.
+    pub seconds: f64,
+    /// The part of `seconds` that divides among the Workers of a pool (the per-index work); each Worker repeats the
+    /// rest (the per-step preparation).
+    pub split_seconds: f64,
 }
 
 impl Estimate {
     /// Two tasks run one after the other: the larger memory, the summed work.
     pub fn combine(self, other: Estimate) -> Estimate {
-        Estimate { memory_bytes: self.memory_bytes.max(other.memory_bytes), work: self.work + other.work }
+        Estimate {
+            memory_bytes: self.memory_bytes.max(other.memory_bytes),
+            seconds: self.seconds + other.seconds,
+            split_seconds: self.split_seconds + other.split_seconds,
+        }
+    }
+
+    fn whole(self) -> crate::budget::Estimate {
+        crate::budget::Estimate::new(self.memory_bytes, self.seconds, self.split_seconds)
     }
 }
 
 /// Checks an estimate against the crate's budgets ([`crate::budget::MEMORY_LIMIT_BYTES`],
-/// [`crate::budget::WORK_LIMIT_FLOPS`]): one set of limits for every run kind.
+/// [`crate::budget::WORK_LIMIT_SECONDS`]): one set of limits for every run kind.
 ///
 /// # Errors
 /// [`crate::error::Error::Budget`] with `budget` = "memory" or "work".
 pub fn check(e: &Estimate) -> Result<()> {
-    crate::budget::Estimate::new(e.memory_bytes, e.work).check()
+    e.whole().check()
 }
 
 /// The estimate of one task on a scenario, checked.
@@ -64,6 +80,20 @@ pub fn estimate(scenario: &Scenario, config: &MeasureConfig, grid: &TimeGrid, ki
     Ok(e)
 }
 
+/// How the scenario's score steps ([`crate::budget`]'s cost model; measurements never take the white step).
+fn step_kind(scenario: &Scenario, score: ScoreKind, iso: bool, batch: f64) -> StepKind {
+    match score {
+        ScoreKind::Empirical => StepKind::Empirical { n: scenario.n as f64, batch },
+        ScoreKind::Analytic => match scenario.data.mixture() {
+            Some(m) if m.n_classes() > 2 || m.symmetric_two_class_mean().is_none() => {
+                StepKind::Mixture { classes: m.n_classes() as f64 }
+            }
+            Some(m) if iso && m.isotropic_variance().is_some() => StepKind::Scalar,
+            _ => StepKind::TwoClass { products: 2.0 },
+        },
+    }
+}
+
 /// The estimate of one task, not checked against the budgets.
 fn unchecked(scenario: &Scenario, config: &MeasureConfig, grid: &TimeGrid, kind: &TaskKind) -> Estimate {
     let d = scenario.process.dim() as f64;
@@ -73,43 +103,49 @@ fn unchecked(scenario: &Scenario, config: &MeasureConfig, grid: &TimeGrid, kind:
     let iso = Isotropic::of(&scenario.process).is_some();
     let empirical = config.sampler.score == ScoreKind::Empirical;
     let training_bytes = n * d * F64 * if iso { TRAINING_COPIES_ISOTROPIC } else { TRAINING_COPIES_GENERAL };
-    let mut memory = MATRICES * d * d * F64;
-    // Per particle-step: the score, plus d for the noise and the integrator's update.
-    let score_cost = if empirical {
-        n * d + if iso { 0.0 } else { 2.0 * d * d }
-    } else {
-        let k = scenario.data.mixture().map(|m| m.n_classes() as f64).unwrap_or(2.0);
-        if iso {
-            2.0 * d
-        } else {
-            k * d * d
-        }
-    } + d;
-    // Per step: the per-time preparation (transition and whitening) for a general U.
-    let prep = if iso { 0.0 } else { 10.0 * d * d * d + if empirical { n * d * d } else { 0.0 } };
-    let work = match kind {
+    let step = step_kind(scenario, config.sampler.score, iso, p);
+    let per_particle = step.particle_step(d, iso);
+    let prep = step.preparation(d, iso);
+    // New step coefficients, once per task and Worker (the grid's distinct step sizes).
+    let coefficients = new_step_sizes(grid, config.sampler.integrator, d, iso);
+    // Tracking the nearest training points rides on the empirical score's pass (`evaluate_with_nearest`): a quarter
+    // more per particle-step.
+    let query = 0.25 * StepKind::Empirical { n, batch: p }.particle_step(d, true);
+    let mut memory = if iso { MATRICES_ISOTROPIC } else { MATRICES_GENERAL } * d * d * F64;
+    let (split, serial) = match kind {
         TaskKind::Cloning { splits, method } => {
             memory += BATCH_BUFFERS * p * d * F64 + if empirical { training_bytes } else { 0.0 };
             let particle_steps = super::cloning::steps_per_pair(splits, steps, *method) as f64;
-            particle_steps * (p * score_cost + prep)
+            (particle_steps * p * per_particle, particle_steps * prep + coefficients)
         }
         TaskKind::Entropy { times } => {
             memory += training_bytes + p * d * F64 + p * times.len() as f64 * F64;
-            times.len() as f64 * (p * n * d + n * d * d)
+            let t = times.len() as f64;
+            let whiten = if iso { 0.0 } else { n * d * d * cost::WHITEN_MAC };
+            (t * p * n * d * cost::ENTROPY_UNIT, t * whiten)
         }
         TaskKind::Trajectories { track } => {
             memory += BATCH_BUFFERS * p * d * F64 + training_bytes;
-            let query = if *track { n * d } else { 0.0 };
-            steps as f64 * (p * (score_cost + query) + prep)
+            let q = if *track { query } else { 0.0 };
+            (steps as f64 * p * (per_particle + q), steps as f64 * prep + coefficients)
         }
     };
-    Estimate { memory_bytes: memory, work }
+    // The theory reported beside the result (`super::reference`): t_S on the default scan (400 points) and φ at
+    // every grid time for cloning; t_C (about 30 evaluations of f) and f at the estimator's times for the collapse
+    // measurements.
+    let theory_points = match kind {
+        TaskKind::Cloning { .. } => 400.0 + steps as f64,
+        TaskKind::Entropy { times } => 30.0 + times.len() as f64,
+        TaskKind::Trajectories { track: true } => 30.0,
+        TaskKind::Trajectories { track: false } => 0.0,
+    };
+    let theory = if theory_points > 0.0 { crate::budget::theory_points(d, theory_points).seconds } else { 0.0 };
+    Estimate { memory_bytes: memory, seconds: split + serial + theory, split_seconds: split }
 }
 
 /// The estimate of a whole run from its config alone, not checked against the budgets (the page shows it before Run,
 /// over budget or not): no training set is drawn and no theory is evaluated, so it is cheap. The tasks are those
-/// `engine::Measurement::new` plans and checks (the simulation; the theory reported beside the result is not counted:
-/// `crate::budget`'s theory estimate is a loose upper bound, minutes where a d = 256 evaluation takes seconds), with one
+/// `engine::Measurement::new` plans and checks (the simulation and the theory reported beside the result), with one
 /// difference: a sweep's split times are placed by the theory's t_S, which is not evaluated here, so every split is put
 /// at T (an upper bound for the cloning work).
 ///
@@ -154,5 +190,5 @@ pub fn estimate_config(config: &MeasureConfig) -> Result<crate::budget::Estimate
             total
         }
     };
-    Ok(crate::budget::Estimate::new(e.memory_bytes, e.work))
+    Ok(e.whole())
 }

@@ -12,7 +12,7 @@ use crate::error::Error;
 
 /// The estimate of a run: `kind` is `"forward"`, `"drift"`, `"theory"`, `"sweep"`, `"generate"` or `"measure"`,
 /// `config_json` the run's config (a `MeasureConfig` for `"measure"`: `measure::budget::estimate_config`, an upper
-/// bound for a measured sweep). Returns the JSON of `budget::Estimate`: `{memory_bytes, work_flops, seconds, large,
+/// bound for a measured sweep). Returns the JSON of `budget::Estimate`: `{memory_bytes, seconds, split_seconds, large,
 /// within_budget}`.
 ///
 /// # Errors
