@@ -68,12 +68,13 @@ pub mod cost {
     /// d = 512: 4.4 and 4.6 ns; W1: 3.9 ns.
     pub const COORD: f64 = 4.5e-9;
     /// One multiply–add of the batched d × d products of a generation step with the two-class score and a general U
-    /// (register-tiled, f64 or f32): two products per particle on the plain step, one on the white one. Measured
-    /// 0.08–0.1 ns (d = 32 Euler–Maruyama, d = 64 exponential; W4: 0.107 ns with its normals).
+    /// (register-tiled, f64 or f32): two products per particle on the plain step, one on the white one; and of the
+    /// forward process' general-U step (two). Measured 0.08–0.1 ns (d = 32 Euler–Maruyama, d = 64 exponential; W4:
+    /// 0.107 ns with its normals; forward at d = 128: 0.07 ns).
     pub const GEMM_MAC: f64 = 0.1e-9;
-    /// One multiply–add of a per-particle mat-vec: the k-class mixture score (a d × d solve per class and particle),
-    /// the forward process' general-U step (two per particle). Measured 0.36 ns (forward, d = 128) and 0.53 ns
-    /// (k = 4 classes, d = 64).
+    /// One multiply–add of a per-particle mat-vec: the k-class mixture score (a d × d solve per class and particle).
+    /// Measured 0.53 ns (k = 4 classes, d = 64), and 0.36 ns for nalgebra's mat-vec in the forward process' steps
+    /// before they were batched.
     pub const MATVEC_MAC: f64 = 0.4e-9;
     /// The empirical score per particle, training point and coordinate is [`EMPIRICAL_BASE`] + [`EMPIRICAL_PER_D`]/d
     /// (mixed-precision logits, softmax and weighted sum) in a batch of many particles. W2 (d = 64): 0.157 ns; W3
@@ -354,13 +355,14 @@ fn forward(c: &ForwardConfig) -> Result<Estimate> {
     let particles = check_count("particles", c.particles, 1, crate::noising::MAX_PARTICLES)? as f64;
     let steps = check_count("steps", c.steps, 1, crate::noising::MAX_STEPS)? as f64;
     let d = c.process.d as f64;
-    // Projections particles × (steps+1), and per step one E_h x and one L_h z mat-vec per particle, or for U = c·I
-    // and Q = 0 a scalar step (d normals and 3d flops per particle). The forward view runs in one Worker.
+    // Projections particles × (steps+1), and per step the products E_h x and L_h z (batched over blocks of particles),
+    // or for U = c·I and Q = 0 a scalar step (d normals and 3d flops per particle). The forward view runs in one
+    // Worker.
     // The step's transition E_h, L_h is computed once, with d × d exponentials even for U = c·I (measured: the
     // whole run at d = 2048 with U = I, 2 paths, in 1.0 ns·d³ natively).
     let iso = isotropic(&c.process);
     let memory = particles * (steps + 1.0) * F64;
-    let per_particle = d * cost::COORD + if iso { 0.0 } else { 2.0 * d * d * cost::MATVEC_MAC };
+    let per_particle = d * cost::COORD + if iso { 0.0 } else { 2.0 * d * d * cost::GEMM_MAC };
     let transition = if iso { cost::BUILD_ISOTROPIC } else { cost::NEW_STEP_EXPONENTIAL } * cost::CUBE * d * d * d;
     Ok(build.plus(Estimate::serial(memory, particles * steps * per_particle + transition)))
 }
