@@ -72,9 +72,8 @@ pub mod cost {
     /// forward process' general-U step (two). Measured 0.08–0.1 ns (d = 32 Euler–Maruyama, d = 64 exponential; W4:
     /// 0.107 ns with its normals; forward at d = 128: 0.07 ns).
     pub const GEMM_MAC: f64 = 0.1e-9;
-    /// One multiply–add of a per-particle mat-vec: the k-class mixture score (a d × d solve per class and particle).
-    /// Measured 0.53 ns (k = 4 classes, d = 64), and 0.36 ns for nalgebra's mat-vec in the forward process' steps
-    /// before they were batched.
+    /// One multiply–add of a per-particle triangular solve: the k-class mixture score (one forward and one back
+    /// substitution per particle, d² multiply–adds in all). Measured 0.42 ns natively (k = 4 classes, d = 64).
     pub const MATVEC_MAC: f64 = 0.4e-9;
     /// The empirical score per particle, training point and coordinate is [`EMPIRICAL_BASE`] + [`EMPIRICAL_PER_D`]/d
     /// (mixed-precision logits, softmax and weighted sum) in a batch of many particles. W2 (d = 64): 0.157 ns; W3
@@ -272,7 +271,7 @@ pub(crate) enum StepKind {
         /// d × d products per particle and step.
         products: f64,
     },
-    /// A general mixture (k classes): a mat-vec per class and particle.
+    /// A general mixture (k classes with a shared covariance): a forward and a back substitution per particle.
     Mixture {
         /// Number of classes.
         classes: f64,
@@ -305,8 +304,13 @@ impl StepKind {
         match self {
             StepKind::Scalar => noise,
             StepKind::TwoClass { products } => products * d * d * cost::GEMM_MAC + noise,
+            // One forward and one back substitution (the covariance is shared), then per class a difference, a
+            // squared norm and a weighted sum.
             StepKind::Mixture { classes } => {
-                classes * d * d * cost::MATVEC_MAC + noise + if iso { 0.0 } else { d * d * cost::GEMM_MAC }
+                d * d * cost::MATVEC_MAC
+                    + classes * d * cost::COORD / 2.0
+                    + noise
+                    + if iso { 0.0 } else { d * d * cost::GEMM_MAC }
             }
             StepKind::Empirical { n, batch } => {
                 n * (d * cost::EMPIRICAL_BASE + cost::EMPIRICAL_PER_D) * (1.0 + cost::EMPIRICAL_SMALL_BATCH / batch)
@@ -321,7 +325,10 @@ impl StepKind {
         let cube = cost::CUBE * d * d * d;
         match self {
             StepKind::Scalar => 0.0,
-            StepKind::TwoClass { .. } | StepKind::Mixture { .. } => cube,
+            StepKind::TwoClass { .. } => cube,
+            // The classes' moments from the transition at t (Van Loan's block exponential below t‖A‖ = 0.5):
+            // measured 0.9–1.3 ns·d³ per step natively at d = 64–128.
+            StepKind::Mixture { .. } => 3.0 * cube,
             StepKind::Empirical { n, .. } if !iso => n * d * d * cost::WHITEN_MAC + cube,
             StepKind::Empirical { .. } => 0.0,
         }

@@ -38,10 +38,11 @@ pub enum MixturePath {
 /// Per-class data at the prepared time (general path).
 #[derive(Clone, Debug)]
 struct ClassAtTime {
+    /// m_c(t), or with a shared covariance a_c = L⁻¹ m_c(t).
     mean: Vec<f64>,
-    /// Cholesky factor L_c of Γ_c, row-major.
+    /// Cholesky factor L_c of Γ_c, row-major (empty with a shared covariance: [`MixtureScore::shared_l`]).
     l: Vec<f64>,
-    /// Rows of L_cᵀ.
+    /// Rows of L_cᵀ (empty with a shared covariance).
     lt: Vec<f64>,
     /// ln w_c − ½ ln det Γ_c (the common −(d/2) ln 2π cancels in the posteriors).
     log_weight: f64,
@@ -80,6 +81,9 @@ pub struct MixtureScore {
     shared: Option<Box<SharedPrep>>,
     // General path.
     classes: Vec<ClassAtTime>,
+    /// General path with one covariance Γ_t for every class (k classes with a shared C₀): its factor L (row-major)
+    /// and the rows of Lᵀ.
+    shared_l: Option<(Vec<f64>, Vec<f64>)>,
     diff: Vec<f64>,
     z: Vec<f64>,
     v: Vec<f64>,
@@ -157,6 +161,7 @@ impl MixtureScore {
             g: Vec::new(),
             shared: None,
             classes: Vec::new(),
+            shared_l: None,
             diff: vec![0.0; d],
             z: vec![0.0; d],
             v: vec![0.0; k * d],
@@ -287,18 +292,43 @@ impl Score for MixtureScore {
             MixturePath::General => {
                 let (means, covs) = self.data.push_forward(&self.process.transition(t));
                 let chols = covs.iter().map(|c| cholesky(c, "Γ_c(t)")).collect::<Result<Vec<_>>>()?;
-                self.classes = (0..self.data.n_classes())
-                    .map(|c| {
-                        let ch = &chols[if chols.len() == 1 { 0 } else { c }];
-                        let l = ch.l();
-                        ClassAtTime {
-                            mean: means[c].as_slice().to_vec(),
-                            l: rows_of(&l),
-                            lt: l.as_slice().to_vec(),
-                            log_weight: libm::log(self.data.weights()[c]) - 0.5 * ln_det_chol(ch),
-                        }
-                    })
-                    .collect();
+                let weights = self.data.weights();
+                if let [ch] = &chols[..] {
+                    // One covariance: z_c = L⁻¹(x − m_c) = L⁻¹x − a_c with a_c = L⁻¹ m_c made here once, so a particle
+                    // needs one forward and one back substitution whatever the number of classes.
+                    let l = ch.l();
+                    let rows = rows_of(&l);
+                    let ln_det = ln_det_chol(ch);
+                    self.classes = means
+                        .iter()
+                        .zip(weights)
+                        .map(|(m, w)| {
+                            let mut a = vec![0.0; m.len()];
+                            solve_lower(&rows, m.as_slice(), &mut a);
+                            ClassAtTime {
+                                mean: a,
+                                l: Vec::new(),
+                                lt: Vec::new(),
+                                log_weight: libm::log(*w) - 0.5 * ln_det,
+                            }
+                        })
+                        .collect();
+                    self.shared_l = Some((rows, l.as_slice().to_vec()));
+                } else {
+                    self.shared_l = None;
+                    self.classes = (0..self.data.n_classes())
+                        .map(|c| {
+                            let ch = &chols[c];
+                            let l = ch.l();
+                            ClassAtTime {
+                                mean: means[c].as_slice().to_vec(),
+                                l: rows_of(&l),
+                                lt: l.as_slice().to_vec(),
+                                log_weight: libm::log(weights[c]) - 0.5 * ln_det_chol(ch),
+                            }
+                        })
+                        .collect();
+                }
             }
         }
         self.t = Some(t);
@@ -322,6 +352,30 @@ impl Score for MixtureScore {
                 crate::kernels::rows::two_class_score_finish(x, &self.g, out);
             }
             MixturePath::General => {
+                if let Some((l, lt)) = &self.shared_l {
+                    // S = −Γ⁻¹ Σ_c π_c (x − m_c) = −L⁻ᵀ Σ_c π_c z_c with z_c = L⁻¹x − a_c and posteriors
+                    // π_c ∝ w_c e^{−|z_c|²/2}.
+                    for (xp, op) in x.chunks_exact(d).zip(out.chunks_exact_mut(d)) {
+                        solve_lower(l, xp, &mut self.z);
+                        for (c, cl) in self.classes.iter().enumerate() {
+                            let zc = &mut self.v[c * d..(c + 1) * d];
+                            for ((zi, yi), ai) in zc.iter_mut().zip(&self.z).zip(&cl.mean) {
+                                *zi = yi - ai;
+                            }
+                            self.logits[c] = cl.log_weight - 0.5 * dot(zc, zc);
+                        }
+                        let total = softmax_in_place(&mut self.logits);
+                        self.diff.fill(0.0);
+                        for (r, zc) in self.logits.iter().zip(self.v.chunks_exact(d)) {
+                            let w = -r / total;
+                            for (s, zi) in self.diff.iter_mut().zip(zc) {
+                                *s += w * zi;
+                            }
+                        }
+                        solve_upper(lt, &self.diff, op);
+                    }
+                    return;
+                }
                 for (xp, op) in x.chunks_exact(d).zip(out.chunks_exact_mut(d)) {
                     for (c, cl) in self.classes.iter().enumerate() {
                         for ((df, xi), mi) in self.diff.iter_mut().zip(xp).zip(&cl.mean) {
@@ -331,12 +385,7 @@ impl Score for MixtureScore {
                         self.logits[c] = cl.log_weight - 0.5 * dot(&self.z, &self.z);
                         solve_upper(&cl.lt, &self.z, &mut self.v[c * d..(c + 1) * d]);
                     }
-                    let max = self.logits.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-                    let mut total = 0.0;
-                    for l in self.logits.iter_mut() {
-                        *l = libm::exp(*l - max);
-                        total += *l;
-                    }
+                    let total = softmax_in_place(&mut self.logits);
                     op.fill(0.0);
                     for (r, v) in self.logits.iter().zip(self.v.chunks_exact(d)) {
                         let w = -r / total;
@@ -382,6 +431,17 @@ impl Score for MixtureScore {
         }
         Ok(())
     }
+}
+
+/// Replaces logits by e^{l − max} and returns their sum (the softmax's denominator).
+fn softmax_in_place(logits: &mut [f64]) -> f64 {
+    let max = logits.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+    let mut total = 0.0;
+    for l in logits.iter_mut() {
+        *l = libm::exp(*l - max);
+        total += *l;
+    }
+    total
 }
 
 /// The mixture score at a single point, allocating: a convenience for tests and measurements outside hot loops.
