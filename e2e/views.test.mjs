@@ -163,6 +163,27 @@ export const tests = [
     },
   },
   {
+    name: 'a run over the work budget says so before Run, in the words of the refusal it then gets',
+    timeout: 120_000,
+    async run({ page, baseUrl, assert }) {
+      // d = 512 with Q_opt on a 2000-step refined grid with the exponential integrator: new step coefficients for
+      // every step below t = 1 (about 78 min in one Worker on the reference machine, over the 17 min budget).
+      await page.goto(`${baseUrl}?view=trajectories&d=512&U=log_spaced&drift=optimal&integrator=exponential&grid=refined&tmin=0.001&particles=2000&steps=2000`);
+      const budget = 'section[data-view="trajectories"] [data-budget]';
+      await page.waitForFunction((s) => /refuse/.test(document.querySelector(s).textContent), budget, { timeout: 60_000 });
+      const text = await page.textContent(budget);
+      assert.match(text, /the core will refuse this run: it needs about \d+ min in one Worker, over the work budget of 17 min in one Worker on the reference machine/);
+      assert.equal(await page.getAttribute(budget, 'data-large'), 'true');
+      // The first plot of the link is that run: refused at once, with the same reason, and the page keeps working.
+      const error = 'section[data-view="trajectories"] [data-view-error]';
+      await page.waitForFunction((s) => /refused/.test(document.querySelector(s).textContent), error, { timeout: 60_000 });
+      assert.match(await page.textContent(error), /over the work budget of 17 min/);
+      await page.fill('#ctl-steps', '100');
+      await page.press('#ctl-steps', 'Enter');
+      await page.waitForFunction((s) => !/refuse/.test(document.querySelector(s).textContent), budget, { timeout: 60_000 });
+    },
+  },
+  {
     name: 'trajectories show the regimes: the drawn SVG has t_S, t_C and the three labelled regimes',
     async run({ page, baseUrl, assert }) {
       await page.goto(`${baseUrl}?view=trajectories&d=64&T=6&particles=20&steps=150&n=2000`);

@@ -195,6 +195,12 @@ fn every_string_export_refuses_garbage_with_a_js_error() {
 fn estimate_export_reports_memory_and_time() {
     let e: serde_json::Value = serde_json::from_str(&wasm::estimate_run("forward", CONFIG).unwrap()).unwrap();
     assert!(e["memory_bytes"].as_f64().unwrap() > 0.0 && e["within_budget"] == true && e["large"] == false, "{e}");
+    assert!(e["refusal"].is_null() && e["seconds"].as_f64().unwrap() > 0.0, "{e}");
+    // Over budget: the estimate carries the refusal the run would get, naming the budget.
+    let e: serde_json::Value = serde_json::from_str(&wasm::estimate_run("generate", OVER_BUDGET).unwrap()).unwrap();
+    let refusal = e["refusal"].as_str().unwrap();
+    assert!(e["within_budget"] == false && refusal.contains("over the memory budget of 1024 MiB"), "{e}");
+    assert_eq!(refusal, message(wasm::GenerationRun::new(OVER_BUDGET, PLAN).err().unwrap()));
 }
 
 /// Issue 5 golden runs, browser side: the same file and tolerance as tests/golden_measure.rs (native). Each run goes

@@ -856,13 +856,14 @@ function viewEstimate(view) {
   const wall = (x, pooled) => (pooled ? x.seconds - x.split_seconds + x.split_seconds / workers : x.seconds);
   if (impl.measure) {
     // The measurements of a Run, one after the other: summed time, the largest memory.
-    const e = { memory_bytes: 0, seconds: 0, wall: 0, within_budget: true };
+    const e = { memory_bytes: 0, seconds: 0, wall: 0, within_budget: true, refusal: null };
     for (const { config } of impl.measure(app.state, measureContext())) {
       const x = JSON.parse(core.estimate_run('measure', JSON.stringify(config)));
       e.memory_bytes = Math.max(e.memory_bytes, x.memory_bytes);
       e.seconds += x.seconds;
       e.wall += wall(x, true);
       e.within_budget &&= x.within_budget;
+      e.refusal ||= x.refusal;
     }
     return e;
   }
@@ -896,8 +897,10 @@ function updateBudgetsNow() {
       el.dataset.reference = String(e.wall); // before the device scaling (make bench compares it with the run)
       text = `Estimate: ${human(e.memory_bytes, 'B')}, ${humanSeconds(seconds)}`;
       if (deviceRatios.length) text += ` (scaled ×${factor.toPrecision(2)} to this device's last runs)`;
+      // In the words of the core's refusal ("run refused: it needs about 3165 MiB, over the memory budget of 1024 MiB").
       if (!e.within_budget) {
-        text += ' — over the work or memory budget (1000 s in one Worker on the reference machine, 1 GiB): the core will refuse this run';
+        const why = (e.refusal || '').replace(/^run refused: /, '');
+        text += ` — the core will refuse this run${why ? `: ${why}` : ''}`;
       }
       large = seconds > LARGE_RUN_SECONDS || !e.within_budget;
     } catch (e) {

@@ -5,15 +5,13 @@ use wasm_bindgen::prelude::*;
 
 use super::js_err;
 use crate::budget::{estimate, RunConfig};
-use crate::config::{
-    from_json, to_json, DriftConfig, ForwardConfig, GenerateConfig, MeasureConfig, SweepConfig, TheoryConfig,
-};
+use crate::config::{from_json, DriftConfig, ForwardConfig, GenerateConfig, MeasureConfig, SweepConfig, TheoryConfig};
 use crate::error::Error;
 
 /// The estimate of a run: `kind` is `"forward"`, `"drift"`, `"theory"`, `"sweep"`, `"generate"` or `"measure"`,
 /// `config_json` the run's config (a `MeasureConfig` for `"measure"`: `measure::budget::estimate_config`, an upper
 /// bound for a measured sweep). Returns the JSON of `budget::Estimate`: `{memory_bytes, seconds, split_seconds, large,
-/// within_budget}`.
+/// within_budget}`, and `refusal`: the core's message refusing the run, or null when it is within the budgets.
 ///
 /// # Errors
 /// A `JsError` for an unknown kind, malformed JSON or a size parameter out of range.
@@ -28,5 +26,10 @@ pub fn estimate_run(kind: &str, config_json: &str) -> Result<String, JsError> {
         "measure" => crate::measure::budget::estimate_config(&from_json::<MeasureConfig>(config_json).map_err(js_err)?),
         _ => Err(Error::param("kind", format!("{kind:?}"), "forward, drift, theory, sweep, generate or measure")),
     };
-    e.map(|e| to_json(&e)).map_err(js_err)
+    let e = e.map_err(js_err)?;
+    // The message the core gives when it refuses the run (null within the budgets), so the page can say which
+    // budget a run is over before it starts, in the words of the refusal.
+    let mut value = serde_json::to_value(e).map_err(|err| JsError::new(&err.to_string()))?;
+    value["refusal"] = e.check().err().map_or(serde_json::Value::Null, |err| err.to_string().into());
+    Ok(value.to_string())
 }
