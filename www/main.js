@@ -943,11 +943,19 @@ function wireRunbar(view) {
     // The estimate of this run (before the device scaling), to learn this device's speed when it finishes.
     let estimated = null;
     try { estimated = viewEstimate(view).wall; } catch { /* no estimate: the run reports its own error */ }
-    // Elapsed time, and the time left from the progress so far (once 5% of the work and a second have passed).
+    const expected = estimated === null ? null : estimated * deviceFactor();
+    // Elapsed time, and the time left once 5% of the work and a second have passed: the run's total time from the
+    // progress so far (spent / fraction), blended below 25% of the work with the estimate before Run (the first steps
+    // also build the process and the step coefficients, so the progress alone reads high early on).
     let fraction = 0;
     const tick = setInterval(() => {
       const spent = (performance.now() - t0) / 1000;
-      const left = fraction >= 0.05 && spent >= 1 ? `, ${humanSeconds((spent * (1 - fraction)) / fraction)} left` : '';
+      let left = '';
+      if (fraction >= 0.05 && spent >= 1) {
+        const w = expected === null ? 1 : Math.min(1, fraction / 0.25);
+        const total = w * (spent / fraction) + (1 - w) * expected;
+        left = `, ${humanSeconds(Math.max(0, total - spent))} left`;
+      }
       elapsed.textContent = `${spent.toFixed(1)} s${left}`;
     }, 100);
     setStatus('busy', 'Running…');
