@@ -151,7 +151,7 @@ impl Estimate {
     }
 
     /// Two parts of one run: the larger memory, the summed work.
-    pub fn plus(self, other: Estimate) -> Self {
+    fn plus(self, other: Estimate) -> Self {
         Estimate::new(
             self.memory_bytes.max(other.memory_bytes),
             self.seconds + other.seconds,

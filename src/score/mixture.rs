@@ -364,14 +364,7 @@ impl Score for MixtureScore {
                             }
                             self.logits[c] = cl.log_weight - 0.5 * dot(zc, zc);
                         }
-                        let total = softmax_in_place(&mut self.logits);
-                        self.diff.fill(0.0);
-                        for (r, zc) in self.logits.iter().zip(self.v.chunks_exact(d)) {
-                            let w = -r / total;
-                            for (s, zi) in self.diff.iter_mut().zip(zc) {
-                                *s += w * zi;
-                            }
-                        }
+                        negative_posterior_sum(&mut self.logits, &self.v, &mut self.diff);
                         solve_upper(lt, &self.diff, op);
                     }
                     return;
@@ -385,14 +378,7 @@ impl Score for MixtureScore {
                         self.logits[c] = cl.log_weight - 0.5 * dot(&self.z, &self.z);
                         solve_upper(&cl.lt, &self.z, &mut self.v[c * d..(c + 1) * d]);
                     }
-                    let total = softmax_in_place(&mut self.logits);
-                    op.fill(0.0);
-                    for (r, v) in self.logits.iter().zip(self.v.chunks_exact(d)) {
-                        let w = -r / total;
-                        for (o, vi) in op.iter_mut().zip(v) {
-                            *o += w * vi;
-                        }
-                    }
+                    negative_posterior_sum(&mut self.logits, &self.v, op);
                 }
             }
         }
@@ -433,15 +419,23 @@ impl Score for MixtureScore {
     }
 }
 
-/// Replaces logits by e^{l − max} and returns their sum (the softmax's denominator).
-fn softmax_in_place(logits: &mut [f64]) -> f64 {
+/// `out ← −Σ_c π_c v_c` with posteriors π = softmax(logits) (the logits are overwritten by e^{l − max}) and v_c the
+/// rows of `v`, one per class: the general mixture score's last step, per class (v_c = Γ_c⁻¹(x − m_c)) or shared
+/// (v_c = z_c, before the back substitution).
+fn negative_posterior_sum(logits: &mut [f64], v: &[f64], out: &mut [f64]) {
     let max = logits.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
     let mut total = 0.0;
     for l in logits.iter_mut() {
         *l = libm::exp(*l - max);
         total += *l;
     }
-    total
+    out.fill(0.0);
+    for (r, vc) in logits.iter().zip(v.chunks_exact(out.len())) {
+        let w = -r / total;
+        for (o, vi) in out.iter_mut().zip(vc) {
+            *o += w * vi;
+        }
+    }
 }
 
 /// The mixture score at a single point, allocating: a convenience for tests and measurements outside hot loops.
