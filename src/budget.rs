@@ -106,8 +106,9 @@ pub mod cost {
     /// Building the process of U = c·I (still with d × d matrices), in units of [`CUBE`]·d³: measured 0.3 ns·d³
     /// natively at d = 2048.
     pub const BUILD_ISOTROPIC: f64 = 1.5;
-    /// Building Q_opt (the LNP construction), per d⁴: measured 0.065–0.1 ns·d⁴ natively at d = 256–512.
-    pub const LNP: f64 = 0.1e-9;
+    /// Building Q_opt (the LNP construction: U's eigenvectors carried through the basis, then seven d × d products),
+    /// in units of [`CUBE`]·d³: measured 0.77–1.08 ns·d³ natively at d = 64–1024.
+    pub const LNP: f64 = 2.5;
     /// One time point of the theory (Γ_t's factorization and solves), per d³: the benchmark's theory evaluation
     /// (833 factorizations at d = 64) takes 14.3 ms in a Worker, 0.065 ns·d³ each.
     pub const THEORY_POINT: f64 = 0.065e-9;
@@ -246,9 +247,9 @@ fn process(p: &ProcessConfig) -> Result<Estimate> {
     if isotropic(p) {
         return Ok(Estimate::serial(20.0 * d2 * F64, cost::BUILD_ISOTROPIC * cost::CUBE * d3));
     }
-    // The LNP construction diagonalizes a shrinking block once per basis vector: O(d⁴) in all.
+    // The LNP construction: O(d²) for the basis, O(d³) for the products.
     let design = match p.drift {
-        Design::Optimal { .. } | Design::Scaled { .. } => cost::LNP * d3 * d,
+        Design::Optimal { .. } | Design::Scaled { .. } => cost::LNP * cost::CUBE * d3,
         _ => 0.0,
     };
     Ok(Estimate::serial(40.0 * d2 * F64, cost::BUILD * cost::CUBE * d3 + design))
