@@ -100,9 +100,9 @@ pub mod cost {
     pub const NEW_STEP_EXPONENTIAL: f64 = 35.0;
     /// ... and Euler's (2 ns·d³ natively).
     pub const NEW_STEP_EULER: f64 = 3.0;
-    /// Building a general process (U's eigenvectors, A's spectrum), in units of [`CUBE`]·d³: measured 4.8–5.4
-    /// ns·d³ natively at d = 256–512.
-    pub const BUILD: f64 = 9.0;
+    /// Building a general process (U's eigenvectors, A's spectrum), in units of [`CUBE`]·d³: measured 1.0–1.3
+    /// ns·d³ natively at d = 128–512 (A's eigenvalues by the eigenvalue-only iteration).
+    pub const BUILD: f64 = 3.0;
     /// Building the process of U = c·I (still with d × d matrices), in units of [`CUBE`]·d³: measured 0.3 ns·d³
     /// natively at d = 2048.
     pub const BUILD_ISOTROPIC: f64 = 1.5;

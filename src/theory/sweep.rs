@@ -262,8 +262,7 @@ pub fn evaluate(input: &TheoryInput, options: &TheoryOptions) -> Result<TheoryRe
             })?;
         }
     }
-    // The spectral gap from the eigenvalues already at hand (the same Schur form and formulas as
-    // `OuProcess::spectral_gap`, so the same bits).
+    // The spectral gap from the eigenvalues already at hand (the Schur form's: `OuProcess::spectral_gap`'s to rounding).
     let spectral_gap = match modal.as_ref() {
         Some(m) => m.eigenvalues().iter().map(|z| z.re).fold(f64::INFINITY, f64::min),
         None => input.process.spectral_gap(),
