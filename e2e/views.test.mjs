@@ -239,6 +239,38 @@ export const tests = [
     },
   },
   {
+    name: 'relaxation at d = 128: the gap curve split between the theory Worker and the pool has the gaps of one GapCurve, bit for bit',
+    timeout: 60_000,
+    async run({ page, baseUrl, assert }) {
+      await page.goto(`${baseUrl}?view=relaxation&d=128&U=log_spaced&kappa=100&drift=optimal`);
+      await waitForStatus(page, ['ready']);
+      await page.waitForFunction(() =>
+        document.querySelector('section[data-view="relaxation"]').dataset.drawnQuery === location.search.slice(1));
+      const [theoryShare, poolShare] = (await page.getAttribute('html', 'data-gap-split')).split('+').map(Number);
+      assert.ok(theoryShare > 0 && poolShare > 0, `split ${theoryShare}+${poolShare}`);
+      const csv = (await download(page, '[data-export="csv"]')).bytes.toString('utf8');
+      const config = JSON.parse(/^# config: (.*)$/m.exec(csv)[1]);
+      const rows = csv.split('\n').filter((l) => l.startsWith('gap_sweep,')).map((l) => l.split(',').slice(1).map(Number));
+      assert.equal(rows.length, theoryShare + poolShare);
+      assert.deepEqual(rows.map((r) => r[0]), config.sweep.strengths);
+      // The same curve in the page's own wasm instance, one GapCurve for every strength.
+      const direct = await page.evaluate(async ({ report, sweep }) => {
+        const core = await import('./www/pkg/diffusion_regimes.js');
+        await core.default();
+        const curve = new core.GapCurve(JSON.stringify({ ...report.process, drift: { ...sweep.design, [sweep.key]: 1 } }));
+        try {
+          return sweep.strengths.map((s) => curve.gap(s));
+        } finally {
+          curve.free();
+        }
+      }, config);
+      assert.deepEqual(rows.map((r) => r[1]), direct);
+      // With Q_opt (γ = 1 of the scaled family) the gap reaches the bound τ = Tr U / d.
+      const r = await readout(page, 'gap');
+      assert.equal(r.gap, r.bound);
+    },
+  },
+  {
     name: 'URL round trip of the data model controls restores them and the same theory readout',
     async run({ page, context, baseUrl, assert }) {
       await page.goto(`${baseUrl}?view=collapse`);

@@ -291,6 +291,7 @@ export class PoolClient {
   execute(kind, config, entry, onProgress) {
     if (this.size > 1 && kind === 'generate') return this.generate(config, entry, onProgress);
     if (this.size > 1 && kind === 'measure') return this.measure(config, entry, onProgress);
+    if (kind === 'gap_curve') return this.gapCurve(config, entry, onProgress);
     const idle = this.members.findIndex((m) => m.pending.size === 0);
     return this.call(entry, Math.max(0, idle), kind, config, onProgress);
   }
@@ -332,6 +333,28 @@ export class PoolClient {
         if (onProgress && Number.isFinite(sum)) onProgress(done.reduce((a, b) => a + b, 0), sum);
       })));
     return this.call(entry, 0, 'measure_merge', { config, partials: parts.map((p) => p.partial) });
+  }
+
+  /**
+   * A "gap_curve" ({process, strengths, parts}) split in order over `parts` Workers (at most the pool's size): each
+   * builds the family once and takes a contiguous run of strengths. Result: {gaps} in the order of `strengths`.
+   */
+  async gapCurve({ process, strengths, parts = this.size }, entry, onProgress) {
+    const n = Array.isArray(strengths) ? strengths.length : 0;
+    const ranges = splitRange(n, Math.max(1, Math.min(parts, this.size)), 1).filter(([, count]) => count > 0);
+    if (ranges.length <= 1) return this.call(entry, 0, 'gap_curve', { process, strengths }, onProgress);
+    const done = ranges.map(() => 0);
+    const results = await Promise.all(ranges.map(([first, count], i) =>
+      this.call(entry, i, 'gap_curve', { process, strengths: strengths.slice(first, first + count) }, (d) => {
+        done[i] = d;
+        if (onProgress) onProgress(done.reduce((a, b) => a + b, 0), n);
+      })));
+    return { gaps: results.flatMap((r) => r.gaps) };
+  }
+
+  /** Requests not settled yet (shares of a split request count once). */
+  get busy() {
+    return this.pending.size > 0;
   }
 
   /**

@@ -425,17 +425,80 @@ const theoryClient = new SimClient(new URL('./worker.js', import.meta.url), work
 const THEORY_KINDS = new Set(['theory', 'sweep', 'relaxation']);
 const client = {
   of: (kind) => (THEORY_KINDS.has(kind) ? theoryClient : simClient),
-  run(kind, config, options) {
+  run(kind, config, options = {}) {
+    if (kind === 'relaxation') return runRelaxation(config, options);
     return this.of(kind).run(kind, config, options);
   },
   cancel(channel) {
     simClient.cancel(channel);
+    simClient.cancel(gapsChannel(channel));
     theoryClient.cancel(channel);
   },
   start() {
     return Promise.all([simClient.start(), theoryClient.start()]);
   },
 };
+
+// The Relaxation view's gap curve (one eigenvalue problem of size d per strength: 0.3 s each at d = 512 natively)
+// is split between the theory Worker, which also computes the report (the spectrum and the ‖E_t‖₂ curve), and the
+// pool, when d ≥ RELAXATION_SPLIT_MIN_DIM and the pool is idle (a simulation run keeps its Workers). The pool uses
+// one Worker fewer than its size, so with the theory Worker there is one per core. The gaps are the same numbers
+// wherever they are computed (one GapCurve per Worker, each strength on its own).
+const RELAXATION_SPLIT_MIN_DIM = 128;
+
+/** The pool's channel for the gaps of a relaxation request on `channel`. */
+function gapsChannel(channel) {
+  return `${channel}:gaps`;
+}
+
+/**
+ * How many of `n` strengths the theory Worker takes beside the report, so the Workers finish together: the report
+ * counts as 1 + points/5 eigenvalue problems (its spectrum, and a point of the ‖E_t‖₂ curve is a d × d product, a
+ * Gram matrix and its symmetric eigenvalues: 65 ms against 335 ms for a gap at d = 512 natively).
+ */
+function relaxationTheoryShare(n, points, poolParts) {
+  const report = 1 + points / 5;
+  return Math.min(n, Math.max(0, Math.round((report + n) / (poolParts + 1) - report)));
+}
+
+/** A relaxation request: the report and the first strengths on the theory Worker, the rest on the pool. */
+async function runRelaxation(config, { channel = null, onProgress = null } = {}) {
+  const { sweep, report } = config;
+  const n = sweep.strengths.length;
+  const poolParts = Math.max(1, simClient.size - 1);
+  const split = report.process.d >= RELAXATION_SPLIT_MIN_DIM && !simClient.busy && n > 1;
+  const k = split ? relaxationTheoryShare(n, report.points, poolParts) : n;
+  const done = [0, 0];
+  const progress = (i) => (d) => {
+    done[i] = d;
+    if (onProgress) onProgress(done[0] + done[1], n);
+  };
+  const theoryPart = theoryClient.run('relaxation', { report, sweep: { ...sweep, strengths: sweep.strengths.slice(0, k) } },
+    { channel, onProgress: progress(0) });
+  if (k === n) {
+    if (channel) simClient.cancel(gapsChannel(channel));
+    const whole = await theoryPart;
+    document.documentElement.dataset.gapSplit = `${n}+0`;
+    return whole;
+  }
+  // The family at strength 1, as the theory Worker builds it (www/worker.js familyProcess).
+  const family = { ...report.process, drift: { ...sweep.design, [sweep.key]: 1 } };
+  const poolPart = simClient.run('gap_curve', { process: family, strengths: sweep.strengths.slice(k), parts: poolParts },
+    { channel: channel && gapsChannel(channel), onProgress: progress(1) });
+  try {
+    const [a, b] = await Promise.all([theoryPart, poolPart]);
+    // How the last curve was split (theory Worker + pool), for the page tests.
+    document.documentElement.dataset.gapSplit = `${k}+${n - k}`;
+    return { report: a.report, sweep: { ...a.sweep, strengths: sweep.strengths, gaps: [...a.sweep.gaps, ...b.gaps] } };
+  } catch (e) {
+    // One part failed or was stopped: stop the other (a superseded part's channel already holds the newer request).
+    if (channel && !(e instanceof Superseded)) {
+      simClient.cancel(gapsChannel(channel));
+      theoryClient.cancel(channel);
+    }
+    throw e;
+  }
+}
 
 function viewError(view, text) {
   const el = panel(view).querySelector('[data-view-error]');

@@ -3,8 +3,8 @@
 //
 // Protocol. main -> worker:
 //   {type: "run", id, kind, config}   id: a positive integer, increasing; kind: a key of `jobs` below
-//                                     ("forward", "generate", "theory", "sweep", "relaxation", "measure",
-//                                     "measure_split", "measure_unit", "measure_merge", "memory")
+//                                     ("forward", "generate", "theory", "sweep", "relaxation", "gap_curve",
+//                                     "measure", "measure_split", "measure_unit", "measure_merge", "memory")
 //   {type: "cancel", id}              stop job `id` at its next chunk boundary (or drop it if still queued)
 // worker -> main:
 //   {type: "ready"}                   once the wasm module is loaded
@@ -163,32 +163,44 @@ const jobs = {
   },
 
   // config: {report: DriftConfig, sweep: {parameter, strengths, current, design: Design, key}}
-  // The report of the current design, then the spectral gap at each strength of its family (GapCurve).
+  // The report of the current design, then the spectral gap at each strength of its family (GapCurve). The page
+  // may pass only the first strengths of its curve here and the others to the pool's "gap_curve" (www/main.js).
   async relaxation(config, ctx) {
     const report = JSON.parse(core.relaxation_report(JSON.stringify(config.report)));
     const { sweep } = config;
-    const total = sweep.strengths.length;
-    const gaps = [];
-    // The family at strength 1 is built once (Q_opt's construction is seconds at d = 512); each strength then costs
-    // the eigenvalues of A only.
-    const process = { ...config.report.process, drift: { ...sweep.design, [sweep.key]: 1 } };
-    const curve = new core.GapCurve(JSON.stringify(process));
-    try {
-      for (let i = 0; i < total; i += 1) {
-        await ctx.step(i, total);
-        gaps.push(curve.gap(sweep.strengths[i]));
-      }
-    } finally {
-      curve.free();
-    }
-    await ctx.step(total, total);
+    const [{ gaps }] = await jobs.gap_curve({ process: familyProcess(config), strengths: sweep.strengths }, ctx);
     const result = {
       report,
       sweep: { parameter: sweep.parameter, strengths: sweep.strengths, gaps, current: sweep.current },
     };
     return [result, []];
   },
+
+  // config: {process: ProcessConfig (the family at strength 1), strengths}. Result: {gaps}, one per strength.
+  // The family is built once (U and Q₁); each strength then costs the eigenvalues of A = (I + sQ₁)U only.
+  async gap_curve({ process, strengths }, ctx) {
+    const total = strengths.length;
+    const gaps = [];
+    if (total > 0) {
+      const curve = new core.GapCurve(JSON.stringify(process));
+      try {
+        for (let i = 0; i < total; i += 1) {
+          await ctx.step(i, total);
+          gaps.push(curve.gap(strengths[i]));
+        }
+      } finally {
+        curve.free();
+      }
+    }
+    await ctx.step(total, total);
+    return [{ gaps }, []];
+  },
 };
+
+/** The ProcessConfig of a relaxation request's family at strength 1 (its design with `key` set to 1). */
+function familyProcess({ report, sweep }) {
+  return { ...report.process, drift: { ...sweep.design, [sweep.key]: 1 } };
+}
 
 // Chunks of a measurement between progress reports (and cancel checks).
 const MEASURE_CHUNKS = 200;
