@@ -44,6 +44,37 @@ export const tests = [
     },
   },
   {
+    name: "the iframe snippet's script line sizes the iframe to its content on another origin, and ignores other senders",
+    timeout: 60_000,
+    async run({ page, context, baseUrl, hostUrl, assert }) {
+      await page.goto(`${baseUrl}?view=relaxation&d=8`);
+      await waitForStatus(page, ['ready']);
+      const snippet = await page.inputValue('#embed-iframe');
+      const given = Number(/height="(\d+)"/.exec(snippet)[1]);
+      // In a 480 px column the Relaxation view stacks its three plots: its page is taller than the snippet's height.
+      const host = await context.newPage();
+      await host.setViewportSize({ width: 480, height: 700 });
+      await host.goto(hostUrl);
+      await host.evaluate((html) => {
+        document.open();
+        document.write(`<!doctype html><html><body style="margin:0">${html}</body></html>`);
+        document.close();
+      }, snippet);
+      const frame = await embedFrame(host);
+      assert.equal((await waitForStatus(frame, ['ready'])).state, 'ready');
+      await host.waitForFunction((g) => parseFloat(document.querySelector('iframe').style.height) > g, given);
+      await frame.waitForFunction(() => Number(document.querySelector('section[data-view="relaxation"]').dataset.draws || 0) > 0);
+      await host.waitForTimeout(300);
+      const shown = await host.evaluate(() => document.querySelector('iframe').getBoundingClientRect().height);
+      const needed = await frame.evaluate(() => document.documentElement.scrollHeight);
+      assert.ok(needed > given && Math.abs(shown - needed) <= 1, `iframe ${shown} px, page ${needed} px, snippet ${given} px`);
+      // A message of the right shape from another window (here the host itself) changes nothing.
+      await host.evaluate(() => window.postMessage({ type: 'regimes-playground:height', height: 150 }, '*'));
+      await host.waitForTimeout(200);
+      assert.equal(await host.evaluate(() => document.querySelector('iframe').getBoundingClientRect().height), shown);
+    },
+  },
+  {
     name: 'embed mode in an iframe on another origin shows one view, a link back, and reports its height',
     async run({ page, baseUrl, hostUrl, assert }) {
       const src = `${baseUrl}?v=1&embed=relaxation&preset=plane-jordan&origin=${encodeURIComponent(new URL(hostUrl).origin)}`;

@@ -1225,11 +1225,22 @@ function embedUrl() {
 const EMBED_HEIGHTS = { trajectories: 600, particles: 760, speciation: 580, collapse: 600, transitions: 580,
   forward: 600, relaxation: 440 };
 
+/**
+ * The iframe snippet's script line: gives an iframe of the playground the height its page reports (setupEmbed below),
+ * accepting only messages from that iframe's window and the playground's origin, with a height in [100, 20000] px
+ * (the custom element's bounds, www/embed.js). Where a host strips scripts, the iframe keeps its height attribute.
+ */
+function iframeResizer(origin) {
+  return '<script>addEventListener("message",function(e){var d=e.data,h=d&&d.type==="regimes-playground:height"?Number(d.height):NaN;'
+    + `if(e.origin!==${JSON.stringify(origin)}||!(h>=100&&h<=20000))return;`
+    + 'document.querySelectorAll("iframe").forEach(function(f){if(f.contentWindow===e.source)f.style.height=h+"px"})})</script>';
+}
+
 function updateEmbedSnippets() {
   const src = embedUrl();
   const title = VIEWS.find((v) => v.key === app.view).title;
   const height = EMBED_HEIGHTS[app.view] ?? 600;
-  $('#embed-iframe').value = `<iframe src="${src.replaceAll('&', '&amp;').replaceAll('"', '&quot;')}" title="${title} (diffusion regimes playground)" width="100%" height="${height}" style="border:0" loading="lazy"></iframe>`;
+  $('#embed-iframe').value = `<iframe src="${src.replaceAll('&', '&amp;').replaceAll('"', '&quot;')}" title="${title} (diffusion regimes playground)" width="100%" height="${height}" style="border:0" loading="lazy"></iframe>\n${iframeResizer(new URL(src).origin)}`;
   const params = toQuery({ state: app.state, view: app.view, preset: app.preset, theme: 'auto' }, PRESETS)
     .split('&').filter((kv) => !/^(v|view|preset)=/.test(kv)).join('&');
   const attrs = [`view="${app.view}"`];
