@@ -27,11 +27,16 @@ pub fn complex_eigenvalues(m: DMatrix<f64>) -> Vec<nalgebra::Complex<f64>> {
     if n == 0 {
         return Vec::new();
     }
-    let h = nalgebra::linalg::Hessenberg::new(m.clone()).unpack_h();
+    // Scaled to entries of magnitude ≤ 1 (as nalgebra's Schur form is), so squares of entries cannot overflow.
+    let scale = m.amax();
+    if !(scale > 0.0 && scale.is_finite()) {
+        return m.complex_eigenvalues().iter().copied().collect();
+    }
+    let h = nalgebra::linalg::Hessenberg::new(&m / scale).unpack_h();
     // Row-major copy: the double-shift sweep updates three rows across the active columns (contiguous here).
     let mut a: Vec<f64> = (0..n * n).map(|k| h[(k / n, k % n)]).collect();
     match hessenberg_eigenvalues(&mut a, n) {
-        Ok(ev) => ev,
+        Ok(ev) => ev.into_iter().map(|z| z * scale).collect(),
         Err(_) => m.complex_eigenvalues().iter().copied().collect(),
     }
 }
@@ -261,11 +266,19 @@ mod tests {
         let mut zero_row = seeded(9, 3);
         zero_row.row_mut(4).fill(0.0);
         cases.push(zero_row);
-        for m in cases {
+        cases.push(DMatrix::zeros(5, 5));
+        // Entries near the ends of the exponent range (their squares would overflow or underflow unscaled), against
+        // nalgebra's eigenvalues of the matrix at scale 1, scaled (its own overflow at 1e200: NaN imaginary parts).
+        let mut scaled: Vec<(DMatrix<f64>, f64)> = cases.into_iter().map(|m| (m, 1.0)).collect();
+        scaled.push((seeded(10, 4), 1e200));
+        scaled.push((seeded(10, 5), 1e-200));
+        for (unit, factor) in scaled {
+            let m = &unit * factor;
             let n = m.nrows();
-            let scale = m.norm().max(1.0);
+            // (‖·‖_F would underflow for the 1e-200 matrix.)
+            let scale = m.amax() * n as f64;
             let ours = sorted(complex_eigenvalues(m.clone()));
-            let theirs = sorted(m.complex_eigenvalues().iter().copied().collect());
+            let theirs = sorted(unit.complex_eigenvalues().iter().map(|z| z * factor).collect());
             assert_eq!(ours.len(), n);
             // Every eigenvalue of ours is close to one of nalgebra's (the companion matrix's are the most sensitive).
             for z in &ours {
@@ -275,6 +288,7 @@ mod tests {
             // Pairs come as λ, λ̄ with Im λ > 0 first, and the trace is kept.
             let trace: f64 = ours.iter().map(|z| z.re).sum();
             assert!((trace - m.trace()).abs() <= 1e-11 * scale * n as f64, "n = {n}: trace {trace} vs {}", m.trace());
+            assert!(ours.iter().all(|z| z.re.is_finite() && z.im.is_finite()), "n = {n}: {ours:?}");
         }
         let unordered = complex_eigenvalues(seeded(40, 7));
         for (k, z) in unordered.iter().enumerate() {
