@@ -20,8 +20,8 @@ pub fn symmetric_eigenvalues(m: DMatrix<f64>) -> nalgebra::DVector<f64> {
 
 /// The eigenvalues of a general real matrix: nalgebra's Hessenberg reduction, then [`hessenberg_eigenvalues`]. In the
 /// order of the quasi-triangular form, top to bottom; a complex pair as λ = a + ib (b > 0), then λ̄. Should the
-/// iteration not converge (no matrix of this project's tests and fuzzers does), nalgebra's `complex_eigenvalues`
-/// (a full Schur form, whose iteration has no limit) gives them instead.
+/// iteration not converge (no matrix of this project's tests and fuzzers does, nor the cyclic permutations and
+/// Jordan blocks on which nalgebra's own iteration cycles), nalgebra's Schur form is tried with a limit, then NaN.
 pub fn complex_eigenvalues(m: DMatrix<f64>) -> Vec<nalgebra::Complex<f64>> {
     let n = m.nrows();
     if n == 0 {
@@ -30,14 +30,24 @@ pub fn complex_eigenvalues(m: DMatrix<f64>) -> Vec<nalgebra::Complex<f64>> {
     // Scaled to entries of magnitude ≤ 1 (as nalgebra's Schur form is), so squares of entries cannot overflow.
     let scale = m.amax();
     if !(scale > 0.0 && scale.is_finite()) {
-        return m.complex_eigenvalues().iter().copied().collect();
+        return schur_eigenvalues(m);
     }
     let h = nalgebra::linalg::Hessenberg::new(&m / scale).unpack_h();
     // Row-major copy: the double-shift sweep updates three rows across the active columns (contiguous here).
     let mut a: Vec<f64> = (0..n * n).map(|k| h[(k / n, k % n)]).collect();
     match hessenberg_eigenvalues(&mut a, n) {
         Ok(ev) => ev.into_iter().map(|z| z * scale).collect(),
-        Err(_) => m.complex_eigenvalues().iter().copied().collect(),
+        Err(_) => schur_eigenvalues(m),
+    }
+}
+
+/// The eigenvalues from nalgebra's Schur form with at most 100·n sweeps (its iteration has no exceptional shifts and
+/// can cycle forever, e.g. on a cyclic permutation matrix); NaN if it does not converge.
+fn schur_eigenvalues(m: DMatrix<f64>) -> Vec<nalgebra::Complex<f64>> {
+    let n = m.nrows();
+    match Schur::try_new(m, f64::EPSILON, 100 * n) {
+        Some(s) => s.complex_eigenvalues().iter().copied().collect(),
+        None => vec![nalgebra::Complex::new(f64::NAN, f64::NAN); n],
     }
 }
 
@@ -295,6 +305,34 @@ mod tests {
             if z.im > 0.0 {
                 assert_eq!(unordered[k + 1], z.conj());
             }
+        }
+    }
+
+    #[test]
+    fn hard_cases_converge() {
+        // Classic failures of the double-shift iteration without exceptional shifts (nalgebra's cycles forever on
+        // some of them): cyclic permutations (eigenvalues the n-th roots of unity), Jordan blocks, rank one.
+        for n in [3usize, 4, 10, 33, 64] {
+            let cyclic = DMatrix::from_fn(n, n, |i, j| if (i + 1) % n == j { 1.0 } else { 0.0 });
+            for z in complex_eigenvalues(cyclic.clone()).iter().chain(&complex_eigenvalues(cyclic.transpose())) {
+                assert!((z.norm() - 1.0).abs() < 1e-12, "cyclic {n}: |λ| = {}", z.norm());
+            }
+            let jordan = DMatrix::from_fn(n, n, |i, j| {
+                if i == j {
+                    2.0
+                } else if j == i + 1 {
+                    1.0
+                } else {
+                    0.0
+                }
+            });
+            // A Jordan block's eigenvalue is ill-conditioned (perturbations of ε move it by ε^{1/n}) but is found
+            // exactly here, the matrix being already triangular.
+            assert!(complex_eigenvalues(jordan).iter().all(|z| *z == nalgebra::Complex::new(2.0, 0.0)), "jordan {n}");
+            let ones = complex_eigenvalues(DMatrix::from_element(n, n, 1.0));
+            let top = ones.iter().map(|z| z.re).fold(f64::NEG_INFINITY, f64::max);
+            assert!((top - n as f64).abs() < 1e-12 * n as f64, "ones {n}: {top}");
+            assert!(ones.iter().filter(|z| z.norm() < 1e-12 * n as f64).count() == n - 1, "ones {n}: {ones:?}");
         }
     }
 
