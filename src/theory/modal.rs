@@ -111,7 +111,8 @@ impl Modal {
     pub(crate) fn new(process: &OuProcess) -> Option<Modal> {
         let a = process.drift();
         let d = a.nrows();
-        let (z, t) = crate::kernels::decompose::schur(a.clone(), f64::EPSILON, 0)?.unpack();
+        // At most 100·d sweeps: nalgebra's iteration has no exceptional shifts and can cycle (then the direct route).
+        let (z, t) = crate::kernels::decompose::schur(a.clone(), f64::EPSILON, 100 * d)?.unpack();
         let blocks = blocks_of(&t);
         let lambda = eigenvalues(&t, &blocks);
         // Real basis W (row-major), column by column from the complex eigenvectors V = Z X.
