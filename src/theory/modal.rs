@@ -613,4 +613,31 @@ mod tests {
         let q = plane_rotation(&u, 2.0).unwrap();
         assert!(Modal::new(&OuProcess::new(u, q).unwrap()).is_some());
     }
+
+    #[test]
+    fn a_cycling_schur_iteration_falls_back_and_the_spectrum_is_still_found() {
+        // U = I and Q = P − Pᵀ for the cyclic shift P in d = 8: A = I + Q is normal with eigenvalues 1 + 2i sin(2πk/8),
+        // on which nalgebra's double-shift iteration cycles (it had no sweep limit here before).
+        let d = 8;
+        let q = DMatrix::from_fn(d, d, |i, j| {
+            if (i + 1) % d == j {
+                1.0
+            } else if (j + 1) % d == i {
+                -1.0
+            } else {
+                0.0
+            }
+        });
+        let p = OuProcess::new(Precision::scaled_identity(d, 1.0).unwrap(), q).unwrap();
+        assert!(Modal::new(&p).is_none());
+        let mut im: Vec<f64> = p.drift_eigenvalues().iter().map(|z| z.im).collect();
+        im.sort_by(f64::total_cmp);
+        let mut exact: Vec<f64> =
+            (0..d).map(|k| 2.0 * (2.0 * std::f64::consts::PI * k as f64 / d as f64).sin()).collect();
+        exact.sort_by(f64::total_cmp);
+        for (a, b) in im.iter().zip(&exact) {
+            assert!((a - b).abs() < 1e-12, "{im:?} vs {exact:?}");
+        }
+        assert!(p.drift_eigenvalues().iter().all(|z| (z.re - 1.0).abs() < 1e-12));
+    }
 }
