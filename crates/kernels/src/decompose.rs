@@ -53,7 +53,7 @@ fn schur_eigenvalues(m: DMatrix<f64>) -> Vec<nalgebra::Complex<f64>> {
 
 /// Sweeps of the double-shift iteration allowed per eigenvalue before [`hessenberg_eigenvalues`] gives up (EISPACK
 /// and Numerical Recipes allow 30; exceptional shifts every 10).
-const MAX_SWEEPS_PER_EIGENVALUE: usize = 60;
+pub const MAX_SWEEPS_PER_EIGENVALUE: usize = 60;
 
 /// The eigenvalues of an upper Hessenberg matrix (row-major `a`, n × n, overwritten) by the implicit double-shift QR
 /// iteration of Francis, eigenvalues only: EISPACK's `hqr` (Martin, Peters & Wilkinson, Numer. Math. 14, 1970; as in
