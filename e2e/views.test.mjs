@@ -271,6 +271,34 @@ export const tests = [
     },
   },
   {
+    name: 'transition times at d = 128: the sweep split between the theory Worker and the pool equals one unsplit sweep, bit for bit',
+    timeout: 90_000,
+    async run({ page, baseUrl, assert }) {
+      await page.goto(`${baseUrl}?view=transitions&d=128&U=log_spaced&kappa=100&drift=optimal&sweep=gamma`);
+      await waitForStatus(page, ['ready']);
+      await page.waitForFunction(() =>
+        document.querySelector('section[data-view="transitions"]').dataset.drawnQuery === location.search.slice(1), null, { timeout: 80_000 });
+      const [theoryShare, poolShare] = (await page.getAttribute('html', 'data-sweep-split')).split('+').map(Number);
+      assert.ok(theoryShare > 0 && poolShare > 0, `split ${theoryShare}+${poolShare}`);
+      const csv = (await download(page, '[data-export="csv"]')).bytes.toString('utf8');
+      const config = JSON.parse(/^# config: (.*)$/m.exec(csv)[1]);
+      const num = (x) => (x === '' ? null : Number(x));
+      const rows = csv.split('\n').filter((l) => l.startsWith('theory,')).map((l) => l.split(','));
+      assert.equal(rows.length, theoryShare + poolShare);
+      // The whole sweep in one call of the page's own wasm instance.
+      const whole = await page.evaluate(async ({ sweep }) => {
+        const core = await import('./www/pkg/diffusion_regimes.js');
+        await core.default();
+        return JSON.parse(core.theory_sweep(JSON.stringify(sweep))).theory;
+      }, config);
+      assert.deepEqual(rows.map((r) => Number(r[1])), whole.values);
+      assert.deepEqual(rows.map((r) => num(r[2])), whole.t_s);
+      assert.deepEqual(rows.map((r) => num(r[3])), whole.t_c);
+      assert.deepEqual(rows.map((r) => num(r[6])), whole.spectral_gap);
+      assert.ok(whole.t_s.filter((x) => x !== null).length > 10, 'the sweep has speciation times to compare');
+    },
+  },
+  {
     name: 'URL round trip of the data model controls restores them and the same theory readout',
     async run({ page, context, baseUrl, assert }) {
       await page.goto(`${baseUrl}?view=collapse`);

@@ -427,11 +427,12 @@ const client = {
   of: (kind) => (THEORY_KINDS.has(kind) ? theoryClient : simClient),
   run(kind, config, options = {}) {
     if (kind === 'relaxation') return runRelaxation(config, options);
+    if (kind === 'sweep') return runSweep(config, options);
     return this.of(kind).run(kind, config, options);
   },
   cancel(channel) {
     simClient.cancel(channel);
-    simClient.cancel(gapsChannel(channel));
+    simClient.cancel(poolChannel(channel));
     theoryClient.cancel(channel);
   },
   start() {
@@ -439,16 +440,40 @@ const client = {
   },
 };
 
-// The Relaxation view's gap curve (one eigenvalue problem of size d per strength: 0.3 s each at d = 512 natively)
-// is split between the theory Worker, which also computes the report (the spectrum and the ‖E_t‖₂ curve), and the
-// pool, when d ≥ RELAXATION_SPLIT_MIN_DIM and the pool is idle (a simulation run keeps its Workers). The pool uses
-// one Worker fewer than its size, so with the theory Worker there is one per core. The gaps are the same numbers
-// wherever they are computed (one GapCurve per Worker, each strength on its own).
-const RELAXATION_SPLIT_MIN_DIM = 128;
+// Two theory requests that are lists of independent evaluations are split between the theory Worker and the pool
+// when the pool is idle (a simulation run keeps its Workers) and the work is seconds: the Relaxation view's gap curve
+// (one eigenvalue problem of size d per strength: 0.3 s each at d = 512 natively) and the Transition-times sweep (one
+// theory evaluation per value). The theory Worker takes the first part (with the relaxation report), the pool the
+// rest, on the request's channel + ":pool"; the parts are merged in order, and each value is computed on its own, so
+// the numbers do not depend on the split (page tests compare both with one unsplit evaluation).
+const POOL_SPLIT_MIN_DIM = 128;
 
-/** The pool's channel for the gaps of a relaxation request on `channel`. */
-function gapsChannel(channel) {
-  return `${channel}:gaps`;
+/** The pool's channel for the split part of a theory request on `channel`. */
+function poolChannel(channel) {
+  return `${channel}:pool`;
+}
+
+/** Runs `theoryPart` and `poolPart` (promises of the two shares) together; if one fails, the other is stopped. */
+async function bothParts(channel, theoryPart, poolPart) {
+  try {
+    return await Promise.all([theoryPart, poolPart]);
+  } catch (e) {
+    // A superseded part's channel already holds the newer request: stop the other part only on a real failure.
+    if (channel && !(e instanceof Superseded)) {
+      simClient.cancel(poolChannel(channel));
+      theoryClient.cancel(channel);
+    }
+    throw e;
+  }
+}
+
+/** Progress of a split request: the two shares' counts summed. */
+function splitProgress(onProgress, total) {
+  const done = [0, 0];
+  return (i) => (d) => {
+    done[i] = d;
+    if (onProgress) onProgress(done[0] + done[1], total);
+  };
 }
 
 /**
@@ -466,17 +491,13 @@ async function runRelaxation(config, { channel = null, onProgress = null } = {})
   const { sweep, report } = config;
   const n = sweep.strengths.length;
   const poolParts = Math.max(1, simClient.size - 1);
-  const split = report.process.d >= RELAXATION_SPLIT_MIN_DIM && !simClient.busy && n > 1;
+  const split = report.process.d >= POOL_SPLIT_MIN_DIM && !simClient.busy && n > 1;
   const k = split ? relaxationTheoryShare(n, report.points, poolParts) : n;
-  const done = [0, 0];
-  const progress = (i) => (d) => {
-    done[i] = d;
-    if (onProgress) onProgress(done[0] + done[1], n);
-  };
+  const progress = splitProgress(onProgress, n);
   const theoryPart = theoryClient.run('relaxation', { report, sweep: { ...sweep, strengths: sweep.strengths.slice(0, k) } },
     { channel, onProgress: progress(0) });
   if (k === n) {
-    if (channel) simClient.cancel(gapsChannel(channel));
+    if (channel) simClient.cancel(poolChannel(channel));
     const whole = await theoryPart;
     document.documentElement.dataset.gapSplit = `${n}+0`;
     return whole;
@@ -484,20 +505,48 @@ async function runRelaxation(config, { channel = null, onProgress = null } = {})
   // The family at strength 1, as the theory Worker builds it (www/worker.js familyProcess).
   const family = { ...report.process, drift: { ...sweep.design, [sweep.key]: 1 } };
   const poolPart = simClient.run('gap_curve', { process: family, strengths: sweep.strengths.slice(k), parts: poolParts },
-    { channel: channel && gapsChannel(channel), onProgress: progress(1) });
-  try {
-    const [a, b] = await Promise.all([theoryPart, poolPart]);
-    // How the last curve was split (theory Worker + pool), for the page tests.
-    document.documentElement.dataset.gapSplit = `${k}+${n - k}`;
-    return { report: a.report, sweep: { ...a.sweep, strengths: sweep.strengths, gaps: [...a.sweep.gaps, ...b.gaps] } };
-  } catch (e) {
-    // One part failed or was stopped: stop the other (a superseded part's channel already holds the newer request).
-    if (channel && !(e instanceof Superseded)) {
-      simClient.cancel(gapsChannel(channel));
-      theoryClient.cancel(channel);
-    }
-    throw e;
+    { channel: channel && poolChannel(channel), onProgress: progress(1) });
+  const [a, b] = await bothParts(channel, theoryPart, poolPart);
+  // How the last curve was split (theory Worker + pool), for the page tests.
+  document.documentElement.dataset.gapSplit = `${k}+${n - k}`;
+  return { report: a.report, sweep: { ...a.sweep, strengths: sweep.strengths, gaps: [...a.sweep.gaps, ...b.gaps] } };
+}
+
+/**
+ * A theory sweep: the first values on the theory Worker, the others on one pool Worker, split so both do about the
+ * same work (a theory evaluation costs ~d³: a sweep over d weighs its values by d³, any other sweep counts them).
+ */
+async function runSweep(config, { channel = null, onProgress = null } = {}) {
+  const { values, scenario, parameter } = config.sweep;
+  const n = Array.isArray(values) ? values.length : 0;
+  const d = scenario?.process?.d;
+  const weights = (n ? values : []).map((v) => (parameter === 'd' && Number.isFinite(v) ? v ** 3 : 1));
+  const largest = parameter === 'd' ? Math.max(d, ...values.filter(Number.isFinite)) : d;
+  let k = n;
+  if (largest >= POOL_SPLIT_MIN_DIM && !simClient.busy && n > 1) {
+    const total = weights.reduce((a, b) => a + b, 0);
+    let sum = 0;
+    k = 0;
+    while (k < n - 1 && sum + weights[k] / 2 < total / 2) sum += weights[k++];
+    k = Math.max(1, k);
   }
+  if (k === n) {
+    if (channel) simClient.cancel(poolChannel(channel));
+    const whole = await theoryClient.run('sweep', config, { channel, onProgress });
+    document.documentElement.dataset.sweepSplit = `${n}+0`;
+    return whole;
+  }
+  const progress = splitProgress(onProgress, n);
+  const part = (from, to) => ({ ...config, sweep: { ...config.sweep, values: values.slice(from, to) } });
+  const [a, b] = await bothParts(channel,
+    theoryClient.run('sweep', part(0, k), { channel, onProgress: progress(0) }),
+    simClient.run('sweep', part(k, n), { channel: channel && poolChannel(channel), onProgress: progress(1) }));
+  document.documentElement.dataset.sweepSplit = `${k}+${n - k}`;
+  const [ta, tb] = [a.result.theory, b.result.theory];
+  const theory = {};
+  for (const key of Object.keys(ta)) theory[key] = key === 'messages' ? ta.messages : [...ta[key], ...tb[key]];
+  theory.messages = [...ta.messages, ...tb.messages.map((m) => ({ ...m, index: m.index + k }))];
+  return { ...a, result: { ...a.result, theory, manifold_t_c: [...a.result.manifold_t_c, ...b.result.manifold_t_c] } };
 }
 
 function viewError(view, text) {
