@@ -299,6 +299,19 @@ export const tests = [
     },
   },
   {
+    name: 'a link naming a sweep over d (or a log-scaled parameter) without its range gets that sweep\'s range',
+    async run({ page, baseUrl, assert }) {
+      for (const [sweep, from, to] of [['d', '8', '256'], ['kappa', '1', '1000']]) {
+        await page.goto(`${baseUrl}?view=transitions&sweep=${sweep}&U=log_spaced`);
+        await waitForStatus(page, ['ready']);
+        assert.equal(await page.inputValue('#ctl-sweep'), sweep);
+        assert.equal(await page.inputValue('#ctl-sfrom'), from);
+        assert.equal(await page.inputValue('#ctl-sto'), to);
+        assert.ok(await page.isHidden('#notice'), 'no notice: nothing was ignored or reset');
+      }
+    },
+  },
+  {
     name: 'URL round trip of the data model controls restores them and the same theory readout',
     async run({ page, context, baseUrl, assert }) {
       await page.goto(`${baseUrl}?view=collapse`);

@@ -318,6 +318,13 @@ export function fromQuery(search, presets) {
     else notices.push(`${p.label}: ${r.error}; kept ${formatValue(p, state[key]) || 'empty'}`);
   }
   if (out.embed) out.view = out.embed;
+  // A link that names a sweep over d or over a log-scaled parameter without its range gets that sweep's range: the
+  // default range (0 to 2, γ's) cannot be swept there (values of d below 1; 0 on a log axis), so no working link
+  // changes meaning.
+  const swept = SWEEPS[state.sweep];
+  if (q.has('sweep') && !q.has('sfrom') && !q.has('sto') && swept && (swept.log || state.sweep === 'd')) {
+    [state.sfrom, state.sto] = swept.range;
+  }
   for (const { key, error } of crossCheck(state)) {
     const p = PARAM_BY_KEY.get(key);
     notices.push(`${p.label}: ${error}; kept the default`);
