@@ -100,10 +100,13 @@ const jobs = {
   },
 
   // config: {sweep: SweepConfig, current}. Each value is a full theory evaluation, so the values go in chunks
-  // (progress, cancel); the chunks' results are concatenated (message indices shifted to the whole sweep).
+  // (progress, cancel); the chunks' results are concatenated (message indices shifted to the whole sweep). From
+  // d = 128 (a value takes 40 ms to seconds) a chunk is one value, so a superseded sweep frees its Worker soon; below,
+  // four values share a call.
   async sweep(config, ctx) {
-    const { values } = config.sweep;
-    const CHUNK = 4;
+    const { values, scenario, parameter } = config.sweep;
+    const d = scenario?.process?.d;
+    const CHUNK = d >= 128 || parameter === 'd' ? 1 : 4;
     const out = { values: [], speciation_roots: [], t_s: [], t_c: [], spectral_gap: [], trace_bound: [], u_min: [], messages: [] };
     const manifold = [];
     for (let i = 0; i < values.length; i += CHUNK) {
