@@ -110,7 +110,7 @@ fn checked_antisymmetric(q: DMatrix<f64>) -> Result<DMatrix<f64>> {
 /// of the returned matrix, in the order found.
 ///
 /// SCIENCE.md's loop diagonalizes U_W = Vᵀ U V for the remaining subspace W at every step. That diagonalization is
-/// known without computing it: W is always spanned by eigenvectors of U_W's predecessor, so U_W is diagonal in the
+/// known without computing it (this project's rewriting of the loop, exact algebra; the construction is LNP's): W is always spanned by eigenvectors of U_W's predecessor, so U_W is diagonal in the
 /// basis this function carries along.
 /// - At the start, W = R^d and the basis is U's sign-fixed eigenvectors, ascending ([`Precision::eigenvectors`]: the
 ///   same eigendecomposition, sort and sign rule the loop's first step makes).
@@ -121,7 +121,7 @@ fn checked_antisymmetric(q: DMatrix<f64>) -> Result<DMatrix<f64>> {
 ///
 /// So each step costs O(d) and the basis O(d²) after U's eigendecomposition, where diagonalizing U_W every step
 /// cost O(d⁴) in all (2.3 s at d = 512; `tests::basis_equals_the_loop_that_diagonalizes_every_step` checks the two
-/// agree to rounding). Ties among eigenvalues are broken as that loop broke them on an exactly diagonal U_W: by
+/// agree to rounding, amplified by the late steps' ill-conditioned angles to ≤ 1e-9 at d = 64). Ties among eigenvalues are broken as that loop broke them on an exactly diagonal U_W: by
 /// position, the partner after the vectors it ties with.
 ///
 /// ```
