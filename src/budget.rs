@@ -67,11 +67,22 @@ pub mod cost {
     /// the forward process with U = c·I): a normal draw, the score and the update. Trajectories at d = 64 and
     /// d = 512: 4.4 and 4.6 ns; W1: 3.9 ns.
     pub const COORD: f64 = 4.5e-9;
-    /// One multiply–add of the batched d × d products of a generation step with the two-class score and a general U
-    /// (register-tiled, f64 or f32): two products per particle on the plain step, one on the white one; and of the
-    /// forward process' general-U step (two). Measured 0.08–0.1 ns (d = 32 Euler–Maruyama, d = 64 exponential; W4:
-    /// 0.107 ns with its normals; forward at d = 128: 0.07 ns).
-    pub const GEMM_MAC: f64 = 0.1e-9;
+    /// One multiply–add of the batched d × d products (register-tiled, f64) of a generation step with the two-class
+    /// score and a general U on the plain step (two products per particle; the white step has its own constants
+    /// below), and of the forward process' general-U step (two). Measured 0.02–0.03 ns natively with AVX2 (Euler–
+    /// Maruyama at d = 32–128: per-particle time of 1000 vs 2000 particles, less the coordinates' part) and 0.07 ns
+    /// in a Worker (f64x2; forward at d = 128).
+    pub const GEMM_MAC: f64 = 0.07e-9;
+    /// One multiply–add of the white two-class step's product G z (in f32, `dots_mixed`), and ...
+    /// measured 0.044–0.05 ns natively at d = 64 and 256 (per-particle time of 1000 vs 2000 and 512 vs 1024
+    /// particles, less the coordinates' part below).
+    pub const WHITE_MAC: f64 = 0.05e-9;
+    /// ... one coordinate of that step: a normal draw, g̃ᵀz, the tanh term and the update (W4's profile: ~0.19 ms of
+    /// its 0.42 ms for 64 000 coordinates).
+    pub const WHITE_COORD: f64 = 3e-9;
+    /// The white step's preparation per step (the chain of W, one Cholesky factorization with d + 1 right-hand
+    /// sides), in units of [`CUBE`]·d³: measured 0.23–0.24 ns·d³ natively at d = 128 and 256.
+    pub const WHITE_PREPARATION: f64 = 0.6;
     /// One multiply–add of a per-particle triangular solve: the k-class mixture score (one forward and one back
     /// substitution per particle, d² multiply–adds in all). Measured 0.42 ns natively (k = 4 classes, d = 64).
     pub const MATVEC_MAC: f64 = 0.4e-9;
@@ -304,6 +315,8 @@ impl StepKind {
         let noise = d * cost::COORD;
         match self {
             StepKind::Scalar => noise,
+            // The white step (one f32 product) or the plain one (two f64 products).
+            StepKind::TwoClass { products } if products == 1.0 => d * d * cost::WHITE_MAC + d * cost::WHITE_COORD,
             StepKind::TwoClass { products } => products * d * d * cost::GEMM_MAC + noise,
             // One forward and one back substitution (the covariance is shared), then per class a difference, a
             // squared norm and a weighted sum.
@@ -326,6 +339,7 @@ impl StepKind {
         let cube = cost::CUBE * d * d * d;
         match self {
             StepKind::Scalar => 0.0,
+            StepKind::TwoClass { products } if products == 1.0 => cost::WHITE_PREPARATION * cube,
             StepKind::TwoClass { .. } => cube,
             // The classes' moments from the transition at t (Van Loan's block exponential below t‖A‖ = 0.5):
             // measured 0.9–1.3 ns·d³ per step natively at d = 64–128.
@@ -539,8 +553,8 @@ mod tests {
         let white = e(&qopt(2000, "exponential", "uniform"));
         let plain = e(&qopt(2000, "euler_maruyama", "uniform"));
         assert!(white.seconds < 0.7 * plain.seconds, "{white:?} {plain:?}");
-        // Measured in one Worker: 1.14 s for 2000 × 1000 (the estimate is meant to be within a factor of two).
-        assert!((0.57..2.3).contains(&white.seconds), "{white:?}");
+        // Measured in one Worker: 0.94 s for 2000 × 1000 at d = 64 (the estimate is meant to be within a factor of two).
+        assert!((0.47..1.9).contains(&white.seconds), "{white:?}");
         // The per-particle work divides among a pool; building Q_opt and the per-step preparation do not.
         assert!(white.split_seconds > 0.5 * white.seconds && white.split_seconds < white.seconds, "{white:?}");
         // A refined grid needs new exponential-integrator coefficients for each step below t = 1.
