@@ -352,9 +352,13 @@ export class PoolClient {
     return { gaps: results.flatMap((r) => r.gaps) };
   }
 
-  /** Requests not settled yet (shares of a split request count once). */
-  get busy() {
-    return this.pending.size > 0;
+  /**
+   * Whether a request other than the one on `channel` is pending (shares of a split request count once): a request
+   * that would supersede the one on `channel` need not wait for it.
+   */
+  busyBesides(channel = null) {
+    for (const entry of this.pending.values()) if (channel === null || entry.channel !== channel) return true;
+    return false;
   }
 
   /**

@@ -441,7 +441,8 @@ const client = {
 };
 
 // Two theory requests that are lists of independent evaluations are split between the theory Worker and the pool
-// when the pool is idle (a simulation run keeps its Workers) and the work is seconds: the Relaxation view's gap curve
+// when the pool is idle (a simulation run keeps its Workers; the request's own earlier part, which it supersedes,
+// does not count) and the work is seconds: the Relaxation view's gap curve
 // (one eigenvalue problem of size d per strength: 0.3 s each at d = 512 natively) and the Transition-times sweep (one
 // theory evaluation per value). The theory Worker takes the first part (with the relaxation report), the pool the
 // rest, on the request's channel + ":pool"; the parts are merged in order, and each value is computed on its own, so
@@ -491,7 +492,7 @@ async function runRelaxation(config, { channel = null, onProgress = null } = {})
   const { sweep, report } = config;
   const n = sweep.strengths.length;
   const poolParts = Math.max(1, simClient.size - 1);
-  const split = report.process.d >= POOL_SPLIT_MIN_DIM && !simClient.busy && n > 1;
+  const split = report.process.d >= POOL_SPLIT_MIN_DIM && !simClient.busyBesides(channel && poolChannel(channel)) && n > 1;
   const k = split ? relaxationTheoryShare(n, report.points, poolParts) : n;
   const progress = splitProgress(onProgress, n);
   const theoryPart = theoryClient.run('relaxation', { report, sweep: { ...sweep, strengths: sweep.strengths.slice(0, k) } },
@@ -523,7 +524,7 @@ async function runSweep(config, { channel = null, onProgress = null } = {}) {
   const weights = (n ? values : []).map((v) => (parameter === 'd' && Number.isFinite(v) ? v ** 3 : 1));
   const largest = parameter === 'd' ? Math.max(d, ...values.filter(Number.isFinite)) : d;
   let k = n;
-  if (largest >= POOL_SPLIT_MIN_DIM && !simClient.busy && n > 1) {
+  if (largest >= POOL_SPLIT_MIN_DIM && !simClient.busyBesides(channel && poolChannel(channel)) && n > 1) {
     const total = weights.reduce((a, b) => a + b, 0);
     let sum = 0;
     k = 0;
@@ -544,7 +545,7 @@ async function runSweep(config, { channel = null, onProgress = null } = {}) {
   document.documentElement.dataset.sweepSplit = `${k}+${n - k}`;
   const [ta, tb] = [a.result.theory, b.result.theory];
   const theory = {};
-  for (const key of Object.keys(ta)) theory[key] = key === 'messages' ? ta.messages : [...ta[key], ...tb[key]];
+  for (const key of Object.keys(ta)) if (key !== 'messages') theory[key] = [...ta[key], ...tb[key]];
   theory.messages = [...ta.messages, ...tb.messages.map((m) => ({ ...m, index: m.index + k }))];
   return { ...a, result: { ...a.result, theory, manifold_t_c: [...a.result.manifold_t_c, ...b.result.manifold_t_c] } };
 }
