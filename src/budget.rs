@@ -316,7 +316,7 @@ impl StepKind {
         match self {
             StepKind::Scalar => noise,
             // The white step (one f32 product) or the plain one (two f64 products).
-            StepKind::TwoClass { products } if products == 1.0 => d * d * cost::WHITE_MAC + d * cost::WHITE_COORD,
+            StepKind::TwoClass { products: 1.0 } => d * d * cost::WHITE_MAC + d * cost::WHITE_COORD,
             StepKind::TwoClass { products } => products * d * d * cost::GEMM_MAC + noise,
             // One forward and one back substitution (the covariance is shared), then per class a difference, a
             // squared norm and a weighted sum.
@@ -339,7 +339,7 @@ impl StepKind {
         let cube = cost::CUBE * d * d * d;
         match self {
             StepKind::Scalar => 0.0,
-            StepKind::TwoClass { products } if products == 1.0 => cost::WHITE_PREPARATION * cube,
+            StepKind::TwoClass { products: 1.0 } => cost::WHITE_PREPARATION * cube,
             StepKind::TwoClass { .. } => cube,
             // The classes' moments from the transition at t (Van Loan's block exponential below t‖A‖ = 0.5):
             // measured 0.9–1.3 ns·d³ per step natively at d = 64–128.
