@@ -518,10 +518,12 @@ async function runRelaxation(config, { channel = null, onProgress = null } = {})
  * same work (a theory evaluation costs ~d³: a sweep over d weighs its values by d³, any other sweep counts them).
  */
 async function runSweep(config, { channel = null, onProgress = null } = {}) {
-  const { values, scenario, parameter } = config.sweep;
-  const n = Array.isArray(values) ? values.length : 0;
+  const { scenario, parameter } = config.sweep;
+  // Anything but a list of values goes whole to the theory Worker, whose core names the bad value.
+  const values = Array.isArray(config.sweep.values) ? config.sweep.values : [];
+  const n = values.length;
   const d = scenario?.process?.d;
-  const weights = (n ? values : []).map((v) => (parameter === 'd' && Number.isFinite(v) ? v ** 3 : 1));
+  const weights = values.map((v) => (parameter === 'd' && Number.isFinite(v) ? v ** 3 : 1));
   const largest = parameter === 'd' ? Math.max(d, ...values.filter(Number.isFinite)) : d;
   let k = n;
   if (largest >= POOL_SPLIT_MIN_DIM && !simClient.busyBesides(channel && poolChannel(channel)) && n > 1) {
