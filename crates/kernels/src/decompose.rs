@@ -243,13 +243,10 @@ mod tests {
         v
     }
 
-    /// A seeded matrix with entries uniform in [−1, 1) (a small LCG: this crate has no random generator).
+    /// A seeded matrix with entries uniform in (−1, 1).
     fn seeded(n: usize, seed: u64) -> DMatrix<f64> {
-        let mut x = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        DMatrix::from_fn(n, n, |_, _| {
-            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            (x >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
-        })
+        let mut rng = crate::random::stream(seed, crate::random::Purpose::Matrix, 0);
+        DMatrix::from_fn(n, n, |_, _| 2.0 * rng.uniform() - 1.0)
     }
 
     #[test]
