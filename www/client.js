@@ -336,16 +336,18 @@ export class PoolClient {
   }
 
   /**
-   * A "gap_curve" ({process, strengths, parts}) split in order over `parts` Workers (at most the pool's size): each
-   * builds the family once and takes a contiguous run of strengths. Result: {gaps} in the order of `strengths`.
+   * A "gap_curve" ({report, sweep, parts}) split in order over `parts` Workers (at most the pool's size): each builds
+   * the family once and takes a contiguous run of sweep.strengths. Result: {gaps} in the order of the strengths.
    */
-  async gapCurve({ process, strengths, parts = this.size }, entry, onProgress) {
-    const n = Array.isArray(strengths) ? strengths.length : 0;
+  async gapCurve({ parts = this.size, ...config }, entry, onProgress) {
+    const { strengths } = config.sweep;
+    const n = strengths.length;
     const ranges = splitRange(n, Math.max(1, Math.min(parts, this.size)), 1).filter(([, count]) => count > 0);
-    if (ranges.length <= 1) return this.call(entry, 0, 'gap_curve', { process, strengths }, onProgress);
+    if (ranges.length <= 1) return this.call(entry, 0, 'gap_curve', config, onProgress);
     const done = ranges.map(() => 0);
+    const share = (first, count) => ({ ...config, sweep: { ...config.sweep, strengths: strengths.slice(first, first + count) } });
     const results = await Promise.all(ranges.map(([first, count], i) =>
-      this.call(entry, i, 'gap_curve', { process, strengths: strengths.slice(first, first + count) }, (d) => {
+      this.call(entry, i, 'gap_curve', share(first, count), (d) => {
         done[i] = d;
         if (onProgress) onProgress(done.reduce((a, b) => a + b, 0), n);
       })));

@@ -503,9 +503,7 @@ async function runRelaxation(config, { channel = null, onProgress = null } = {})
     document.documentElement.dataset.gapSplit = `${n}+0`;
     return whole;
   }
-  // The family at strength 1, as the theory Worker builds it (www/worker.js familyProcess).
-  const family = { ...report.process, drift: { ...sweep.design, [sweep.key]: 1 } };
-  const poolPart = simClient.run('gap_curve', { process: family, strengths: sweep.strengths.slice(k), parts: poolParts },
+  const poolPart = simClient.run('gap_curve', { report, sweep: { ...sweep, strengths: sweep.strengths.slice(k) }, parts: poolParts },
     { channel: channel && poolChannel(channel), onProgress: progress(1) });
   const [a, b] = await bothParts(channel, theoryPart, poolPart);
   // How the last curve was split (theory Worker + pool), for the page tests.

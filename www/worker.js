@@ -171,7 +171,7 @@ const jobs = {
   async relaxation(config, ctx) {
     const report = JSON.parse(core.relaxation_report(JSON.stringify(config.report)));
     const { sweep } = config;
-    const [{ gaps }] = await jobs.gap_curve({ process: familyProcess(config), strengths: sweep.strengths }, ctx);
+    const [{ gaps }] = await jobs.gap_curve(config, ctx);
     const result = {
       report,
       sweep: { parameter: sweep.parameter, strengths: sweep.strengths, gaps, current: sweep.current },
@@ -179,13 +179,15 @@ const jobs = {
     return [result, []];
   },
 
-  // config: {process: ProcessConfig (the family at strength 1), strengths}. Result: {gaps}, one per strength.
-  // The family is built once (U and Q₁); each strength then costs the eigenvalues of A = (I + sQ₁)U only.
-  async gap_curve({ process, strengths }, ctx) {
+  // config: as "relaxation" ({report, sweep}; the report is not computed). Result: {gaps}, one per strength of
+  // sweep.strengths. The family is built once (U and Q₁); each strength then costs the eigenvalues of
+  // A = (I + sQ₁)U only.
+  async gap_curve(config, ctx) {
+    const { strengths } = config.sweep;
     const total = strengths.length;
     const gaps = [];
     if (total > 0) {
-      const curve = new core.GapCurve(JSON.stringify(process));
+      const curve = new core.GapCurve(JSON.stringify(familyProcess(config)));
       try {
         for (let i = 0; i < total; i += 1) {
           await ctx.step(i, total);
