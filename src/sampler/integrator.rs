@@ -12,11 +12,12 @@
 //! | flow Euler | I + hA | h | 0 |
 //! | flow exponential | e^{Ah} | φ₁ | 0 |
 //!
-//! with φ₁ = ∫₀ʰ e^{Ar} dr, the top-right block of exp([[A, I], [0, 0]] h) (Van Loan 1978). The exponential SDE step
+//! with φ₁ = ∫₀ʰ e^{Ar} dr, the top-right block of exp([[A, I], [0, 0]] h) (Van Loan 1978), whose top-left block is
+//! e^{Ah} (both from one block-wise Padé approximant, [`expm_phi1`]). The exponential SDE step
 //! solves the linear part exactly with the score frozen: its noise is N(0, ∫₀ʰ e^{Ar} 2 e^{Aᵀr} dr), and
 //! ∫₀ʰ e^{Ar} 2 e^{Aᵀr} dr = e^{Ah} Σ_h e^{Aᵀh} (substitute r → h − r in the forward Σ_h = ∫₀ʰ e^{−Ar} 2 e^{−Aᵀr} dr),
 //! so e^{Ah} L_h with L_h L_hᵀ = Σ_h is an exact factor; it avoids a Cholesky of a matrix that grows like e^{2‖A‖h}.
-//! Σ_h and e^{Ah} come from [`OuProcess`], never recomputed here.
+//! Σ_h comes from [`OuProcess::noise_cov`].
 //!
 //! When A = c·I ([`Isotropic`]) all coefficients are scalars: e^{ch}, 2(e^{ch} − 1)/c and √((e^{2ch} − 1)/c).
 
@@ -25,7 +26,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::Result;
 use crate::isotropic::Isotropic;
 use crate::kernels::{dots, rows};
-use crate::linalg::{cholesky, expm, spectral_norm};
+use crate::linalg::{cholesky, expm_phi1, spectral_norm};
 use crate::process::OuProcess;
 use crate::score::mixture::rows_of;
 
@@ -161,13 +162,8 @@ impl StepCoefficients {
                 noise: stochastic.then_some(Coefficient::Scalar((2.0 * h).sqrt())),
             });
         }
-        // e^{Ah} = E_{−h}: the propagator run backwards.
-        let e_plus = process.propagator(-h);
-        let mut block = nalgebra::DMatrix::zeros(2 * d, 2 * d);
-        block.view_mut((0, 0), (d, d)).copy_from(&(a * h));
-        block.view_mut((0, d), (d, d)).fill_with_identity();
-        block.view_mut((0, d), (d, d)).scale_mut(h);
-        let phi1 = expm(&block).view((0, d), (d, d)).into_owned();
+        // e^{Ah} and φ₁ = ∫₀ʰ e^{Ar} dr together, the blocks of exp([[A, I], [0, 0]] h) (`expm_phi1`).
+        let (e_plus, phi1) = expm_phi1(&(a * h), h);
         let noise = if stochastic {
             let l = cholesky(&process.noise_cov(h), "Σ_h")?.l();
             Some(Coefficient::Matrix(rows_of(&crate::linalg::mul(&e_plus, &l))))

@@ -349,14 +349,20 @@ pub fn lu_solve_in_place(a: &mut [f64], b: &mut [f64], n: usize, r: usize) -> bo
             }
         }
     }
+    // Back substitution by rows: row k of X is (b_k − Σ_{i>k} a_ki x_i)/a_kk, each entry's sum taken in ascending i
+    // (the order of the column-by-column loop, so the same bits), with unit-stride rows.
     for k in (0..n).rev() {
         let piv = a[k * n + k];
-        for j in 0..r {
-            let mut s = b[k * r + j];
-            for i in k + 1..n {
-                s -= a[k * n + i] * b[i * r + j];
+        let (head, tail) = b.split_at_mut((k + 1) * r);
+        let row = &mut head[k * r..];
+        for (i, xi) in tail[..(n - k - 1) * r].chunks_exact(r).enumerate() {
+            let f = a[k * n + k + 1 + i];
+            for (o, x) in row.iter_mut().zip(xi) {
+                *o -= f * x;
             }
-            b[k * r + j] = s / piv;
+        }
+        for o in row.iter_mut() {
+            *o /= piv;
         }
     }
     true
