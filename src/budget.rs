@@ -106,9 +106,11 @@ pub mod cost {
     /// whitening of the two-class step). Measured 0.45–0.65 ns·d³ per step at d = 64–256.
     pub const CUBE: f64 = 0.5e-9;
     /// Step coefficients for a step size not seen before (a refined grid below t = 1 with a general U), in units of
-    /// [`CUBE`]·d³: the exponential integrators' matrix exponentials, two of them 2d × 2d (measured 16–21 ns·d³
-    /// natively at d = 128–256 with block-triangular products, 7 ns·d³ at d = 1024) ...
-    pub const NEW_STEP_EXPONENTIAL: f64 = 35.0;
+    /// [`CUBE`]·d³: the exponential integrators' block-wise exponentials (`linalg::expm_phi1`, and
+    /// `linalg::expm_van_loan` for small steps) and Σ_h's Cholesky factor. Measured in a Worker as the difference
+    /// between a refined and a uniform grid of 8 particles, per new step size: 4.8, 4.0 and 3.9 ns·d³ at d = 64, 128
+    /// and 256 (natively 3.5–4.6 ns·d³) ...
+    pub const NEW_STEP_EXPONENTIAL: f64 = 9.0;
     /// ... and Euler's (2 ns·d³ natively).
     pub const NEW_STEP_EULER: f64 = 3.0;
     /// Building a general process (U's eigenvectors, A's spectrum), in units of [`CUBE`]·d³: measured 1.0–1.3
