@@ -44,26 +44,10 @@ const THETA13: f64 = 5.371920351148152;
 pub fn expm(m: &DMatrix<f64>) -> DMatrix<f64> {
     assert!(m.is_square(), "expm needs a square matrix");
     let n = m.nrows();
-    let norm1 = one_norm(m);
-    // Scale by 2^-s so that the 1-norm is below θ₁₃, then square s times.
-    let s = if norm1 > THETA13 { (norm1 / THETA13).log2().ceil().max(0.0) as i32 } else { 0 };
-    let a = m * 2f64.powi(-s);
-    let b = &PADE13;
-    let id = DMatrix::<f64>::identity(n, n);
-    let a2 = mul(&a, &a);
-    let a4 = mul(&a2, &a2);
-    let a6 = mul(&a4, &a2);
-    let u_inner =
-        mul(&a6, &(&a6 * b[13] + &a4 * b[11] + &a2 * b[9])) + &a6 * b[7] + &a4 * b[5] + &a2 * b[3] + &id * b[1];
-    let u = mul(&a, &u_inner);
-    let v = mul(&a6, &(&a6 * b[12] + &a4 * b[10] + &a2 * b[8])) + &a6 * b[6] + &a4 * b[4] + &a2 * b[2] + &id * b[0];
-    let p = &v + &u;
-    let q = &v - &u;
-    let mut r = q.lu().solve(&p).expect("Padé denominator of expm is nonsingular after scaling");
-    for _ in 0..s {
-        r = mul(&r, &r);
-    }
-    r
+    let mut out = vec![0.0; n * n];
+    // Column-major storage of Mᵀ is row-major storage of M.
+    ExpmWorkspace::new(n).expm_into(m.transpose().as_slice(), 1.0, &mut out);
+    DMatrix::from_row_slice(n, n, &out)
 }
 
 /// Padé coefficients b_0..b_m of the lower degrees m = 3, 5, 7, 9 (Higham 2005, the same family as [`PADE13`]).
@@ -88,27 +72,68 @@ fn pade_degree(norm1: f64) -> (&'static [f64], i32) {
     }
 }
 
-/// A matrix of the form [[X, Y], [0, 0]] (n × n blocks), kept as its two non-zero blocks. These are closed under
-/// products, (X₁, Y₁)(X₂, Y₂) = (X₁X₂, X₁Y₂), a quarter of the work of the dense 2n × 2n product.
-struct UpperPair {
+/// The top blocks (X, Y) of a 2n × 2n block upper-triangular matrix [[X, Y], [0, Z]] whose bottom block Z is implied:
+/// 0 for the polynomials in [[X, cI], [0, 0]] without constant term (`expm_phi1`), and Xᵀ for the even polynomials
+/// f in Van Loan's [[X, cI], [0, −Xᵀ]] (`expm_van_loan`: the bottom block is f(−Xᵀ) = f(X)ᵀ). Each family is closed
+/// under its product, a quarter or three eighths of the work of the dense 2n × 2n product.
+struct TopBlocks {
     x: DMatrix<f64>,
     y: DMatrix<f64>,
 }
 
-impl UpperPair {
-    fn mul(&self, other: &UpperPair) -> UpperPair {
-        UpperPair { x: mul(&self.x, &other.x), y: mul(&self.x, &other.y) }
+impl TopBlocks {
+    /// (X₁, Y₁)(X₂, Y₂) = (X₁X₂, X₁Y₂) when the bottom blocks are 0.
+    fn mul_upper(&self, other: &TopBlocks) -> TopBlocks {
+        TopBlocks { x: mul(&self.x, &other.x), y: mul(&self.x, &other.y) }
     }
 
-    /// Σ c_k P_k over pairs.
-    fn combine(terms: &[(f64, &UpperPair)]) -> UpperPair {
+    /// (X₁, Y₁)(X₂, Y₂) = (X₁X₂, X₁Y₂ + Y₁X₂ᵀ) when the bottom blocks are the top-left ones transposed.
+    fn mul_van_loan(&self, other: &TopBlocks) -> TopBlocks {
+        TopBlocks { x: mul(&self.x, &other.x), y: mul(&self.x, &other.y) + mul(&self.y, &other.x.transpose()) }
+    }
+
+    /// Σ c_k B_k.
+    fn combine(terms: &[(f64, &TopBlocks)]) -> TopBlocks {
         let (c0, p0) = terms[0];
         let (mut x, mut y) = (&p0.x * c0, &p0.y * c0);
         for &(c, p) in &terms[1..] {
             x += &p.x * c;
             y += &p.y * c;
         }
-        UpperPair { x, y }
+        TopBlocks { x, y }
+    }
+
+    /// The even and odd parts of a Padé approximant of degree m from the even powers 𝓜², 𝓜⁴, … (`powers`), without
+    /// their multiples of the identity: W = Σ_{j≥1} b_{2j+1} 𝓜^{2j} and V′ = Σ_{j≥1} b_{2j} 𝓜^{2j}, so that
+    /// U = 𝓜 (W + b₁I) and V = V′ + b₀I (Higham 2005; degree 13 by his nested evaluation, which needs 𝓜² … 𝓜⁶ only).
+    fn pade_parts(
+        b: &[f64],
+        powers: &[TopBlocks],
+        mul: fn(&TopBlocks, &TopBlocks) -> TopBlocks,
+    ) -> (TopBlocks, TopBlocks) {
+        if b.len() == 14 {
+            let [m2, m4, m6] = [&powers[0], &powers[1], &powers[2]];
+            let inner_w = TopBlocks::combine(&[(b[13], m6), (b[11], m4), (b[9], m2)]);
+            let inner_v = TopBlocks::combine(&[(b[12], m6), (b[10], m4), (b[8], m2)]);
+            let w = TopBlocks::combine(&[(1.0, &mul(m6, &inner_w)), (b[7], m6), (b[5], m4), (b[3], m2)]);
+            let v = TopBlocks::combine(&[(1.0, &mul(m6, &inner_v)), (b[6], m6), (b[4], m4), (b[2], m2)]);
+            (w, v)
+        } else {
+            let odd: Vec<(f64, &TopBlocks)> = powers.iter().enumerate().map(|(j, p)| (b[2 * j + 3], p)).collect();
+            let even: Vec<(f64, &TopBlocks)> = powers.iter().enumerate().map(|(j, p)| (b[2 * j + 2], p)).collect();
+            (TopBlocks::combine(&odd), TopBlocks::combine(&even))
+        }
+    }
+
+    /// 𝓜², 𝓜⁴, … as far as a Padé approximant with coefficients `b` needs them.
+    fn even_powers(m2: TopBlocks, b: &[f64], mul: fn(&TopBlocks, &TopBlocks) -> TopBlocks) -> Vec<TopBlocks> {
+        let count = if b.len() == 14 { 3 } else { (b.len() - 2) / 2 };
+        let mut powers = vec![m2];
+        while powers.len() < count {
+            let next = mul(powers.last().expect("𝓜² is there"), &powers[0]);
+            powers.push(next);
+        }
+        powers
     }
 }
 
@@ -118,8 +143,8 @@ impl UpperPair {
 ///     exp([[X, cI], [0, 0]]) = [[e^X, c φ₁(X)], [0, I]]        (Van Loan 1978)
 /// ```
 ///
-/// so that with X = A h and c = h the second is ∫₀ʰ e^{Ar} dr, the exponential integrator's φ₁ coefficient, and with
-/// X = −A t, c = t it is ∫₀ᵗ e^{−Ar} dr (the noise covariance's, [`crate::process::OuProcess::transition`]).
+/// so that with X = A h and c = h the second is ∫₀ʰ e^{Ar} dr, the exponential integrator's φ₁ coefficient
+/// ([`crate::sampler::integrator::StepCoefficients::new`]).
 ///
 /// The algorithm is Higham's (2005, Algorithm 2.3: Padé degree m ∈ {3, 5, 7, 9, 13} chosen by the 1-norm of the
 /// block matrix 𝓜, max(‖X‖₁, |c|), scaling by 2^−s when it exceeds θ₁₃, then s squarings) applied to 𝓜, with every
@@ -144,35 +169,16 @@ pub fn expm_phi1(x: &DMatrix<f64>, c: f64) -> (DMatrix<f64>, DMatrix<f64>) {
     assert!(c.is_finite(), "expm_phi1 needs a finite c, got {c}");
     let n = x.nrows();
     let (b, s) = pade_degree(one_norm(x).max(c.abs()));
-    let m = b.len() - 1;
     let scale = 2f64.powi(-s);
     let id = DMatrix::<f64>::identity(n, n);
-    let m1 = UpperPair { x: x * scale, y: &id * (c * scale) };
+    let xs = x * scale;
     // 𝓜² = (X², cX): its top-right block needs no product.
-    let m2 = UpperPair { x: mul(&m1.x, &m1.x), y: &m1.x * (c * scale) };
-    let mut powers = vec![m2];
-    let even_powers = if m == 13 { 3 } else { (m - 1) / 2 };
-    while powers.len() < even_powers {
-        let next = powers.last().expect("𝓜² is there").mul(&powers[0]);
-        powers.push(next);
-    }
-    // W = Σ_j b_{2j+1} 𝓜^{2j} (j ≥ 1) and V' = Σ_j b_{2j} 𝓜^{2j} (j ≥ 1): the odd and even parts without their
-    // multiples of the identity (b₁ I and b₀ I), which are added below.
-    let (w, v) = if m == 13 {
-        let [m2, m4, m6] = [&powers[0], &powers[1], &powers[2]];
-        let inner_w = UpperPair::combine(&[(b[13], m6), (b[11], m4), (b[9], m2)]);
-        let inner_v = UpperPair::combine(&[(b[12], m6), (b[10], m4), (b[8], m2)]);
-        let w = UpperPair::combine(&[(1.0, &m6.mul(&inner_w)), (b[7], m6), (b[5], m4), (b[3], m2)]);
-        let v = UpperPair::combine(&[(1.0, &m6.mul(&inner_v)), (b[6], m6), (b[4], m4), (b[2], m2)]);
-        (w, v)
-    } else {
-        let odd: Vec<(f64, &UpperPair)> = powers.iter().enumerate().map(|(j, p)| (b[2 * j + 3], p)).collect();
-        let even: Vec<(f64, &UpperPair)> = powers.iter().enumerate().map(|(j, p)| (b[2 * j + 2], p)).collect();
-        (UpperPair::combine(&odd), UpperPair::combine(&even))
-    };
+    let m2 = TopBlocks { x: mul(&xs, &xs), y: &xs * (c * scale) };
+    let powers = TopBlocks::even_powers(m2, b, TopBlocks::mul_upper);
+    let (w, v) = TopBlocks::pade_parts(b, &powers, TopBlocks::mul_upper);
     // U = 𝓜 (W + b₁I) = (X (W₁₁ + b₁I), X W₁₂ + c b₁ I); V = V' + b₀ I (the bottom-right blocks: 0 for U, b₀I for V).
-    let u11 = mul(&m1.x, &(&w.x + &id * b[1]));
-    let u12 = mul(&m1.x, &w.y) + &id * (c * scale * b[1]);
+    let u11 = mul(&xs, &(&w.x + &id * b[1]));
+    let u12 = mul(&xs, &w.y) + &id * (c * scale * b[1]);
     let p11 = &v.x + &id * b[0] + &u11;
     let q11 = &v.x + &id * b[0] - &u11;
     // Q₁₁ [R₁₁ | R₁₂] = [P₁₁ | 2U₁₂].
@@ -187,30 +193,6 @@ pub fn expm_phi1(x: &DMatrix<f64>, c: f64) -> (DMatrix<f64>, DMatrix<f64>) {
         f = next_f;
     }
     (e, f)
-}
-
-/// An even polynomial in Van Loan's matrix 𝓜 = [[X, cI], [0, −Xᵀ]], kept as its top blocks (X₁₁, X₁₂): its
-/// bottom-right block is f(−Xᵀ) = f(X)ᵀ = X₁₁ᵀ for an even f, so it is never stored. Products of two of them:
-/// (X₁₁X₂₁₁, X₁₁X₂₁₂ + X₁₂X₂₁₁ᵀ), three n × n products instead of eight.
-struct EvenVanLoan {
-    x: DMatrix<f64>,
-    y: DMatrix<f64>,
-}
-
-impl EvenVanLoan {
-    fn mul(&self, other: &EvenVanLoan) -> EvenVanLoan {
-        EvenVanLoan { x: mul(&self.x, &other.x), y: mul(&self.x, &other.y) + mul(&self.y, &other.x.transpose()) }
-    }
-
-    fn combine(terms: &[(f64, &EvenVanLoan)]) -> EvenVanLoan {
-        let (c0, p0) = terms[0];
-        let (mut x, mut y) = (&p0.x * c0, &p0.y * c0);
-        for &(c, p) in &terms[1..] {
-            x += &p.x * c;
-            y += &p.y * c;
-        }
-        EvenVanLoan { x, y }
-    }
 }
 
 /// The blocks of Van Loan's exponential (1978)
@@ -245,31 +227,14 @@ pub fn expm_van_loan(x: &DMatrix<f64>, c: f64) -> (DMatrix<f64>, DMatrix<f64>, D
     // The block matrix's 1-norm: the left columns are X's, the right ones c plus −Xᵀ's (X's row sums).
     let inf_norm = one_norm(&x.transpose());
     let (b, s) = pade_degree(one_norm(x).max(c.abs() + inf_norm));
-    let m = b.len() - 1;
     let scale = 2f64.powi(-s);
     let id = DMatrix::<f64>::identity(n, n);
     let xs = x * scale;
     let cs = c * scale;
     // 𝓜² = (X², c (X − Xᵀ)): no product for its top-right block.
-    let m2 = EvenVanLoan { x: mul(&xs, &xs), y: (&xs - xs.transpose()) * cs };
-    let mut powers = vec![m2];
-    let even_powers = if m == 13 { 3 } else { (m - 1) / 2 };
-    while powers.len() < even_powers {
-        let next = powers.last().expect("𝓜² is there").mul(&powers[0]);
-        powers.push(next);
-    }
-    let (w, v) = if m == 13 {
-        let [m2, m4, m6] = [&powers[0], &powers[1], &powers[2]];
-        let inner_w = EvenVanLoan::combine(&[(b[13], m6), (b[11], m4), (b[9], m2)]);
-        let inner_v = EvenVanLoan::combine(&[(b[12], m6), (b[10], m4), (b[8], m2)]);
-        let w = EvenVanLoan::combine(&[(1.0, &m6.mul(&inner_w)), (b[7], m6), (b[5], m4), (b[3], m2)]);
-        let v = EvenVanLoan::combine(&[(1.0, &m6.mul(&inner_v)), (b[6], m6), (b[4], m4), (b[2], m2)]);
-        (w, v)
-    } else {
-        let odd: Vec<(f64, &EvenVanLoan)> = powers.iter().enumerate().map(|(j, p)| (b[2 * j + 3], p)).collect();
-        let even: Vec<(f64, &EvenVanLoan)> = powers.iter().enumerate().map(|(j, p)| (b[2 * j + 2], p)).collect();
-        (EvenVanLoan::combine(&odd), EvenVanLoan::combine(&even))
-    };
+    let m2 = TopBlocks { x: mul(&xs, &xs), y: (&xs - xs.transpose()) * cs };
+    let powers = TopBlocks::even_powers(m2, b, TopBlocks::mul_van_loan);
+    let (w, v) = TopBlocks::pade_parts(b, &powers, TopBlocks::mul_van_loan);
     // U = 𝓜 (W + b₁I): top-left X W₁₁′, top-right X W₁₂ + c W₁₁′ᵀ (W₁₁′ = W₁₁ + b₁I, whose bottom block is W₁₁′ᵀ).
     let w11 = &w.x + &id * b[1];
     let u11 = mul(&xs, &w11);
@@ -571,16 +536,15 @@ mod tests {
     }
 
     #[test]
-    fn expm_workspace_matches_expm() {
+    fn expm_agrees_with_the_top_left_block_of_expm_phi1() {
+        // Two implementations of e^X: Padé(13) on X ([`expm`], [`ExpmWorkspace`]) and the block-wise Padé of
+        // [[X, cI], [0, 0]] with Higham's degree selection ([`expm_phi1`]), over norms that select every degree.
         let m = DMatrix::from_row_slice(3, 3, &[0.1, -2.0, 0.3, 1.5, -0.7, 0.2, 0.0, 0.4, -1.1]);
-        let mut ws = ExpmWorkspace::new(3);
-        let rows: Vec<f64> = m.transpose().as_slice().to_vec();
-        for s in [0.01, 1.0, -7.5, 40.0] {
-            let e = expm(&(&m * s));
-            let mut out = vec![0.0; 9];
-            ws.expm_into(&rows, s, &mut out);
-            let got = DMatrix::from_row_slice(3, 3, &out);
-            assert!((&got - &e).norm() < 1e-13 * e.norm(), "s = {s}");
+        for s in [1e-4, 0.01, 0.3, 1.0, -7.5, 40.0] {
+            let x = &m * s;
+            let e = expm(&x);
+            let (e_block, _) = expm_phi1(&x, 0.0);
+            assert!((&e_block - &e).norm() < 1e-13 * e.norm(), "s = {s}");
         }
     }
 
