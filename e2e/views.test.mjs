@@ -79,18 +79,28 @@ export const tests = [
     },
   },
   {
-    name: 'dragging κ redraws the theory live (latest wins), and the last value reads as a fresh load of its link',
+    name: 'dragging κ redraws the theory live (latest wins), under Safari\'s history rate limit, and the last value reads as a fresh load of its link',
     async run({ page, context, baseUrl, assert }) {
       const q = '?d=64&U=log_spaced&kappa=100&drift=optimal&dir=fastest&view=speciation';
       await page.goto(`${baseUrl}${q}`);
       await waitForStatus(page, ['ready']);
       await readout(page, 't_s');
       const before = await draws(page, 'speciation');
-      // One input event per animation frame for 90 frames, as a held arrow key sends them.
+      // Safari's rule: a SecurityError past 100 history.replaceState calls in 30 s. The page must stay under it.
+      await page.evaluate(() => {
+        const real = history.replaceState.bind(history);
+        window.addressWrites = 0;
+        history.replaceState = (...args) => {
+          window.addressWrites += 1;
+          if (window.addressWrites > 100) throw new DOMException('more than 100 times per 30 seconds', 'SecurityError');
+          return real(...args);
+        };
+      });
+      // One input event per animation frame for 150 frames, as a held arrow key sends them.
       const during = await page.evaluate(async () => {
         const input = document.querySelector('#ctl-kappa');
         const section = document.querySelector('section[data-view="speciation"]');
-        for (let k = 101; k <= 190; k += 1) {
+        for (let k = 101; k <= 250; k += 1) {
           input.value = String(k);
           input.dispatchEvent(new Event('input', { bubbles: true }));
           await new Promise((r) => requestAnimationFrame(r));
@@ -98,10 +108,13 @@ export const tests = [
         return Number(section.dataset.draws);
       });
       assert.ok(during - before >= 2, `theory redraws during the drag: ${during - before}`);
-      // Then the theory of κ = 190 lands: the readout becomes that of the link opened afresh.
-      await page.waitForFunction(() => new URL(location.href).searchParams.get('kappa') === '190');
+      // Then the theory of κ = 250 lands: the readout becomes that of the link opened afresh, and the address ends
+      // on it after a few writes.
+      await page.waitForFunction(() => new URL(location.href).searchParams.get('kappa') === '250');
+      const writes = await page.evaluate(() => window.addressWrites);
+      assert.ok(writes <= 20, `address writes during a 150-frame drag: ${writes}`);
       const fresh = await context.newPage();
-      await fresh.goto(`${baseUrl}${q.replace('kappa=100', 'kappa=190')}`);
+      await fresh.goto(`${baseUrl}${q.replace('kappa=100', 'kappa=250')}`);
       await waitForStatus(fresh, ['ready']);
       const direct = await readout(fresh, 't_s');
       await page.waitForFunction((want) => document.querySelector('#readout dd[data-key="t_s"]').textContent === want, direct.t_s)

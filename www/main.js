@@ -69,15 +69,41 @@ function applyTheme() {
 function query() {
   return toQuery({ state: app.state, view: app.view, preset: app.preset, theme: app.theme }, PRESETS);
 }
-function syncUrl() {
-  const q = app.embed
+/** The query of the page's own address for the current state (with `embed=` in an embedded page). */
+function addressQuery() {
+  return app.embed
     ? toQuery({ state: app.state, view: app.view, preset: app.preset, theme: app.theme, embed: app.embed }, PRESETS)
     : query();
-  history.replaceState(null, '', `${location.pathname}?${q}`);
+}
+
+// The address follows the state at most every URL_SYNC_MS, and always ends on the last state: Safari raises a
+// SecurityError past 100 history updates in 30 s ("Attempt to use history.replaceState() more than 100 times per 30
+// seconds"), which a held arrow key (one change per frame) reaches in under 2 s, and each update cost ~2.3 ms of
+// main thread in Chromium. 350 ms keeps a drag of any length under Safari's rate; a refused update is retried. The
+// share link, the embed snippets and every request's record of its query (`addressQuery()`) follow the state at once.
+const URL_SYNC_MS = 350;
+let urlTimer = 0;
+let urlWrittenAt = -Infinity;
+function syncUrl() {
   const full = new URL(`index.html?${query()}`, new URL('../', import.meta.url));
   $('#full-link').href = full.href;
   $('#share-url').value = full.href;
   updateEmbedSnippets();
+  clearTimeout(urlTimer);
+  const wait = urlWrittenAt + URL_SYNC_MS - performance.now();
+  if (wait <= 0) writeAddress();
+  else urlTimer = setTimeout(writeAddress, wait);
+}
+function writeAddress() {
+  urlTimer = 0;
+  urlWrittenAt = performance.now();
+  const q = addressQuery();
+  if (location.search.slice(1) === q) return;
+  try {
+    history.replaceState(null, '', `${location.pathname}?${q}`);
+  } catch {
+    urlTimer = setTimeout(writeAddress, 5 * URL_SYNC_MS); // the browser's rate limit: the last state comes later
+  }
 }
 
 function showNotice(lines) {
@@ -689,7 +715,7 @@ const STOPPED_NOTE = 'The theory was stopped. Change a control (a smaller d is f
 /** The theory of the current controls, for the readout and the views that draw it. */
 async function computeTheory() {
   const req = VIEW_IMPLS.speciation.request(app.state);
-  const q = location.search.slice(1);
+  const q = addressQuery();
   try {
     const result = await withTheoryStatus(client.run(req.kind, req.config, { channel: 'theory' }));
     storeTheory(result, req.config, q);
@@ -742,7 +768,7 @@ async function compute(view, { onProgress = null } = {}) {
     viewError(view, message(e));
     return false;
   }
-  const q = location.search.slice(1);
+  const q = addressQuery();
   if (req.kind === 'generate' && app.theory && app.theoryKey === JSON.stringify(req.config.theory)) {
     req.config.marks = marksOf(app.theory); // the theory worker already has it: no second evaluation
   }
@@ -876,7 +902,7 @@ async function runMeasure(view, onProgress) {
     viewError(view, message(e));
     return false;
   }
-  const q = location.search.slice(1);
+  const q = addressQuery();
   const clearKey = measureClearKey(view, app.state);
   const staleKey = measureStaleKey(app.state);
   const seed = app.state.seed;
