@@ -61,6 +61,13 @@ const PADE_LOW: [&[f64]; 4] = [
 /// θ₃, θ₅, θ₇, θ₉ of Higham (2005), Table 2.3: below these 1-norms Padé(m) needs no scaling.
 const THETA_LOW: [f64; 4] = [1.495585217958292e-2, 2.53939833006323e-1, 9.504178996162932e-1, 2.097847961257068];
 
+/// The number s of squarings that bring a 1-norm above θ₁₃ below it, ⌈log₂(‖M‖₁/θ₁₃)⌉, at most 1100: every finite
+/// norm needs fewer (f64 stops at 2¹⁰²⁴), and an infinite one (an overflowed input) then gives a non-finite result
+/// after 1100 squarings instead of 2³¹.
+fn squarings(norm1: f64) -> i32 {
+    (norm1 / THETA13).log2().ceil().clamp(0.0, 1100.0) as i32
+}
+
 /// Higham's (2005, Algorithm 2.3) choice for a matrix of 1-norm `norm1`: the Padé coefficients of the lowest degree
 /// m ∈ {3, 5, 7, 9, 13} accurate to unit roundoff without scaling, else degree 13 and the number s of squarings that
 /// bring the norm below θ₁₃.
@@ -68,7 +75,7 @@ fn pade_degree(norm1: f64) -> (&'static [f64], i32) {
     match THETA_LOW.iter().position(|&theta| norm1 <= theta) {
         Some(k) => (PADE_LOW[k], 0),
         None if norm1 <= THETA13 => (&PADE13, 0),
-        None => (&PADE13, (norm1 / THETA13).log2().ceil().max(0.0) as i32),
+        None => (&PADE13, squarings(norm1)),
     }
 }
 
@@ -316,7 +323,7 @@ impl ExpmWorkspace {
         assert!(m.len() == n * n && out.len() == n * n, "expm_into: n × n operands");
         // 1-norm of sM: largest absolute column sum.
         let norm1 = (0..n).map(|j| (0..n).map(|i| m[i * n + j].abs()).sum::<f64>()).fold(0.0, f64::max) * s.abs();
-        let sq = if norm1 > THETA13 { (norm1 / THETA13).log2().ceil().max(0.0) as i32 } else { 0 };
+        let sq = if norm1 > THETA13 { squarings(norm1) } else { 0 };
         let scale = s * 2f64.powi(-sq);
         let [a, a2, a4, a6, u, v, t] = &mut self.bufs;
         a.iter_mut().zip(m).for_each(|(x, y)| *x = y * scale);
@@ -490,6 +497,17 @@ mod tests {
             }
         }
         assert_eq!(degrees.len(), 5, "every degree was exercised: {degrees:?}");
+    }
+
+    #[test]
+    fn non_finite_input_ends_without_hanging() {
+        // An infinite entry (an overflowed step) must give non-finite results, not 2³¹ squarings.
+        let m = DMatrix::from_row_slice(2, 2, &[f64::INFINITY, 0.0, 0.0, 1.0]);
+        assert!(expm(&m).iter().any(|x| !x.is_finite()));
+        assert!(expm_phi1(&m, 1.0).0.iter().any(|x| !x.is_finite()));
+        assert!(expm_van_loan(&m, 1.0).0.iter().any(|x| !x.is_finite()));
+        assert_eq!(squarings(f64::MAX), 1022); // log₂(1.8e308 / 5.37) = 1021.6
+        assert_eq!(squarings(f64::INFINITY), 1100);
     }
 
     #[test]
