@@ -444,59 +444,57 @@ mod tests {
         (e.view((0, 0), (n, n)).into_owned(), e.view((0, n), (n, n)).into_owned())
     }
 
-    #[test]
-    fn expm_phi1_agrees_with_the_dense_block_exponential_at_every_degree() {
-        // A non-normal drift (U log-spaced, a dense antisymmetric Q), ±A t over norms that select each Padé degree
-        // (θ₃ = 0.015 … θ₁₃ = 5.4) and several squarings, and c = t as the integrator and the noise covariance use it.
+    /// Runs `check(X, t)` on X = ±A t for a non-normal drift (U log-spaced, a dense antisymmetric Q) over norms
+    /// that select each Padé degree (θ₃ = 0.015 … θ₁₃ = 5.4) and several squarings; `check` returns the 1-norm of
+    /// the block matrix it exponentiated, and every degree must have been exercised.
+    fn at_every_degree(targets: [f64; 9], check: impl Fn(&DMatrix<f64>, f64) -> f64) {
         let d = 12;
         let u = DMatrix::from_fn(d, d, |i, j| if i == j { 10f64.powf(i as f64 / (d - 1) as f64) } else { 0.0 });
         let g = DMatrix::from_fn(d, d, |i, j| ((3 * i + 7 * j) % 11) as f64 / 5.0 - 1.0);
         let a = (DMatrix::identity(d, d) + (&g - g.transpose())) * &u;
         let norm = one_norm(&a);
         let mut degrees = std::collections::BTreeSet::new();
-        for target in [1e-9, 1e-3, 0.01, 0.1, 0.5, 1.5, 4.0, 20.0, 300.0] {
-            let t = target / norm;
+        for target in targets {
             for sign in [1.0, -1.0] {
-                let x = &a * (sign * t);
-                let (e, f) = expm_phi1(&x, t);
-                let (e_ref, f_ref) = expm_phi1_dense(&x, t);
-                let err_e = (&e - &e_ref).norm() / e_ref.norm();
-                let err_f = (&f - &f_ref).norm() / f_ref.norm();
-                assert!(err_e < 1e-13 && err_f < 1e-13, "‖At‖₁ = {target}, sign {sign}: {err_e:e} {err_f:e}");
-                degrees.insert(THETA_LOW.iter().position(|&th| one_norm(&x).max(t) <= th).unwrap_or(4));
+                let t = target / norm;
+                let block_norm = check(&(&a * (sign * t)), t);
+                degrees.insert(THETA_LOW.iter().position(|&th| block_norm <= th).unwrap_or(4));
             }
         }
         assert_eq!(degrees.len(), 5, "every degree was exercised: {degrees:?}");
     }
 
     #[test]
+    fn expm_phi1_agrees_with_the_dense_block_exponential_at_every_degree() {
+        // c = t, as the integrator uses it.
+        at_every_degree([1e-9, 1e-3, 0.01, 0.1, 0.5, 1.5, 4.0, 20.0, 300.0], |x, t| {
+            let (e, f) = expm_phi1(x, t);
+            let (e_ref, f_ref) = expm_phi1_dense(x, t);
+            let err_e = (&e - &e_ref).norm() / e_ref.norm();
+            let err_f = (&f - &f_ref).norm() / f_ref.norm();
+            assert!(err_e < 1e-13 && err_f < 1e-13, "‖X‖₁ = {}: {err_e:e} {err_f:e}", one_norm(x));
+            one_norm(x).max(t)
+        });
+    }
+
+    #[test]
     fn expm_van_loan_agrees_with_the_dense_block_exponential_at_every_degree() {
-        let d = 12;
-        let u = DMatrix::from_fn(d, d, |i, j| if i == j { 10f64.powf(i as f64 / (d - 1) as f64) } else { 0.0 });
-        let g = DMatrix::from_fn(d, d, |i, j| ((3 * i + 7 * j) % 11) as f64 / 5.0 - 1.0);
-        let a = (DMatrix::identity(d, d) + (&g - g.transpose())) * &u;
-        let norm = one_norm(&a);
-        let mut degrees = std::collections::BTreeSet::new();
-        for target in [1e-9, 1e-3, 0.005, 0.1, 0.5, 1.5, 4.0, 20.0, 300.0] {
-            let t = target / norm;
-            for sign in [1.0, -1.0] {
-                let x = &a * (sign * t);
-                let (e, f, h) = expm_van_loan(&x, 2.0 * t);
-                let mut block = DMatrix::zeros(2 * d, 2 * d);
-                block.view_mut((0, 0), (d, d)).copy_from(&x);
-                block.view_mut((0, d), (d, d)).copy_from(&(DMatrix::identity(d, d) * (2.0 * t)));
-                block.view_mut((d, d), (d, d)).copy_from(&(-x.transpose()));
-                let dense = expm(&block);
-                for (got, (r, c)) in [(&e, (0, 0)), (&f, (0, d)), (&h, (d, d))] {
-                    let reference = dense.view((r, c), (d, d));
-                    let err = (got - reference).norm() / reference.norm();
-                    assert!(err < 1e-13, "‖At‖₁ = {target}, sign {sign}, block ({r}, {c}): {err:e}");
-                }
-                let block_norm = one_norm(&x).max(2.0 * t + one_norm(&x.transpose()));
-                degrees.insert(THETA_LOW.iter().position(|&th| block_norm <= th).unwrap_or(4));
+        // c = 2t, as the noise covariance uses it.
+        at_every_degree([1e-9, 1e-3, 0.005, 0.1, 0.5, 1.5, 4.0, 20.0, 300.0], |x, t| {
+            let d = x.nrows();
+            let (e, f, h) = expm_van_loan(x, 2.0 * t);
+            let mut block = DMatrix::zeros(2 * d, 2 * d);
+            block.view_mut((0, 0), (d, d)).copy_from(x);
+            block.view_mut((0, d), (d, d)).copy_from(&(DMatrix::identity(d, d) * (2.0 * t)));
+            block.view_mut((d, d), (d, d)).copy_from(&(-x.transpose()));
+            let dense = expm(&block);
+            for (got, (r, c)) in [(&e, (0, 0)), (&f, (0, d)), (&h, (d, d))] {
+                let reference = dense.view((r, c), (d, d));
+                let err = (got - reference).norm() / reference.norm();
+                assert!(err < 1e-13, "‖X‖₁ = {}, block ({r}, {c}): {err:e}", one_norm(x));
             }
-        }
-        assert_eq!(degrees.len(), 5, "every degree was exercised: {degrees:?}");
+            one_norm(x).max(2.0 * t + one_norm(&x.transpose()))
+        });
     }
 
     #[test]
