@@ -180,7 +180,8 @@ export const tests = [
     timeout: 120_000,
     async run({ page, baseUrl, assert }) {
       // d = 512 with Q_opt on a 2000-step refined grid with the exponential integrator: new step coefficients for
-      // every step below t = 1 (about 78 min in one Worker on the reference machine, over the 17 min budget).
+      // every step below t = 1 (about 24 min in one Worker on the reference machine with 0.6.0's block-wise
+      // exponentials, 78 min before; over the 17 min budget either way).
       await page.goto(`${baseUrl}?view=trajectories&d=512&U=log_spaced&drift=optimal&integrator=exponential&grid=refined&tmin=0.001&particles=2000&steps=2000`);
       const budget = 'section[data-view="trajectories"] [data-budget]';
       await page.waitForFunction((s) => /refuse/.test(document.querySelector(s).textContent), budget, { timeout: 60_000 });

@@ -11,7 +11,7 @@ import {
   parseValue, scenarioConfig, toQuery,
 } from './params.js';
 import { PRESETS } from './presets.js';
-import { VIEW_IMPLS, marksOf, theoryReadout } from './views.js';
+import { TheoryPending, VIEW_IMPLS, marksOf, theoryReadout } from './views.js';
 import { downloadBlob, imageCitation, pngWithText, svgWithDesc, toCsv } from './export.js';
 
 // --- State -----------------------------------------------------------------------------------------------------
@@ -1043,7 +1043,8 @@ function updateBudgetsNow() {
       }
       large = seconds > LARGE_RUN_SECONDS || !e.within_budget;
     } catch (e) {
-      text = `Estimate unavailable: ${message(e)}`;
+      // A measured view's estimate needs the theory's times; while it is computed, say that rather than an error.
+      text = e instanceof TheoryPending ? 'Estimate: once the theory of these controls is drawn' : `Estimate unavailable: ${message(e)}`;
       delete el.dataset.seconds;
       delete el.dataset.reference;
     }

@@ -320,16 +320,19 @@ function measureConfig(s, sampler, experiment) {
   return { schema: core.schema_version(), scenario: scenarioConfig(s), sampler, experiment, seed: s.seed };
 }
 
+/** A measurement that waits for its theory (still being computed): the Run bar says so instead of an error. */
+export class TheoryPending extends Error {}
+
 /** Why a measurement cannot be placed without the theory: it failed (its message), or it is still being computed. */
 function theoryMissing(ctx) {
   return ctx.theoryError
-    ? `The theory of these controls is unavailable, and the measurement is placed with it: ${ctx.theoryError}`
-    : 'The theory of these controls is still being computed: Run again in a moment.';
+    ? new Error(`The theory of these controls is unavailable, and the measurement is placed with it: ${ctx.theoryError}`)
+    : new TheoryPending('The theory of these controls is still being computed: Run again in a moment.');
 }
 
 /** The theory's t_S of the current controls, or a readable error. */
 function theoryTs(ctx) {
-  if (!ctx.theory) throw new Error(theoryMissing(ctx));
+  if (!ctx.theory) throw theoryMissing(ctx);
   const t = marksOf(ctx.theory).t_s;
   if (!Number.isFinite(t)) throw new Error('The theory has no t_S for these controls, so there is nothing to place the split times around.');
   return t;
@@ -453,7 +456,7 @@ export const collapse = {
    * (§9.3, §9.5). Both use the empirical score of the n training points, whatever the Score control says.
    */
   measure(s, ctx) {
-    if (!ctx.theory) throw new Error(theoryMissing(ctx));
+    if (!ctx.theory) throw theoryMissing(ctx);
     const tc = marksOf(ctx.theory).t_c;
     const times = Number.isFinite(tc) ? logspace(0.3 * tc, 3 * tc, s.mtimes) : logspace(0.05, Math.max(s.T, 0.1), s.mtimes);
     const out = [{ name: 'entropy',
@@ -553,7 +556,7 @@ export const transitions = {
    */
   measure(s, ctx) {
     const r = ctx.sweep;
-    if (!r || r.sweep !== s.sweep) throw new Error('The theory sweep is still being computed: Run again when its lines are drawn.');
+    if (!r || r.sweep !== s.sweep) throw new TheoryPending('The theory sweep is still being computed: Run again when its lines are drawn.');
     const t = r.result.theory;
     const measure = s.mquant === 'both' ? ['t_s', 't_c'] : [s.mquant];
     const wantTs = measure.includes('t_s');
