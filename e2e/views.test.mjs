@@ -176,6 +176,21 @@ export const tests = [
     },
   },
   {
+    name: 'while the theory of a measured view is computed, its estimate says it waits for it, then gives the estimate',
+    timeout: 120_000,
+    async run({ page, baseUrl, assert }) {
+      // d = 512 with Q_opt: the theory takes seconds, and the measurement's times come from it.
+      await page.goto(`${baseUrl}?view=speciation&d=512&U=log_spaced&drift=optimal`);
+      const budget = 'section[data-view="speciation"] [data-budget]';
+      await page.waitForFunction((s) => /^Estimate: once the theory of these controls is drawn$/.test(
+        document.querySelector(s).textContent), budget, { timeout: 60_000 });
+      assert.equal(Number(await page.getAttribute('section[data-view="speciation"]', 'data-draws') || 0), 0, 'no theory drawn yet');
+      await page.waitForFunction((s) => /^Estimate: [0-9.]+ [KMG]?i?B, /.test(document.querySelector(s).textContent), budget,
+        { timeout: 90_000 });
+      assert.doesNotMatch(await page.textContent('section[data-view="speciation"] [data-view-error]'), /\S/);
+    },
+  },
+  {
     name: 'a run over the work budget says so before Run, in the words of the refusal it then gets',
     timeout: 120_000,
     async run({ page, baseUrl, assert }) {
