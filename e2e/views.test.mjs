@@ -383,6 +383,37 @@ export const tests = [
     },
   },
   {
+    name: 'a generation run with the empirical score and t_min = 0 offers a one-click fix (keyboard), then runs',
+    async run({ page, baseUrl, assert }) {
+      await page.goto(`${baseUrl}?view=particles&d=2&n=40&particles=100&seed=3`);
+      await waitForStatus(page, ['ready']);
+      await page.waitForFunction(() => !document.querySelector('section[data-view="particles"] [data-run]').disabled);
+      await page.selectOption('#ctl-score', 'empirical');
+      await page.click('section[data-view="particles"] [data-run]');
+      // The core refuses t_min = 0 for the empirical score (SCIENCE.md §5-6); the message sits under t_min with a fix.
+      const fix = page.locator('#err-tmin button');
+      await fix.waitFor();
+      assert.match(await page.textContent('#err-tmin'), /t_min > 0/);
+      assert.equal(await fix.textContent(), 'Use t_min = 0.001 on the refined grid');
+      await fix.focus();
+      await page.keyboard.press('Enter');
+      assert.equal(await page.textContent('#err-tmin'), '');
+      assert.equal(await page.inputValue('#ctl-tmin'), '0.001');
+      assert.equal(await page.inputValue('#ctl-grid'), 'refined');
+      assert.equal(await page.evaluate(() => document.activeElement.id), 'ctl-tmin', 'focus back on the fixed control');
+      await page.waitForFunction(() => {
+        const q = new URLSearchParams(location.search);
+        return q.get('score') === 'empirical' && q.get('tmin') === '0.001' && q.get('grid') === 'refined';
+      });
+      const before = await draws(page, 'particles');
+      await page.click('section[data-view="particles"] [data-run]');
+      await waitForDraw(page, 'particles', before);
+      await page.waitForFunction(() => !document.querySelector('section[data-view="particles"] [data-run]').disabled);
+      assert.equal(await page.textContent('section[data-view="particles"] [data-view-error]'), '');
+      assert.ok((await ink(page, 'particles')) > MIN_INK);
+    },
+  },
+  {
     name: 'markup in the URL is shown as text, never parsed',
     async run({ page, baseUrl, assert }) {
       const evil = '<img src=x onerror=alert(1)>';

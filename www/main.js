@@ -7,7 +7,7 @@ import init, * as core from './pkg/diffusion_regimes.js';
 import { CancelledError, PoolClient, SimClient, Superseded, WorkerCrashed } from './client.js';
 import { defaultPoolSize } from './pool.js';
 import {
-  GROUPS, PARAMS, PARAM_BY_KEY, SWEEPS, VIEWS, allowed, applyLimits, baseline, crossCheck, formatValue, fromQuery,
+  FIXES, GROUPS, PARAMS, PARAM_BY_KEY, SWEEPS, VIEWS, allowed, applyLimits, baseline, crossCheck, formatValue, fromQuery,
   parseValue, scenarioConfig, toQuery,
 } from './params.js';
 import { PRESETS } from './presets.js';
@@ -212,7 +212,25 @@ function setFieldError(key, text) {
   c.error.textContent = text;
   if (text) c.input.setAttribute('aria-invalid', 'true');
   else c.input.removeAttribute('aria-invalid');
+  const fix = text && FIXES.find((f) => f.key === key && f.applies(readControls()));
+  if (fix) c.error.append(' ', fixButton(fix));
   return true;
+}
+
+/** A button that applies a suggested fix (params.js FIXES) as if the user had typed its values, then returns the
+ * focus to the control it fixed. */
+function fixButton(fix) {
+  const button = document.createElement('button');
+  button.type = 'button';
+  button.className = 'field-fix';
+  button.textContent = fix.label;
+  button.addEventListener('click', () => {
+    const keys = Object.keys(fix.values);
+    for (const k of keys) controls.get(k).input.value = formatValue(PARAM_BY_KEY.get(k), fix.values[k]);
+    for (const k of keys) onControl(k);
+    controls.get(fix.key).input.focus();
+  });
+  return button;
 }
 
 function writeControls() {

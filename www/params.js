@@ -232,6 +232,21 @@ export function formatValue(p, value) {
   return value === null || value === undefined ? '' : String(value);
 }
 
+/**
+ * One-click fixes offered beside a control's error, when `applies` holds for the values in the controls: the
+ * button sets `values` (each a valid value of its control). t_min = 0 is refused by the empirical score (stiff at
+ * t = 0, SCIENCE.md §5) and by the refined grid (uniform in ln t); SCIENCE.md §6 pairs the empirical score with a
+ * grid refined towards a positive t_min, and the "Memorization you can see" preset uses t_min = 0.001.
+ */
+export const FIXES = [
+  {
+    key: 'tmin',
+    applies: (s) => !(s.tmin > 0) && (s.score === 'empirical' || s.grid === 'refined'),
+    label: 'Use t_min = 0.001 on the refined grid',
+    values: { tmin: 0.001, grid: 'refined' },
+  },
+];
+
 /** Checks across parameters (each reported next to one control). Returns [{key, error}]. */
 export function crossCheck(state) {
   const errors = [];
