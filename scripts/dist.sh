@@ -9,7 +9,7 @@ cd "$REPO"
 
 rm -rf dist
 mkdir -p dist
-cp index.html dist/
+cp index.html LICENSE-MIT LICENSE-APACHE CITATION.cff dist/
 cp -r www dist/www
 # wasm-pack's bookkeeping is not part of the site. Its `*` .gitignore would also
 # hide the whole package if dist/ were ever pushed to a pages branch.
