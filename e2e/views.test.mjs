@@ -414,6 +414,40 @@ export const tests = [
     },
   },
   {
+    name: 'views of the two-class model only offer "Use two classes ±μ" with their message (keyboard), then draw',
+    async run({ page, baseUrl, assert }) {
+      // Forward process (a simulation view: the fix hands the focus to its Run).
+      await page.goto(`${baseUrl}?view=forward&model=manifold&particles=20`);
+      await waitForStatus(page, ['ready']);
+      const forward = 'section[data-view="forward"] [data-view-error]';
+      await page.locator(`${forward} button`).waitFor();
+      assert.match(await page.textContent(forward), /two-class model/);
+      assert.equal(await page.textContent(`${forward} button`), 'Use two classes ±μ');
+      await page.focus(`${forward} button`);
+      await page.keyboard.press('Enter');
+      assert.equal(await page.textContent(forward), '', 'the message goes with the fix');
+      assert.equal(await page.inputValue('#ctl-model'), 'two_class');
+      assert.equal(await page.evaluate(() => document.activeElement.matches('section[data-view="forward"] [data-run]')), true);
+      const before = await draws(page, 'forward');
+      await page.keyboard.press('Enter');
+      await waitForDraw(page, 'forward', before);
+      assert.ok((await ink(page, 'forward')) > MIN_INK);
+      // Speciation (a theory view: it redraws by itself once the model is two-class).
+      await page.goto(`${baseUrl}?view=speciation&model=k_class`);
+      await waitForStatus(page, ['ready']);
+      const speciation = 'section[data-view="speciation"] [data-view-error]';
+      await page.locator(`${speciation} button`).waitFor();
+      assert.match(await page.textContent(speciation), /two-class law/);
+      const drawn = await draws(page, 'speciation');
+      await page.click(`${speciation} button`);
+      await waitForDraw(page, 'speciation', drawn);
+      assert.equal(await page.textContent(speciation), '');
+      assert.ok((await ink(page, 'speciation')) > MIN_INK);
+      // Two classes is the default, so the link drops `model` (the address follows within 350 ms).
+      await page.waitForFunction(() => !new URLSearchParams(location.search).has('model'));
+    },
+  },
+  {
     name: 'markup in the URL is shown as text, never parsed',
     async run({ page, baseUrl, assert }) {
       const evil = '<img src=x onerror=alert(1)>';

@@ -217,9 +217,9 @@ function setFieldError(key, text) {
   return true;
 }
 
-/** A button that applies a suggested fix (params.js FIXES) as if the user had typed its values, then returns the
- * focus to the control it fixed. */
-function fixButton(fix) {
+/** A button that applies a suggested fix (params.js FIXES, views.js FixableError) as if the user had typed its
+ * values, then calls `after` (by default: the focus goes to the control it fixed). */
+function fixButton(fix, after = () => controls.get(fix.key).input.focus()) {
   const button = document.createElement('button');
   button.type = 'button';
   button.className = 'field-fix';
@@ -228,7 +228,7 @@ function fixButton(fix) {
     const keys = Object.keys(fix.values);
     for (const k of keys) controls.get(k).input.value = formatValue(PARAM_BY_KEY.get(k), fix.values[k]);
     for (const k of keys) onControl(k);
-    controls.get(fix.key).input.focus();
+    after();
   });
   return button;
 }
@@ -594,9 +594,17 @@ async function runSweep(config, { channel = null, onProgress = null } = {}) {
   return { ...a, result: { ...a.result, theory, manifold_t_c: [...a.result.manifold_t_c, ...b.result.manifold_t_c] } };
 }
 
-function viewError(view, text) {
+/** Shows `text` above the view's plot, with a button for `fix` ({label, values}, views.js FixableError) if given. */
+function viewError(view, text, fix = null) {
   const el = panel(view).querySelector('[data-view-error]');
   el.textContent = text;
+  // Applying the fix answers the message: it goes, and the focus moves to the view's Run (if it has one).
+  if (fix) {
+    el.append(' ', fixButton(fix, () => {
+      el.textContent = '';
+      panel(view).querySelector('[data-run]')?.focus();
+    }));
+  }
 }
 
 function handleRunError(view, e) {
@@ -610,7 +618,7 @@ function handleRunError(view, e) {
     return;
   }
   const msg = message(e);
-  viewError(view, placeCoreError(msg) ? 'A value was refused: see the message next to its control.' : msg);
+  viewError(view, placeCoreError(msg) ? 'A value was refused: see the message next to its control.' : msg, e?.fix);
 }
 
 /** Validates the current state for a request: every visible control must hold a valid value. */
@@ -783,7 +791,7 @@ async function compute(view, { onProgress = null } = {}) {
   try {
     req = impl.request(app.state);
   } catch (e) {
-    viewError(view, message(e));
+    viewError(view, message(e), e?.fix);
     return false;
   }
   const q = addressQuery();
@@ -917,7 +925,7 @@ async function runMeasure(view, onProgress) {
   try {
     reqs = impl.measure(app.state, measureContext());
   } catch (e) {
-    viewError(view, message(e));
+    viewError(view, message(e), e?.fix);
     return false;
   }
   const q = addressQuery();

@@ -78,7 +78,7 @@ export const forward = {
   hasCursor: true,
   canvasHeight: (w) => Math.max(260, Math.round((w * 420) / 800)),
   request(s) {
-    if (s.model !== 'two_class') throw new Error('The forward view shows the two-class model: choose "two classes ±μ" as the data model.');
+    if (s.model !== 'two_class') throw new FixableError('The forward view shows the two-class model: choose "two classes ±μ" as the data model.', TWO_CLASSES);
     return {
       kind: 'forward',
       config: { schema: core.schema_version(), process: processConfig(s), data: twoClassConfig(s), t_max: s.T,
@@ -323,6 +323,17 @@ function measureConfig(s, sampler, experiment) {
 /** A measurement that waits for its theory (still being computed): the Run bar says so instead of an error. */
 export class TheoryPending extends Error {}
 
+/** An error that a change of controls resolves: main.js shows `fix` ({label, values}) as a button beside it. */
+export class FixableError extends Error {
+  constructor(text, fix) {
+    super(text);
+    this.fix = fix;
+  }
+}
+
+/** The fix of the views that show the two-class model only. */
+const TWO_CLASSES = { label: 'Use two classes ±μ', values: { model: 'two_class' } };
+
 /** Why a measurement cannot be placed without the theory: it failed (its message), or it is still being computed. */
 function theoryMissing(ctx) {
   return ctx.theoryError
@@ -373,7 +384,7 @@ function staleNote(m) {
 
 function speciationFigure(a, m) {
   const r = reportOf(a);
-  if (!r.curve_phi) throw new Error('The cloning probability φ = F(s) is the two-class law (SCIENCE.md §7): choose two classes, or see the Collapse view.');
+  if (!r.curve_phi) throw new FixableError('The cloning probability φ = F(s) is the two-class law (SCIENCE.md §7): choose two classes, or see the Collapse view.', TWO_CLASSES);
   const c = m && m.parts.cloning;
   return { curve_t: r.curve_t, curve_phi: r.curve_phi, marks: marksOf(a), measured: c ? series(c.grid_times, c.phi, c.phi_se) : null };
 }
@@ -404,7 +415,7 @@ export const speciation = {
   request: theoryRequest,
   /** The cloning experiment (§9.1) at split times bracketing the theory's t_S. */
   measure(s, ctx) {
-    if (s.model !== 'two_class') throw new Error('The cloning law φ = F(s) is measured for two classes: choose "two classes ±μ".');
+    if (s.model !== 'two_class') throw new FixableError('The cloning law φ = F(s) is measured for two classes: choose "two classes ±μ".', TWO_CLASSES);
     const split_times = speciationSplits(s, theoryTs(ctx));
     const sampler = measureSampler(s, s.mpart, { positiveEnd: s.score === 'empirical' });
     return [{ name: 'cloning', config: measureConfig(s, sampler, { kind: 'cloning', split_times, method: s.mmethod }) }];
