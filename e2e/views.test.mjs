@@ -394,10 +394,13 @@ export const tests = [
       const fix = page.locator('#err-tmin button');
       await fix.waitFor();
       assert.match(await page.textContent('#err-tmin'), /t_min > 0/);
+      const note = 'section[data-view="particles"] [data-view-error]';
+      assert.match(await page.textContent(note), /A value was refused/);
       assert.equal(await fix.textContent(), 'Use t_min = 0.001 on the refined grid');
       await fix.focus();
       await page.keyboard.press('Enter');
       assert.equal(await page.textContent('#err-tmin'), '');
+      assert.equal(await page.textContent(note), '', 'the note pointing at the fixed message goes with it');
       assert.equal(await page.inputValue('#ctl-tmin'), '0.001');
       assert.equal(await page.inputValue('#ctl-grid'), 'refined');
       assert.equal(await page.evaluate(() => document.activeElement.id), 'ctl-tmin', 'focus back on the fixed control');

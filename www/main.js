@@ -217,9 +217,21 @@ function setFieldError(key, text) {
   return true;
 }
 
+/** A view's message when the core refused a value of its Run (the reason is beside the control). */
+const REFUSED_NOTE = 'A value was refused: see the message next to its control.';
+
+/** After a control's fix: the views' notes pointing at that control's message go too, and the focus moves to it. */
+function afterFieldFix(key) {
+  for (const v of VIEWS) {
+    const el = panel(v.key).querySelector('[data-view-error]');
+    if (el.textContent === REFUSED_NOTE) el.textContent = '';
+  }
+  controls.get(key).input.focus();
+}
+
 /** A button that applies a suggested fix (params.js FIXES, views.js FixableError) as if the user had typed its
- * values, then calls `after` (by default: the focus goes to the control it fixed). */
-function fixButton(fix, after = () => controls.get(fix.key).input.focus()) {
+ * values, then calls `after` (by default `afterFieldFix`). */
+function fixButton(fix, after = () => afterFieldFix(fix.key)) {
   const button = document.createElement('button');
   button.type = 'button';
   button.className = 'field-fix';
@@ -618,7 +630,7 @@ function handleRunError(view, e) {
     return;
   }
   const msg = message(e);
-  viewError(view, placeCoreError(msg) ? 'A value was refused: see the message next to its control.' : msg, e?.fix);
+  viewError(view, placeCoreError(msg) ? REFUSED_NOTE : msg, e?.fix);
 }
 
 /** Validates the current state for a request: every visible control must hold a valid value. */
