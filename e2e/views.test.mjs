@@ -417,6 +417,23 @@ export const tests = [
     },
   },
   {
+    name: 'embedded (controls hidden), a refused t_min is said above the plot with its fix, and the fixed Run draws',
+    async run({ page, baseUrl, assert }) {
+      await page.goto(`${baseUrl}?embed=particles&score=empirical&d=2&n=40&particles=50`);
+      await waitForStatus(page, ['ready']);
+      const note = 'section[data-view="particles"] [data-view-error]';
+      await page.locator(`${note} button`).waitFor();
+      assert.match(await page.textContent(note), /t_min > 0 for the empirical score/);
+      assert.doesNotMatch(await page.textContent(note), /next to its control/);
+      const before = await draws(page, 'particles');
+      await page.click(`${note} button`);
+      assert.equal(await page.textContent(note), '');
+      await page.click('section[data-view="particles"] [data-run]');
+      await waitForDraw(page, 'particles', before);
+      assert.ok((await ink(page, 'particles')) > MIN_INK);
+    },
+  },
+  {
     name: 'views of the two-class model only offer "Use two classes ±μ" with their message (keyboard), then draw',
     async run({ page, baseUrl, assert }) {
       // Forward process (a simulation view: the fix hands the focus to its Run).

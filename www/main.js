@@ -307,7 +307,8 @@ function controlError(key) {
   return r.ok ? '' : `${c.p.label}: ${r.error}.`;
 }
 
-/** Places a core error message next to the control it names; returns false when it names none of them. */
+/** Places a core error message next to the control it names and returns that control's key; false when it names
+ * none of them. */
 function placeCoreError(msg) {
   const m = /^invalid ([\w.[\]]+) = /.exec(msg) || /^(condition number of U)/.exec(msg);
   if (!m) return false;
@@ -319,7 +320,8 @@ function placeCoreError(msg) {
     const name = parts.slice(i).join('.');
     for (const p of PARAMS) {
       if (p.core && p.core.includes(name) && controls.get(p.key) && !controls.get(p.key).wrap.hidden) {
-        return setFieldError(p.key, msg);
+        setFieldError(p.key, msg);
+        return p.key;
       }
     }
   }
@@ -630,7 +632,10 @@ function handleRunError(view, e) {
     return;
   }
   const msg = message(e);
-  viewError(view, placeCoreError(msg) ? REFUSED_NOTE : msg, e?.fix);
+  const key = placeCoreError(msg);
+  // An embedded page hides its controls: the view then says the message itself, with the control's fix if any.
+  if (key && app.embed) viewError(view, msg, FIXES.find((f) => f.key === key && f.applies(readControls())));
+  else viewError(view, key ? REFUSED_NOTE : msg, e?.fix);
 }
 
 /** Validates the current state for a request: every visible control must hold a valid value. */
@@ -765,7 +770,7 @@ async function computeTheory() {
       const msg = message(e);
       // A refused value is shown next to its control; anything else (the budget at large d) next to the readout,
       // so missing t_S and t_C are never silent.
-      app.theoryError = placeCoreError(msg) ? 'a value was refused (see the message next to its control)' : msg;
+      app.theoryError = placeCoreError(msg) && !app.embed ? 'a value was refused (see the message next to its control)' : msg;
       $('#theory-status').textContent = `Theory unavailable for these controls: ${app.theoryError}`;
       renderReadout();
       updateBudgets();
