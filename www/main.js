@@ -212,9 +212,14 @@ function setFieldError(key, text) {
   c.error.textContent = text;
   if (text) c.input.setAttribute('aria-invalid', 'true');
   else c.input.removeAttribute('aria-invalid');
-  const fix = text && FIXES.find((f) => f.key === key && f.applies(readControls()));
+  const fix = text && fixFor(key);
   if (fix) c.error.append(' ', fixButton(fix));
   return true;
+}
+
+/** The fix params.js FIXES offers for `key`'s error with the values now in the controls, if any. */
+function fixFor(key) {
+  return FIXES.find((f) => f.key === key && f.applies(readControls()));
 }
 
 /** A view's message when the core refused a value of its Run (the reason is beside the control). */
@@ -634,7 +639,7 @@ function handleRunError(view, e) {
   const msg = message(e);
   const key = placeCoreError(msg);
   // An embedded page hides its controls: the view then says the message itself, with the control's fix if any.
-  if (key && app.embed) viewError(view, msg, FIXES.find((f) => f.key === key && f.applies(readControls())));
+  if (key && app.embed) viewError(view, msg, fixFor(key));
   else viewError(view, key ? REFUSED_NOTE : msg, e?.fix);
 }
 
