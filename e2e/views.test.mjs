@@ -191,7 +191,7 @@ export const tests = [
     },
   },
   {
-    name: 'a run over the work budget says so before Run, in the words of the refusal it then gets',
+    name: 'a run over the work budget says so before Run, in the words of the refusal it then gets, both with the largest count that fits (keyboard)',
     timeout: 120_000,
     async run({ page, baseUrl, assert }) {
       // d = 512 with Q_opt on a 2000-step refined grid with the exponential integrator: new step coefficients for
@@ -207,9 +207,51 @@ export const tests = [
       const error = 'section[data-view="trajectories"] [data-view-error]';
       await page.waitForFunction((s) => /refused/.test(document.querySelector(s).textContent), error, { timeout: 60_000 });
       assert.match(await page.textContent(error), /over the work budget of 17 min/);
-      await page.fill('#ctl-steps', '100');
-      await page.press('#ctl-steps', 'Enter');
+      // Both offer the same fix: fewer particles cannot bring it within the budget (the per-step coefficients
+      // dominate), fewer time steps can; the largest count that fits, to two significant digits.
+      await page.locator(`${budget} button`).waitFor({ timeout: 60_000 });
+      await page.locator(`${error} button`).waitFor({ timeout: 60_000 });
+      const label = await page.textContent(`${error} button`);
+      assert.match(label, /^Use (\d+) time steps \(within the budgets\)$/);
+      assert.equal(await page.textContent(`${budget} button`), label);
+      const steps = Number(label.match(/\d+/)[0]);
+      assert.ok(steps >= 1000 && steps < 2000, label);
+      await page.focus(`${error} button`);
+      await page.keyboard.press('Enter');
+      assert.equal(await page.textContent(error), '', 'the refusal goes with the fix');
+      assert.equal(await page.inputValue('#ctl-steps'), String(steps));
+      assert.equal(await page.evaluate(() => document.activeElement.matches('section[data-view="trajectories"] [data-run]')), true);
       await page.waitForFunction((s) => !/refuse/.test(document.querySelector(s).textContent), budget, { timeout: 60_000 });
+      // The link follows (the address is written within 350 ms of a change).
+      await page.waitForFunction((n) => new URLSearchParams(location.search).get('steps') === n, String(steps));
+      // Ten percent more steps is over the budget again: the fix is close to the largest count that fits.
+      await page.fill('#ctl-steps', String(Math.round(steps * 1.1)));
+      await page.press('#ctl-steps', 'Enter');
+      await page.waitForFunction((s) => /refuse/.test(document.querySelector(s).textContent), budget, { timeout: 60_000 });
+    },
+  },
+  {
+    name: 'over the memory budget, a measurement offers a smaller Monte Carlo count; where no count helps, the estimate says to lower d or n',
+    timeout: 120_000,
+    async run({ page, baseUrl, assert }) {
+      // The empirical score of n = 200000 points at d = 512 holds 2 n d doubles (1.6 GB) whatever the particles.
+      await page.goto(`${baseUrl}?view=particles&d=512&score=empirical&n=200000&tmin=0.001&grid=refined&particles=10`);
+      const budget = 'section[data-view="particles"] [data-budget]';
+      await page.waitForFunction((s) => document.querySelector(s).dataset.fix, budget, { timeout: 60_000 });
+      assert.equal(await page.getAttribute(budget, 'data-fix'), 'none');
+      assert.match(await page.textContent(budget), /over the memory budget of 1024 MiB\. Lowering its counts alone does not bring it within the budgets: try a smaller d or n\./);
+      assert.equal(await page.locator(`${budget} button`).count(), 0);
+      // Cloning at d = 512 with 100 000 pairs at 40 split times: its memory is per pair, so fewer pairs fit.
+      await page.goto(`${baseUrl}?view=speciation&d=512&mpart=100000&mtimes=40`);
+      const cloning = 'section[data-view="speciation"] [data-budget]';
+      await page.locator(`${cloning} button`).waitFor({ timeout: 60_000 });
+      assert.match(await page.textContent(cloning), /over the memory budget of 1024 MiB/);
+      const label = await page.textContent(`${cloning} button`);
+      const pairs = Number(label.match(/^Use a Monte Carlo count of (\d+) \(within the budgets\)$/)?.[1]);
+      assert.ok(pairs >= 10000 && pairs < 100000, label);
+      await page.click(`${cloning} button`);
+      assert.equal(await page.inputValue('#ctl-mpart'), String(pairs));
+      await page.waitForFunction((s) => !/refuse/.test(document.querySelector(s).textContent), cloning, { timeout: 60_000 });
     },
   },
   {

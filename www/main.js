@@ -637,6 +637,14 @@ function handleRunError(view, e) {
     return;
   }
   const msg = message(e);
+  if (msg.startsWith(BUDGET_REFUSAL)) {
+    viewError(view, msg);
+    offerBudgetFix(view, (fix) => {
+      const el = panel(view).querySelector('[data-view-error]');
+      if (fix && el.textContent === msg) el.append(' ', budgetFixButton(view, fix));
+    });
+    return;
+  }
   const key = placeCoreError(msg);
   // An embedded page hides its controls: the view then says the message itself, with the control's fix if any.
   if (key && app.embed) viewError(view, msg, fixFor(key));
@@ -1036,15 +1044,16 @@ function recordDeviceRatio(estimated, measured) {
   if (deviceRatios.length > 9) deviceRatios.shift();
 }
 
-/** The core's estimate of the run the open view's Run would start, with its wall time on this page's pool. */
-function viewEstimate(view) {
+/** The core's estimate of the run the open view's Run would start (with `state`'s values), with its wall time on
+ * this page's pool. */
+function viewEstimate(view, state = app.state) {
   const impl = VIEW_IMPLS[view];
   const workers = simClient.size || 1;
   const wall = (x, pooled) => (pooled ? x.seconds - x.split_seconds + x.split_seconds / workers : x.seconds);
   if (impl.measure) {
     // The measurements of a Run, one after the other: summed time, the largest memory.
     const e = { memory_bytes: 0, seconds: 0, wall: 0, within_budget: true, refusal: null };
-    for (const { config } of impl.measure(app.state, measureContext())) {
+    for (const { config } of impl.measure(state, measureContext())) {
       const x = JSON.parse(core.estimate_run('measure', JSON.stringify(config)));
       e.memory_bytes = Math.max(e.memory_bytes, x.memory_bytes);
       e.seconds += x.seconds;
@@ -1054,10 +1063,99 @@ function viewEstimate(view) {
     }
     return e;
   }
-  const req = impl.request(app.state);
+  const req = impl.request(state);
   const config = req.kind === 'generate' ? req.config.generate : req.config;
   const x = JSON.parse(core.estimate_run(req.kind, JSON.stringify(config)));
   return { ...x, wall: wall(x, req.kind === 'generate') };
+}
+
+// A run over a budget gets a fix beside the estimate and beside the core's refusal: the largest count that brings it
+// within both budgets, found by bisection on the core's own estimate (the estimates grow with each count). Only counts
+// that set the precision of what is computed are offered, Monte Carlo sizes first, then the time resolution; d and n
+// define the model and are never changed for the user. The search yields to the page between estimates (a
+// measurement's estimate takes ~15 ms) and is dropped when the controls or the view change meanwhile.
+
+/** The counts a budget fix may lower: [key, smallest value offered, the button's words for a value]. */
+const BUDGET_KNOBS = [
+  ['particles', 1, (v) => `Use ${v} particles`],
+  ['mpart', 10, (v) => `Use a Monte Carlo count of ${v}`],
+  ['mtraj', 1, (v) => `Use ${v} collapse trajectories`],
+  ['mvalues', 2, (v) => `Measure ${v} values`],
+  ['mtimes', 3, (v) => `Measure ${v} times`],
+  ['steps', 1, (v) => `Use ${v} time steps`],
+];
+
+/** `v` rounded down to two significant digits (1234 → 1200), at least `lo`. */
+function roundDown2(v, lo) {
+  const unit = 10 ** Math.max(0, Math.floor(Math.log10(v)) - 1);
+  return Math.max(lo, Math.floor(v / unit) * unit);
+}
+
+const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+/**
+ * The fix ({key, label, values}) that brings the open view's run with `state` within the budgets by lowering one
+ * count (BUDGET_KNOBS, the first that can), or null if none can. Resolves to undefined once `current()` is false.
+ */
+async function budgetFix(view, state, current) {
+  const fits = (s) => {
+    try {
+      return viewEstimate(view, s).within_budget;
+    } catch {
+      return false;
+    }
+  };
+  for (const [key, floor, words] of BUDGET_KNOBS) {
+    const p = PARAM_BY_KEY.get(key);
+    const lowest = Math.max(floor, p.min);
+    const now = state[key];
+    const at = (v) => ({ ...state, [key]: v });
+    if (!(now > lowest)) continue;
+    const lowestFits = fits(at(lowest));
+    await nextTask();
+    if (!current()) return undefined;
+    if (!lowestFits) continue;
+    // fits(lo) and not fits(hi) throughout.
+    let [lo, hi] = [lowest, now];
+    while (hi - lo > 1) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (fits(at(mid))) lo = mid;
+      else hi = mid;
+      await nextTask();
+      if (!current()) return undefined;
+    }
+    const v = roundDown2(lo, lowest);
+    return { key, label: `${words(v)} (within the budgets)`, values: { [key]: v } };
+  }
+  return null;
+}
+
+/** A budget fix's button: after it, the refusal above the plot goes and the focus moves to the view's Run. */
+function budgetFixButton(view, fix) {
+  return fixButton(fix, () => {
+    const el = panel(view).querySelector('[data-view-error]');
+    if (el.textContent.startsWith(BUDGET_REFUSAL)) el.textContent = '';
+    panel(view).querySelector('[data-run]')?.focus();
+  });
+}
+
+/** How the core's budget refusals begin (src/error.rs, Error::Budget). */
+const BUDGET_REFUSAL = 'run refused: ';
+
+/** The search for the open view's current run ({view, state, answer}), shared by the estimate and the refusal. */
+let budgetSearch = null;
+
+/** Finds the budget fix of the open view's current run, then calls `show(fix)` if the controls are still those. */
+function offerBudgetFix(view, show) {
+  const state = app.state;
+  if (!(budgetSearch && budgetSearch.view === view && budgetSearch.state === state)) {
+    budgetSearch = { view, state, answer: budgetFix(view, state, () => app.state === state && app.view === view) };
+  }
+  const search = budgetSearch;
+  search.answer.then((fix) => {
+    if (fix !== undefined && app.state === state && app.view === view) show(fix);
+    else if (fix === undefined && budgetSearch === search) budgetSearch = null;
+  });
 }
 
 // Only the open view's estimate is computed (a measurement's can take ~15 ms: it prepares the scenario), and while a
@@ -1086,8 +1184,15 @@ function updateBudgetsNow() {
       if (deviceRatios.length) text += ` (scaled ×${factor.toPrecision(2)} to this device's last runs)`;
       // In the words of the core's refusal ("run refused: it needs about 3165 MiB, over the memory budget of 1024 MiB").
       if (!e.within_budget) {
-        const why = (e.refusal || '').replace(/^run refused: /, '');
+        const why = (e.refusal || '').replace(BUDGET_REFUSAL, '');
         text += ` — the core will refuse this run${why ? `: ${why}` : ''}`;
+        const view = v.key;
+        offerBudgetFix(view, (fix) => {
+          if (el.textContent !== text) return; // the estimate was redrawn meanwhile (its own search answers it)
+          el.dataset.fix = fix ? fix.key : 'none';
+          if (fix) el.append(' ', budgetFixButton(view, fix));
+          else el.append('. Lowering its counts alone does not bring it within the budgets: try a smaller d or n.');
+        });
       }
       large = seconds > LARGE_RUN_SECONDS || !e.within_budget;
     } catch (e) {
@@ -1097,6 +1202,7 @@ function updateBudgetsNow() {
       delete el.dataset.reference;
     }
     el.textContent = text;
+    delete el.dataset.fix;
     el.dataset.large = String(large);
   }
 }
