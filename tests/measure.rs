@@ -181,6 +181,46 @@ fn entropy_estimator_has_its_exact_limits() {
 }
 
 #[test]
+fn a_lower_dimensional_manifold_collapses_later_in_generation_as_gvm_predict() {
+    // GVM (SCIENCE.md §8): n points on a p = βd dimensional subspace (linear φ, orthonormal embedding) have
+    // I_t / d = (β/2) ln(1/Δ_t), so t_C = ½ ln(1 + 1/(e^{2α/β} − 1)): at d = 128, n = 5000 (α = 0.0665) t_C = 0.44 for
+    // β = ¼ and 1.04 for β = 1. At t = 0.7, between the two, Biroli's estimator must read f(t) > 0 on the
+    // manifold (generalizing) and 0 for full-dimensional data (collapsed); far from both, max(f, 0). Standard errors
+    // ≈ 0.003 with 400 samples; the tolerance is 4 of them.
+    let at = |beta: f64| {
+        let cfg: MeasureConfig = from_json(&format!(
+            r#"{{"scenario": {{"process": {{"d": 128}}, "n": 5000,
+                    "data": {{"model": "manifold", "beta": {beta}, "m_tilde": 0, "phi": "identity",
+                             "embedding": "orthonormal", "seed": 2}}}},
+                "sampler": {{"grid": {{"t_max": 10, "t_min": 0.001, "steps": 1000, "kind": "refined"}},
+                            "particles": 400, "score": "empirical", "integrator": "exponential"}},
+                "experiment": {{"kind": "entropy", "times": [0.2, 0.7, 3.0]}}, "seed": 2}}"#
+        ))
+        .unwrap();
+        match run(&cfg).unwrap() {
+            MeasureResult::Entropy(e) => e,
+            other => panic!("{other:?}"),
+        }
+    };
+    let (low, full) = (at(0.25), at(1.0));
+    for (name, r) in [("β = 1/4", &low), ("β = 1", &full)] {
+        let f = r.theory_f.as_ref().unwrap();
+        for k in 0..3 {
+            let expected = f[k].max(0.0);
+            assert!(
+                (r.crit[k] - expected).abs() < 4.0 * r.crit_se[k],
+                "{name}, t = {}: crit = {} ± {} vs max(f, 0) = {expected}",
+                [0.2, 0.7, 3.0][k],
+                r.crit[k],
+                r.crit_se[k]
+            );
+        }
+    }
+    assert!(low.theory_f.as_ref().unwrap()[1] > 0.0 && full.theory_f.as_ref().unwrap()[1] < 0.0);
+    assert!(low.crit[1] > 6.0 * low.crit_se[1], "β = 1/4 at t = 0.7: crit = {} ± {}", low.crit[1], low.crit_se[1]);
+}
+
+#[test]
 fn nearest_neighbour_stability_memorization_and_clone_agreement() {
     // The empirical score memorizes (n = 300 points at d = 16, t_C ≈ 0.41): every sample ends next to one training
     // point (d₁/d₂ < 1/3), while the analytic score's samples do not. The stability time t̂_C is a finite-d
@@ -257,6 +297,9 @@ fn reproduction_configs_are_valid_and_within_budget() {
         ("biroli_collapse_d256", include_str!("../experiments/biroli_collapse_d256.json")),
         ("nonreversible_d8", include_str!("../experiments/nonreversible_d8.json")),
         ("sweep_gamma_d8", include_str!("../experiments/sweep_gamma_d8.json")),
+        ("gvm_collapse_d256_beta025", include_str!("../experiments/gvm_collapse_d256_beta025.json")),
+        ("gvm_collapse_d256_beta05", include_str!("../experiments/gvm_collapse_d256_beta05.json")),
+        ("gvm_collapse_d256_beta1", include_str!("../experiments/gvm_collapse_d256_beta1.json")),
     ] {
         let cfg: MeasureConfig = from_json(json).unwrap_or_else(|e| panic!("{name}: {e}"));
         if let Err(e) = Measurement::new(&cfg) {
