@@ -300,6 +300,8 @@ fn reproduction_configs_are_valid_and_within_budget() {
         ("gvm_collapse_d256_beta025", include_str!("../experiments/gvm_collapse_d256_beta025.json")),
         ("gvm_collapse_d256_beta05", include_str!("../experiments/gvm_collapse_d256_beta05.json")),
         ("gvm_collapse_d256_beta1", include_str!("../experiments/gvm_collapse_d256_beta1.json")),
+        ("gvm_collapse_d256_tanh", include_str!("../experiments/gvm_collapse_d256_tanh.json")),
+        ("gvm_collapse_d256_sign", include_str!("../experiments/gvm_collapse_d256_sign.json")),
     ] {
         let cfg: MeasureConfig = from_json(json).unwrap_or_else(|e| panic!("{name}: {e}"));
         if let Err(e) = Measurement::new(&cfg) {
