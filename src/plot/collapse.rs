@@ -84,25 +84,28 @@ pub fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, fig: &CollapseFigu
         .caption(title, style.font(15.0))
         .x_label_area_size(style.px(40.0))
         .y_label_area_size(style.px(52.0))
-        .build_cartesian_2d(0.0..t_left, Y_FLOOR..1.1)
+        .build_cartesian_2d(regimes::x_range(t_left), Y_FLOOR..1.1)
         .map_err(plot_err)?;
     super::themed_mesh(&mut chart.configure_mesh(), style)
-        .x_label_formatter(&|s| format!("{:.1}", (t_left - s).abs()))
+        .x_label_formatter(&regimes::time_labels(t_left, super::X_LABELS))
         .y_label_formatter(&|y| format!("{y:.1}"))
-        .x_desc("forward time t (T on the left, 0 on the right)")
+        .x_desc("forward time t (decreasing to the right, as generation runs)")
         .y_desc("f / α = 1 − I_t / (d α)")
         .draw()
         .map_err(plot_err)?;
     regimes::shade(&mut chart, &fig.marks, t_left, style)?;
     chart
-        .draw_series(LineSeries::new([(0.0, 0.0), (t_left, 0.0)], theme.foreground().stroke_width(style.px(1.0))))
+        .draw_series(LineSeries::new(
+            [(regimes::x_of(t_left), 0.0), (0.0, 0.0)],
+            theme.foreground().stroke_width(style.px(1.0)),
+        ))
         .map_err(plot_err)?;
     let curve: Vec<(f64, f64)> = fig
         .curve_t
         .iter()
         .zip(&fig.curve_f)
         .filter(|(t, f)| **t <= t_left && f.is_finite())
-        .map(|(t, f)| (t_left - t, (f / fig.alpha).max(Y_FLOOR)))
+        .map(|(t, f)| (regimes::x_of(*t), (f / fig.alpha).max(Y_FLOOR)))
         .collect();
     chart
         .draw_series(LineSeries::new(curve, theme.theory().stroke_width(style.px(2.0))))
@@ -112,17 +115,13 @@ pub fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, fig: &CollapseFigu
             PathElement::new(vec![(x, y), (x + style.px(18.0) as i32, y)], theme.theory().stroke_width(style.px(2.0)))
         });
     if let Some(m) = &scaled {
-        draw_measured(
-            &mut chart,
-            m,
-            t_left,
-            style,
-            if narrow { "crit(t)/α ± s.e." } else { "measured crit(t)/α ± s.e." },
-        )?;
+        draw_measured(&mut chart, m, style, if narrow { "crit(t)/α ± s.e." } else { "measured crit(t)/α ± s.e." })?;
     }
     regimes::lines(&mut chart, &fig.marks, t_left, style)?;
     chart
         .configure_series_labels()
+        .legend_area_size(style.px(super::LEGEND_SWATCH_AREA_PX))
+        .margin(style.px(10.0))
         .background_style(theme.background().mix(0.85))
         .border_style(theme.foreground())
         .label_font(style.font(13.0))
@@ -166,17 +165,17 @@ fn histogram<DB: DrawingBackend>(
         .caption(label, style.font(12.0))
         .x_label_area_size(style.px(30.0))
         .y_label_area_size(style.px(52.0))
-        .build_cartesian_2d(0.0..t_left, 0.0..top * 1.15)
+        .build_cartesian_2d(regimes::x_range(t_left), 0.0..top * 1.15)
         .map_err(plot_err)?;
     chart
         .configure_mesh()
         .light_line_style(theme.background())
         .bold_line_style(theme.grid())
-        .x_labels(8)
+        .x_labels(super::X_LABELS)
         .y_labels(3)
         .axis_style(theme.foreground())
         .label_style(style.font(12.0))
-        .x_label_formatter(&|s| format!("{:.1}", (t_left - s).abs()))
+        .x_label_formatter(&regimes::time_labels(t_left, super::X_LABELS))
         .y_desc("fraction")
         .draw()
         .map_err(plot_err)?;
@@ -184,7 +183,7 @@ fn histogram<DB: DrawingBackend>(
     chart
         .draw_series(counts.iter().enumerate().map(|(b, &c)| {
             let (t0, t1) = (b as f64 * width, (b + 1) as f64 * width);
-            Rectangle::new([(t_left - t1, 0.0), (t_left - t0, c as f64 / total)], colour.mix(0.6).filled())
+            Rectangle::new([(regimes::x_of(t1), 0.0), (regimes::x_of(t0), c as f64 / total)], colour.mix(0.6).filled())
         }))
         .map_err(plot_err)?;
     Ok(())

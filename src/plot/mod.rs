@@ -110,6 +110,14 @@ pub fn to_svg(
     Ok(out)
 }
 
+/// Width of a legend's swatch column (CSS pixels: scaled with the pixel ratio like the 18 px swatches drawn in it, so
+/// the labels never overlap them on a 2× screen or in a 2× PNG; plotters' default is 30 device pixels).
+pub(crate) const LEGEND_SWATCH_AREA_PX: f64 = 28.0;
+
+/// At most this many labelled ticks on a chart's x axis (the forward-time axes' labels are made for that count too:
+/// [`regimes::time_labels`]).
+pub(crate) const X_LABELS: usize = 8;
+
 /// The mesh style every view shares: no minor grid, a light major grid, 8 × 7 labels, axes and labels in the
 /// theme's foreground at 13 CSS pixels. Callers add their formatters and axis titles.
 pub(crate) fn themed_mesh<'m, 'a, 'b, X, Y, DB>(
@@ -123,7 +131,7 @@ where
 {
     mesh.light_line_style(style.theme.background())
         .bold_line_style(style.theme.grid())
-        .x_labels(8)
+        .x_labels(X_LABELS)
         .y_labels(7)
         .axis_style(style.theme.foreground())
         .label_style(style.font(13.0))

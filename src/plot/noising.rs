@@ -98,6 +98,8 @@ pub fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, run: &NoisingRun, 
     }
     chart
         .configure_series_labels()
+        .legend_area_size(style.px(super::LEGEND_SWATCH_AREA_PX))
+        .margin(style.px(10.0))
         .background_style(theme.background().mix(0.85))
         .border_style(fg)
         .label_font(font)

@@ -2,7 +2,8 @@
 //! speciated t_C < t < t_S, collapsed t < t_C), and vertical lines at every speciation root and at t_C.
 //!
 //! Convention (SCIENCE.md §1): the numbers are forward time; generation views draw T on the left and 0 on the right,
-//! so their chart's x coordinate is the elapsed generation time s = t_left − t. The functions here take t and convert.
+//! so their chart's x coordinate is x = −t ([`x_of`]; the axis runs from −t_left to 0). Plotters places its ticks at
+//! round values of x, hence at round times; [`time_labels`] prints them as t. The functions here take t and convert.
 
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
@@ -12,6 +13,25 @@ use serde::{Deserialize, Serialize};
 use super::theme::Regime;
 use super::{plot_err, Style};
 use crate::error::Result;
+
+/// The chart x coordinate of forward time `t` (x = −t: time decreases to the right, as generation runs).
+pub(crate) fn x_of(t: f64) -> f64 {
+    -t
+}
+
+/// The x range of a chart from forward time `t_left` (on the left) down to 0.
+pub(crate) fn x_range(t_left: f64) -> std::ops::Range<f64> {
+    -t_left..0.0
+}
+
+/// The tick labels of such an axis with at most `max_labels` ticks: the forward time t = −x, all with the decimals
+/// that the ticks' spacing needs (plotters' own key points for that count, so "4.0 3.5 3.0" or "4 3 2").
+pub(crate) fn time_labels(t_left: f64, max_labels: usize) -> impl Fn(&f64) -> String {
+    let ticks = RangedCoordf64::from(x_range(t_left)).key_points(max_labels);
+    let step = ticks.windows(2).map(|w| w[1] - w[0]).fold(f64::INFINITY, f64::min);
+    let decimals = if step.is_finite() && step > 0.0 { (-step.log10() - 1e-9).ceil().max(0.0) as usize } else { 1 };
+    move |x: &f64| format!("{:.*}", decimals, x.abs())
+}
 
 /// Bands narrower than this (CSS pixels) are shaded but not labelled.
 const MIN_LABELLED_BAND_PX: f64 = 64.0;
@@ -69,7 +89,8 @@ fn label(r: Regime) -> &'static str {
     }
 }
 
-/// Shades and labels the regimes behind a chart whose x coordinate is s = t_left − t (call before drawing data).
+/// Shades and labels the regimes behind a chart whose x coordinate is x = −t, from t_left to 0 (call before drawing
+/// data).
 ///
 /// # Errors
 /// A plotting error from the backend.
@@ -88,14 +109,11 @@ pub fn shade<DB: DrawingBackend>(
     for (regime, a, b) in marks.bands(t_left) {
         let colour = theme.regime(regime);
         chart
-            .draw_series(std::iter::once(Rectangle::new(
-                [(t_left - b, y_lo), (t_left - a, y_hi)],
-                colour.mix(0.13).filled(),
-            )))
+            .draw_series(std::iter::once(Rectangle::new([(x_of(b), y_lo), (x_of(a), y_hi)], colour.mix(0.13).filled())))
             .map_err(plot_err)?;
         if (b - a) * px_per_x >= MIN_LABELLED_BAND_PX * style.scale {
             let font = style.font(12.0).pos(Pos::new(HPos::Center, VPos::Top));
-            let x = t_left - 0.5 * (a + b);
+            let x = x_of(0.5 * (a + b));
             let y = y_hi - 0.01 * (y_hi - y_lo);
             chart.draw_series(std::iter::once(Text::new(label(regime), (x, y), font))).map_err(plot_err)?;
         }
@@ -104,7 +122,7 @@ pub fn shade<DB: DrawingBackend>(
 }
 
 /// Draws vertical lines at every speciation root (t_S bold, the others thin) and at t_C, with their values, on a
-/// chart whose x coordinate is s = t_left − t (call after drawing data, so the lines stay visible).
+/// chart whose x coordinate is x = −t, from t_left to 0 (call after drawing data, so the lines stay visible).
 ///
 /// # Errors
 /// A plotting error from the backend.
@@ -120,7 +138,7 @@ pub fn lines<DB: DrawingBackend>(
     let font = style.font(12.0).pos(Pos::new(HPos::Left, VPos::Bottom));
     let y_text = y_lo + 0.03 * (y_hi - y_lo);
     let mut vline = |t: f64, colour: RGBColor, width: f64, text: Option<String>| -> Result<()> {
-        let x = t_left - t;
+        let x = x_of(t);
         chart
             .draw_series(LineSeries::new([(x, y_lo), (x, y_hi)], colour.stroke_width(style.px(width))))
             .map_err(plot_err)?;
@@ -144,6 +162,33 @@ pub fn lines<DB: DrawingBackend>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// (tick time, its label) of an axis from `t_left` to 0, as the mesh draws them.
+    fn ticks(t_left: f64) -> Vec<(f64, String)> {
+        let label = time_labels(t_left, crate::plot::X_LABELS);
+        RangedCoordf64::from(x_range(t_left)).key_points(crate::plot::X_LABELS).iter().map(|x| (-x, label(x))).collect()
+    }
+
+    #[test]
+    fn time_ticks_sit_on_round_times_and_say_them() {
+        // T = 4.25: the ticks are at t = 4, 3, 2, 1, 0 (not at 4.25, 3.25, … labelled "4.2", "3.2", …).
+        let t = ticks(4.25);
+        assert_eq!(t.iter().map(|(_, l)| l.as_str()).collect::<Vec<_>>(), ["4", "3", "2", "1", "0"]);
+        // Every label is its tick's time, to the decimals the spacing needs.
+        for t_left in [4.25, 3.74, 4.16, 1.3, 0.37, 10.0, 0.0123, 57.0] {
+            let t = ticks(t_left);
+            assert!(t.len() >= 2, "{t_left}: {t:?}");
+            for (time, label) in &t {
+                let read: f64 = label.parse().unwrap();
+                assert!((read - time).abs() < 1e-9 * t_left, "{t_left}: tick at {time} labelled {label}");
+                assert!(*time > -1e-12 && *time < t_left * (1.0 + 1e-12), "{t_left}: tick at {time} outside the axis");
+            }
+        }
+        assert_eq!(
+            ticks(1.3).iter().map(|(_, l)| l.as_str()).collect::<Vec<_>>(),
+            ["1.2", "1.0", "0.8", "0.6", "0.4", "0.2", "0.0"]
+        );
+    }
 
     #[test]
     fn bands_follow_the_transitions_and_are_clipped() {

@@ -50,6 +50,10 @@ pub struct SpeciationFigure {
     pub measured: Option<Measured>,
 }
 
+/// Top of the φ axis: above φ = 1 by the height of the regimes' label row, so the curve's plateau at 1 runs under
+/// the labels, not through them.
+const PHI_AXIS_TOP: f64 = 1.06;
+
 /// The forward time at the left edge: a margin beyond the later transition and the measured points, within the curve.
 pub(crate) fn left_edge(curve_t: &[f64], marks: &TransitionMarks, measured: Option<&Measured>) -> f64 {
     let last = curve_t.last().copied().unwrap_or(1.0);
@@ -92,12 +96,12 @@ pub fn draw<DB: DrawingBackend>(
         .caption("Speciation: cloning probability φ(t)", style.font(15.0))
         .x_label_area_size(style.px(40.0))
         .y_label_area_size(style.px(52.0))
-        .build_cartesian_2d(0.0..t_left, 0.45..1.02)
+        .build_cartesian_2d(regimes::x_range(t_left), 0.45..PHI_AXIS_TOP)
         .map_err(plot_err)?;
     super::themed_mesh(&mut chart.configure_mesh(), style)
-        .x_label_formatter(&|s| format!("{:.1}", (t_left - s).abs()))
+        .x_label_formatter(&regimes::time_labels(t_left, super::X_LABELS))
         .y_label_formatter(&|y| format!("{y:.2}"))
-        .x_desc("forward time t (T on the left, 0 on the right)")
+        .x_desc("forward time t (decreasing to the right, as generation runs)")
         .y_desc("φ = P(two clones end in the same class)")
         .draw()
         .map_err(plot_err)?;
@@ -107,7 +111,10 @@ pub fn draw<DB: DrawingBackend>(
     let narrow = (chart.plotting_area().dim_in_pixel().0 as f64) < 420.0 * style.scale;
     let f1 = cloning_probability(1.0)?;
     chart
-        .draw_series(LineSeries::new([(0.0, f1), (t_left, f1)], theme.accent().stroke_width(style.px(1.5))))
+        .draw_series(LineSeries::new(
+            [(regimes::x_of(t_left), f1), (0.0, f1)],
+            theme.accent().stroke_width(style.px(1.5)),
+        ))
         .map_err(plot_err)?
         .label(if narrow { format!("F(1) = {f1:.4}") } else { format!("F(1) = {f1:.4} (φ at t_S)") })
         .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + style.px(18.0) as i32, y)], theme.accent()));
@@ -116,7 +123,7 @@ pub fn draw<DB: DrawingBackend>(
         .iter()
         .zip(&fig.curve_phi)
         .filter(|(t, phi)| **t <= t_left && phi.is_finite())
-        .map(|(t, phi)| (t_left - t, *phi))
+        .map(|(t, phi)| (regimes::x_of(*t), *phi))
         .collect();
     chart
         .draw_series(LineSeries::new(curve, theme.theory().stroke_width(style.px(2.0))))
@@ -126,11 +133,13 @@ pub fn draw<DB: DrawingBackend>(
             PathElement::new(vec![(x, y), (x + style.px(18.0) as i32, y)], theme.theory().stroke_width(style.px(2.0)))
         });
     if let Some(m) = &fig.measured {
-        draw_measured(&mut chart, m, t_left, style, if narrow { "φ̂ ± s.e." } else { "measured φ̂(t_b) ± s.e." })?;
+        draw_measured(&mut chart, m, style, if narrow { "φ̂ ± s.e." } else { "measured φ̂(t_b) ± s.e." })?;
     }
     regimes::lines(&mut chart, &fig.marks, t_left, style)?;
     chart
         .configure_series_labels()
+        .legend_area_size(style.px(super::LEGEND_SWATCH_AREA_PX))
+        .margin(style.px(10.0))
         .background_style(theme.background().mix(0.85))
         .border_style(theme.foreground())
         .label_font(style.font(if narrow { 12.0 } else { 13.0 }))
@@ -142,7 +151,7 @@ pub fn draw<DB: DrawingBackend>(
     Ok(frame)
 }
 
-/// Measured markers with vertical error bars (± one standard error) on a chart with x = t_left − t.
+/// Measured markers with vertical error bars (± one standard error) on a chart with x = −t.
 pub(crate) fn draw_measured<DB: DrawingBackend>(
     chart: &mut ChartContext<
         '_,
@@ -150,7 +159,6 @@ pub(crate) fn draw_measured<DB: DrawingBackend>(
         Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
     >,
     m: &Measured,
-    t_left: f64,
     style: Style,
     label: &str,
 ) -> Result<()> {
@@ -160,7 +168,7 @@ pub(crate) fn draw_measured<DB: DrawingBackend>(
             .zip(&m.value)
             .zip(&m.se)
             .filter(|((t, v), se)| t.is_finite() && v.is_finite() && se.is_finite())
-            .map(|((t, v), se)| (t_left - t, *v, *se))
+            .map(|((t, v), se)| (regimes::x_of(*t), *v, *se))
             .collect();
     chart
         .draw_series(points.iter().map(|&(x, v, se)| {

@@ -82,16 +82,16 @@ pub fn draw<DB: DrawingBackend>(
         (lo, hi) = (-1.0, 1.0);
     }
     let pad = 0.05 * (hi - lo);
-    // The x coordinate is the elapsed generation time s = T − t, so T sits on the left; labels show t.
+    // The x coordinate is −t (regimes::x_of), so T sits on the left and the ticks fall on round times.
     let mut chart = ChartBuilder::on(&root)
         .margin(style.px(10.0))
         .caption("Generation trajectories on the class axis", style.font(15.0))
         .x_label_area_size(style.px(40.0))
         .y_label_area_size(style.px(52.0))
-        .build_cartesian_2d(0.0..t_max, lo - pad..hi + pad)
+        .build_cartesian_2d(regimes::x_range(t_max), lo - pad..hi + pad)
         .map_err(plot_err)?;
     super::themed_mesh(&mut chart.configure_mesh(), style)
-        .x_label_formatter(&|s| format!("{:.1}", (t_max - s).abs()))
+        .x_label_formatter(&regimes::time_labels(t_max, super::X_LABELS))
         .x_desc("forward time t (generation runs from T on the left to 0)")
         .y_desc(paths.axis_name.as_str())
         .draw()
@@ -106,7 +106,7 @@ pub fn draw<DB: DrawingBackend>(
         let mut first = true;
         for p in (0..particles).step_by(stride).filter(|&p| paths.classes[p] == class) {
             let path: Vec<(f64, f64)> = (0..n_t)
-                .map(|k| (t_max - paths.times[k], paths.projections[p * n_t + k]))
+                .map(|k| (regimes::x_of(paths.times[k]), paths.projections[p * n_t + k]))
                 .filter(|(_, y)| y.is_finite())
                 .collect();
             let series = chart
@@ -123,6 +123,8 @@ pub fn draw<DB: DrawingBackend>(
     regimes::lines(&mut chart, &paths.marks, t_max, style)?;
     chart
         .configure_series_labels()
+        .legend_area_size(style.px(super::LEGEND_SWATCH_AREA_PX))
+        .margin(style.px(10.0))
         .background_style(theme.background().mix(0.85))
         .border_style(theme.foreground())
         .label_font(style.font(13.0))
