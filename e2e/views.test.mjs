@@ -255,6 +255,35 @@ export const tests = [
     },
   },
   {
+    name: 'arrowing through the tabs does not start a large run (the view says its estimate); a small one still starts on opening',
+    timeout: 120_000,
+    async run({ page, baseUrl, assert }) {
+      // d = 256, 2000 particles, 2000 steps: a generation run of several seconds (over LARGE_RUN_SECONDS).
+      await page.goto(`${baseUrl}?view=speciation&d=256&particles=2000&steps=2000`);
+      await waitForStatus(page, ['ready']);
+      await page.focus('#tab-speciation');
+      await page.keyboard.press('ArrowLeft');
+      const error = 'section[data-view="particles"] [data-view-error]';
+      await page.waitForFunction((s) => /Not started on opening/.test(document.querySelector(s).textContent), error);
+      assert.match(await page.textContent(error), /this run is estimated at ~\d+(\.\d)? s\. Press Run to start it\./);
+      assert.equal(await page.isDisabled('section[data-view="particles"] [data-cancel]'), true, 'nothing runs');
+      assert.equal(await page.getAttribute('#status', 'data-state'), 'ready');
+      // A small run still starts on opening: Trajectories at 60 particles.
+      await page.fill('#ctl-particles', '60');
+      await page.press('#ctl-particles', 'Enter');
+      await page.fill('#ctl-steps', '200');
+      await page.press('#ctl-steps', 'Enter');
+      const before = await draws(page, 'trajectories');
+      await page.click('#tab-trajectories');
+      await waitForDraw(page, 'trajectories', before);
+      // Back on Particles (not drawn yet, now small): it runs on opening, and the note goes.
+      const drawn = await draws(page, 'particles');
+      await page.click('#tab-particles');
+      await waitForDraw(page, 'particles', drawn);
+      assert.doesNotMatch(await page.textContent(error), /Not started/);
+    },
+  },
+  {
     name: 'trajectories show the regimes: the drawn SVG has t_S, t_C and the three labelled regimes',
     async run({ page, baseUrl, assert }) {
       await page.goto(`${baseUrl}?view=trajectories&d=64&T=6&particles=20&steps=150&n=2000`);
@@ -272,7 +301,11 @@ export const tests = [
       await page.goto(`${baseUrl}?preset=memorization-2d`);
       await waitForStatus(page, ['ready']);
       const r = await readout(page, 'memorized');
-      assert.ok(Number(r.memorized) > 0.5, `memorized ${r.memorized}`);
+      // "0.9500 ± 0.0345": the fraction and its binomial standard error √(p(1 − p)/n).
+      const [frac, se] = r.memorized.split(' ± ').map(Number);
+      assert.ok(frac > 0.5, `memorized ${r.memorized}`);
+      const n = Number(r.generated);
+      assert.ok(Math.abs(se - Math.sqrt((frac * (1 - frac)) / n)) < 1e-4, `s.e. of ${r.memorized} with n = ${n}`);
       const svg = (await download(page, '[data-export="svg"]')).bytes.toString('utf8');
       assert.ok(svg.includes('training points (40)') && svg.includes('memorized: nearest training point'));
       // The cursor moves the cloud back in time: at T the particles are noise and no capture is drawn.
@@ -286,6 +319,13 @@ export const tests = [
       assert.equal(await page.textContent('section[data-view="particles"] [data-cursor-value]'), 't = 4.000');
       const csv = (await download(page, '[data-export="csv"]')).bytes.toString('utf8');
       assert.match(csv, /\nparticle,4,/);
+      // The slider's arrow keys move the cursor 2 % of the axis (T = 4 to t_min = 0.001), 0.1 % with Shift.
+      await page.focus('section[data-view="particles"] [data-cursor]');
+      await page.keyboard.press('ArrowRight');
+      await page.keyboard.press('ArrowRight');
+      assert.equal(await page.textContent('section[data-view="particles"] [data-cursor-value]'), `t = ${(4 - 0.04 * 3.999).toFixed(3)}`);
+      await page.keyboard.press('Shift+ArrowLeft');
+      assert.equal(await page.textContent('section[data-view="particles"] [data-cursor-value]'), `t = ${(4 - 0.039 * 3.999).toFixed(3)}`);
     },
   },
   {
@@ -507,6 +547,27 @@ export const tests = [
       assert.ok((await ink(page, 'speciation')) > MIN_INK);
       // Two classes is the default, so the link drops `model` (the address follows within 350 ms).
       await page.waitForFunction(() => !new URLSearchParams(location.search).has('model'));
+    },
+  },
+  {
+    name: 'a Speciation Run whose split times do not fit below T offers to raise T (rounded up), then measures',
+    timeout: 120_000,
+    async run({ page, baseUrl, assert }) {
+      // t_S = 2.079 (the default two classes at d = 64): the split times need T ≥ 1.3 t_S = 2.70.
+      await page.goto(`${baseUrl}?view=speciation&T=1&mpart=100&mtimes=5`);
+      await waitForStatus(page, ['ready']);
+      const error = 'section[data-view="speciation"] [data-view-error]';
+      await page.click('section[data-view="speciation"] [data-run]');
+      await page.locator(`${error} button`).waitFor();
+      assert.match(await page.textContent(error), /raise the final time T \(now 1\) to at least 2\.70/);
+      assert.equal(await page.textContent(`${error} button`), 'Use T = 2.8');
+      await page.focus(`${error} button`);
+      await page.keyboard.press('Enter');
+      assert.equal(await page.inputValue('#ctl-T'), '2.8');
+      assert.equal(await page.textContent(error), '');
+      assert.equal(await page.evaluate(() => document.activeElement.matches('section[data-view="speciation"] [data-run]')), true);
+      await page.keyboard.press('Enter');
+      await page.waitForFunction(() => document.querySelector('section[data-view="speciation"]').dataset.measured === 'done', null, { timeout: 90_000 });
     },
   },
   {

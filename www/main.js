@@ -378,9 +378,28 @@ function openView(key) {
   const impl = VIEW_IMPLS[key];
   if (app.data[key]) draw(key);
   else if (impl.theory) scheduleTheory(0);
-  else if (booted) panel(key).querySelector('[data-run]').click(); // a simulation view runs once when first opened
+  else if (booted) runOnOpen(key);
   renderReadout();
   updateBudgetsNow();
+}
+
+/** A simulation view runs once when first opened, unless that run is large (estimated above LARGE_RUN_SECONDS on
+ * this device) or over a budget: arrowing through the tabs must not start minutes of work. It then says so. */
+function runOnOpen(view) {
+  let e = null;
+  try {
+    e = viewEstimate(view);
+  } catch {
+    // No estimate: the run itself says what is wrong.
+  }
+  const seconds = e ? e.wall * deviceFactor() : 0;
+  if (!e || (e.within_budget && seconds <= LARGE_RUN_SECONDS)) {
+    panel(view).querySelector('[data-run]').click();
+    return;
+  }
+  viewError(view, e.within_budget
+    ? `Not started on opening: this run is estimated at ${humanSeconds(seconds)}. Press Run to start it.`
+    : 'Not started: this run is over a budget (see the estimate above).');
 }
 
 /** Sizes a canvas for its CSS width and the device pixel ratio; returns [cssWidth, cssHeight, ratio]. */
@@ -1392,6 +1411,12 @@ function wireCursor() {
     if (ev.key === ' ' && !(t instanceof HTMLButtonElement) && !(t instanceof HTMLAnchorElement)) {
       ev.preventDefault();
       setPlaying(view, app.playing !== view);
+    } else if (t instanceof HTMLInputElement && t.matches('[data-cursor]') && ['ArrowRight', 'ArrowUp', 'ArrowLeft', 'ArrowDown'].includes(ev.key)) {
+      // The slider's own step (0.1 % of the axis, for the pointer) would crawl: its arrow keys move 2 % like the
+      // page's, and 0.1 % with Shift.
+      ev.preventDefault();
+      const step = ev.shiftKey ? 0.001 : 0.02;
+      moveCursor(view, ev.key === 'ArrowRight' || ev.key === 'ArrowUp' ? step : -step);
     } else if ((ev.key === 'ArrowRight' || ev.key === 'ArrowLeft') && !(t instanceof HTMLInputElement) && t.role !== 'tab') {
       ev.preventDefault();
       moveCursor(view, ev.key === 'ArrowRight' ? 0.02 : -0.02);

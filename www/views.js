@@ -17,7 +17,7 @@
 // Measured views also take m as the last argument of draw, svg and table (null: theory only, nothing faked).
 import * as core from './pkg/diffusion_regimes.js';
 import {
-  SWEEPS, generateConfig, processConfig, scenarioConfig, sweepCurrent, sweepValues, theoryConfig, twoClassConfig,
+  PARAM_BY_KEY, SWEEPS, generateConfig, processConfig, scenarioConfig, sweepCurrent, sweepValues, theoryConfig, twoClassConfig,
 } from './params.js';
 
 /** F(1): the level φ crosses at t_S (SCIENCE.md §7; src/theory/cloning.rs). Only used to label the readout. */
@@ -141,12 +141,13 @@ function runReadout(r) {
   if (k === 2) {
     let plus = 0;
     for (const c of r.classes) if (c === 0) plus += 1;
-    items.push({ key: 'class_plus_fraction', label: 'Fraction ending in class +1', value: plus / n });
+    items.push({ key: 'class_plus_fraction', label: 'Fraction ending in class +1 ± s.e.', text: pm(plus / n, binomialSe(plus, n)) });
   }
   if (r.ratio.length) {
     let m = 0;
     for (const q of r.ratio) if (q < 1 / 3) m += 1;
-    items.push({ key: 'memorized', label: 'Memorized at the end (d₁/d₂ < 1/3), measured', value: m / r.ratio.length });
+    const end = r.times.length ? ` at t = ${formatTime(r.times[r.times.length - 1])}` : ' at the end';
+    items.push({ key: 'memorized', label: `Memorized${end} (d₁/d₂ < 1/3), measured ± s.e.`, text: pm(m / r.ratio.length, binomialSe(m, r.ratio.length)) });
   }
   return items;
 }
@@ -349,12 +350,23 @@ function theoryTs(ctx) {
   return t;
 }
 
+/**
+ * The fix that raises the final time T to at least `need` (rounded up to two significant digits), or null when T's
+ * range does not reach it.
+ */
+function raiseT(need) {
+  const unit = 10 ** (Math.floor(Math.log10(need)) - 1);
+  const T = Number((Math.ceil(need / unit - 1e-9) * unit).toPrecision(12));
+  return T <= PARAM_BY_KEY.get('T').max ? { label: `Use T = ${T}`, values: { T } } : null;
+}
+
 /** Split times of the Speciation Run: `n` log-spaced times from 0.4 t_S to min(2.5 t_S, T), bracketing t_S. */
 export function speciationSplits(s, tS) {
   const lo = Math.max(0.4 * tS, s.tmin + (2 * (s.T - s.tmin)) / s.steps);
   const hi = Math.min(2.5 * tS, s.T);
   if (!(hi > 1.2 * tS && lo < 0.85 * tS)) {
-    throw new Error(`The split times must bracket t_S = ${tS.toFixed(4)} inside (t_min, T]: raise T to at least ${(1.3 * tS).toFixed(2)}.`);
+    const need = 1.3 * tS;
+    throw new FixableError(`The split times must bracket t_S = ${tS.toFixed(4)} inside (t_min, T]: raise the final time T (now ${s.T}) to at least ${need.toFixed(2)}.`, raiseT(need));
   }
   return logspace(lo, hi, s.mtimes).map(round6);
 }
@@ -370,6 +382,17 @@ function series(t, value, se) {
     }
   }
   return out;
+}
+
+/** The binomial standard error of a fraction k / n, √(p(1 − p)/n). */
+function binomialSe(k, n) {
+  const p = k / n;
+  return Math.sqrt((p * (1 - p)) / n);
+}
+
+/** A forward time as the readout prints it: up to 4 significant digits, no trailing zeros (0.001, 4, 0.25). */
+function formatTime(t) {
+  return String(Number(t.toPrecision(4)));
 }
 
 /** "x ± se" with 4 decimals, or the reason there is no number. */
@@ -579,7 +602,10 @@ export const transitions = {
     if (wantTs) {
       const top = Math.max(...idx.map((i) => t.t_s[i]));
       const fmax = Math.min(2, (0.999 * s.T) / top);
-      if (!(fmax >= 1.25)) throw new Error(`The split times (0.5 to 2 × t_S) must stay below T: raise T to at least ${(1.3 * top).toFixed(2)} (largest theory t_S ${top.toFixed(4)}).`);
+      if (!(fmax >= 1.25)) {
+        const need = 1.3 * top;
+        throw new FixableError(`The split times run from 0.5 to 2 × t_S (at least to 1.25 × t_S) and must stay below the final time T (now ${s.T}): at the ${values.length} measured values the largest theory t_S is ${top.toFixed(4)}, so raise T to at least ${need.toFixed(2)}.`, raiseT(need));
+      }
       experiment.split_factors = logspace(0.5, fmax, s.mtimes).map(round6);
     }
     const particles = s.mquant === 't_c' ? Math.max(1, s.mtraj) : s.mpart;
