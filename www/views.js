@@ -468,7 +468,7 @@ export const speciation = {
     return [
       { key: 'm_t_s', label: `Measured t_S (φ̂ crosses F(1) = ${F_AT_ONE}) ± s.e.${note}`,
         text: x ? pm(x.t, x.se) : 'not bracketed by the split times (φ̂ does not cross F(1) between them)' },
-      { key: 'm_pairs', label: `Clone pairs per split time (${c.method})${note}`, value: c.pairs, integer: true },
+      { key: 'm_pairs', label: `Clone pairs per split time (${c.method === 'full' ? 'full generation from T, then fork' : 'copies from exact samples of p_t'})${note}`, value: c.pairs, integer: true },
       { key: 'm_splits', label: 'Split times measured', value: c.grid_times.length, integer: true },
       { key: 'm_phi_se', label: 'Largest s.e. of φ̂ (binomial)', value: Math.max(...c.phi_se) },
     ];

@@ -129,10 +129,26 @@ where
     Y: plotters::coord::ranged1d::Ranged,
     DB: DrawingBackend,
 {
+    sized_mesh(mesh, style, X_LABELS, 7, 13.0)
+}
+
+/// [`themed_mesh`] with other label counts and font size (the Relaxation view's three small panels).
+pub(crate) fn sized_mesh<'m, 'a, 'b, X, Y, DB>(
+    mesh: &'m mut plotters::chart::MeshStyle<'a, 'b, X, Y, DB>,
+    style: Style,
+    x_labels: usize,
+    y_labels: usize,
+    font_px: f64,
+) -> &'m mut plotters::chart::MeshStyle<'a, 'b, X, Y, DB>
+where
+    X: plotters::coord::ranged1d::Ranged,
+    Y: plotters::coord::ranged1d::Ranged,
+    DB: DrawingBackend,
+{
     mesh.light_line_style(style.theme.background())
         .bold_line_style(style.theme.grid())
-        .x_labels(X_LABELS)
-        .y_labels(7)
+        .x_labels(x_labels)
+        .y_labels(y_labels)
         .axis_style(style.theme.foreground())
-        .label_style(style.font(13.0))
+        .label_style(style.font(font_px))
 }

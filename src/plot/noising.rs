@@ -62,14 +62,7 @@ pub fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, run: &NoisingRun, 
         .y_label_area_size(style.px(52.0))
         .build_cartesian_2d(0.0..t_max, lo..hi)
         .map_err(plot_err)?;
-    chart
-        .configure_mesh()
-        .light_line_style(theme.background())
-        .bold_line_style(theme.grid())
-        .x_labels(8)
-        .y_labels(7)
-        .axis_style(fg)
-        .label_style(font.clone())
+    super::themed_mesh(&mut chart.configure_mesh(), style)
         .x_desc("forward time t")
         .y_desc("μ̂ · x_t")
         .draw()

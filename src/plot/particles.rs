@@ -68,14 +68,7 @@ pub fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, fig: &ParticlesFig
         .y_label_area_size(style.px(52.0))
         .build_cartesian_2d(x_lo..x_hi, y_lo..y_hi)
         .map_err(plot_err)?;
-    chart
-        .configure_mesh()
-        .light_line_style(theme.background())
-        .bold_line_style(theme.grid())
-        .x_labels(7)
-        .y_labels(7)
-        .axis_style(theme.foreground())
-        .label_style(style.font(13.0))
+    super::themed_mesh(&mut chart.configure_mesh(), style)
         .x_desc(fig.axis_names[0].as_str())
         .y_desc(fig.axis_names[1].as_str())
         .draw()
@@ -101,6 +94,7 @@ pub fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, fig: &ParticlesFig
             })
             .legend(move |(x, y)| Cross::new((x + style.px(9.0) as i32, y), style.px(3.0), grey));
     }
+    let mut legend_rows = usize::from(!fig.training_x.is_empty());
     let k = fig.k.max(2);
     for class in 0..k {
         let colour = theme.class(class as usize);
@@ -111,6 +105,7 @@ pub fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, fig: &ParticlesFig
         if pts.is_empty() {
             continue;
         }
+        legend_rows += 1;
         chart
             .draw_series(pts.into_iter().map(|p| Circle::new(p, style.px(2.5), colour.mix(0.8).filled())))
             .map_err(plot_err)?
@@ -124,6 +119,7 @@ pub fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, fig: &ParticlesFig
             .filter(|((x, y), (a, b))| inside(*x, *y) && inside(*a, *b))
             .collect();
         if !links.is_empty() {
+            legend_rows += 1;
             chart
                 .draw_series(links.iter().map(|&(p, a)| PathElement::new(vec![p, a], mark.mix(0.5).stroke_width(1))))
                 .map_err(plot_err)?;
@@ -140,6 +136,7 @@ pub fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, fig: &ParticlesFig
                 .legend(move |(x, y)| Circle::new((x + style.px(9.0) as i32, y), style.px(5.0), mark));
         }
     }
+    let corner = legend_corner(fig, legend_rows, narrow, chart.plotting_area().dim_in_pixel(), style);
     chart
         .configure_series_labels()
         .legend_area_size(style.px(super::LEGEND_SWATCH_AREA_PX))
@@ -147,11 +144,55 @@ pub fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, fig: &ParticlesFig
         .background_style(theme.background().mix(0.85))
         .border_style(theme.foreground())
         .label_font(style.font(if narrow { 12.0 } else { 13.0 }))
-        .position(SeriesLabelPosition::UpperRight)
+        .position(corner)
         .draw()
         .map_err(plot_err)?;
     root.present().map_err(plot_err)?;
     Ok(())
+}
+
+/// The corner for the legend (`rows` lines) that covers the fewest drawn points, particles and training points: a
+/// cloud often fills one corner (a class cluster, the training set), rarely all four. The upper right among equals.
+fn legend_corner(
+    fig: &ParticlesFigure,
+    rows: usize,
+    narrow: bool,
+    plot_px: (u32, u32),
+    style: Style,
+) -> SeriesLabelPosition {
+    let [x_lo, x_hi, y_lo, y_hi] = fig.limits;
+    // The legend's box as fractions of the plotting area: its longest label is about 38 characters (16 when narrow)
+    // of ~7 px, after the swatch column and the margins; each row ~17 px.
+    let chars = if narrow { 16.0 } else { 38.0 };
+    let fw = (chars * 7.0 + super::LEGEND_SWATCH_AREA_PX + 30.0) * style.scale / f64::from(plot_px.0.max(1));
+    let fh = (rows as f64 * 17.0 + 30.0) * style.scale / f64::from(plot_px.1.max(1));
+    let points = fig.x.iter().zip(&fig.y).chain(fig.training_x.iter().zip(&fig.training_y));
+    // Points per corner box: upper right, upper left, lower right, lower left.
+    let mut counts = [0u32; 4];
+    for (x, y) in points {
+        let (u, v) = ((x - x_lo) / (x_hi - x_lo), (y - y_lo) / (y_hi - y_lo));
+        let column = if u >= 1.0 - fw {
+            0
+        } else if u <= fw {
+            1
+        } else {
+            continue;
+        };
+        let row = if v >= 1.0 - fh {
+            0
+        } else if v <= fh {
+            2
+        } else {
+            continue;
+        };
+        counts[column + row] += 1;
+    }
+    match (0..4).min_by_key(|&k| counts[k]) {
+        Some(1) => SeriesLabelPosition::UpperLeft,
+        Some(2) => SeriesLabelPosition::LowerRight,
+        Some(3) => SeriesLabelPosition::LowerLeft,
+        _ => SeriesLabelPosition::UpperRight,
+    }
 }
 
 #[cfg(test)]
@@ -173,6 +214,34 @@ mod tests {
             limits: [-2.0, 2.0, -2.0, 2.0],
             axis_names: ["x_1".into(), "x_2".into()],
         }
+    }
+
+    #[test]
+    fn the_legend_takes_the_emptiest_corner() {
+        let style = Style::new(Theme::Light, 1.0);
+        let corner = |xs: Vec<f64>, ys: Vec<f64>| {
+            let n = xs.len();
+            let fig = ParticlesFigure {
+                x: xs,
+                y: ys,
+                classes: vec![0; n],
+                training_x: vec![],
+                training_y: vec![],
+                captured: vec![],
+                ..figure()
+            };
+            legend_corner(&fig, 3, false, (800, 500), style)
+        };
+        // A cloud in the upper right (x, y ∈ [1, 2] of [−2, 2]²): the legend moves to the upper left.
+        let xs: Vec<f64> = (0..100).map(|i| 1.0 + f64::from(i % 10) / 10.0).collect();
+        let ys: Vec<f64> = (0..100).map(|i| 1.0 + f64::from(i / 10) / 10.0).collect();
+        assert!(matches!(corner(xs.clone(), ys.clone()), SeriesLabelPosition::UpperLeft));
+        // Clouds in both upper corners: a lower corner.
+        let both_x: Vec<f64> = xs.iter().map(|x| x - 3.0).chain(xs.iter().copied()).collect();
+        let both_y: Vec<f64> = ys.iter().chain(&ys).copied().collect();
+        assert!(matches!(corner(both_x, both_y), SeriesLabelPosition::LowerRight));
+        // A centred cloud: the upper right, as before.
+        assert!(matches!(corner(vec![0.0, 0.1, -0.1], vec![0.0, 0.1, -0.1]), SeriesLabelPosition::UpperRight));
     }
 
     #[test]

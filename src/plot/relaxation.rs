@@ -130,14 +130,7 @@ fn spectrum<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, r: &RelaxationRep
         .y_label_area_size(style.px(46.0))
         .build_cartesian_2d(x0..x1, -1.1 * im..1.1 * im)
         .map_err(plot_err)?;
-    chart
-        .configure_mesh()
-        .light_line_style(theme.background())
-        .bold_line_style(theme.grid())
-        .x_labels(5)
-        .y_labels(5)
-        .axis_style(theme.foreground())
-        .label_style(style.font(11.0))
+    super::sized_mesh(&mut chart.configure_mesh(), style, 5, 5, 11.0)
         .x_desc("Re λ")
         .y_desc("Im λ")
         .draw()
@@ -196,14 +189,7 @@ fn gap_against_strength<DB: DrawingBackend>(
         .y_label_area_size(style.px(46.0))
         .build_cartesian_2d(s0..s1, g0..g1)
         .map_err(plot_err)?;
-    chart
-        .configure_mesh()
-        .light_line_style(theme.background())
-        .bold_line_style(theme.grid())
-        .x_labels(5)
-        .y_labels(5)
-        .axis_style(theme.foreground())
-        .label_style(style.font(11.0))
+    super::sized_mesh(&mut chart.configure_mesh(), style, 5, 5, 11.0)
         .x_desc(sweep.parameter.as_str())
         .y_desc("gap g = min Re λ")
         .draw()
@@ -265,14 +251,7 @@ fn propagator_norm<DB: DrawingBackend>(
         .y_label_area_size(style.px(52.0))
         .build_cartesian_2d(0.0..t_max, (lo * 0.5..hi * 1.5).log_scale())
         .map_err(plot_err)?;
-    chart
-        .configure_mesh()
-        .light_line_style(theme.background())
-        .bold_line_style(theme.grid())
-        .x_labels(5)
-        .y_labels(6)
-        .axis_style(theme.foreground())
-        .label_style(style.font(11.0))
+    super::sized_mesh(&mut chart.configure_mesh(), style, 5, 6, 11.0)
         .y_label_formatter(&|v| format!("{v:.0e}"))
         .x_desc("forward time t")
         .y_desc("norm")
