@@ -14,6 +14,9 @@ use crate::error::{Error, Result};
 
 /// The curve is clipped below at this value of f/α (f → −∞ as t → 0: everything below is "collapsed").
 const Y_FLOOR: f64 = -1.0;
+/// Bottom of the y axis: below the floor by the height of the transition lines' labels, so the curve's plateau at
+/// the floor (t < t_C) runs above "t_C = …", not through it.
+const Y_AXIS_BOTTOM: f64 = -1.25;
 
 /// Bins of the t̂_C histogram.
 const HISTOGRAM_BINS: usize = 24;
@@ -84,7 +87,7 @@ pub fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, fig: &CollapseFigu
         .caption(title, style.font(15.0))
         .x_label_area_size(style.px(40.0))
         .y_label_area_size(style.px(52.0))
-        .build_cartesian_2d(regimes::x_range(t_left), Y_FLOOR..1.1)
+        .build_cartesian_2d(regimes::x_range(t_left), Y_AXIS_BOTTOM..1.1)
         .map_err(plot_err)?;
     super::themed_mesh(&mut chart.configure_mesh(), style)
         .x_label_formatter(&regimes::time_labels(t_left, super::X_LABELS))

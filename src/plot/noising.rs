@@ -64,9 +64,11 @@ pub fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, run: &NoisingRun, 
         .map_err(plot_err)?;
     super::themed_mesh(&mut chart.configure_mesh(), style)
         .x_desc("forward time t")
-        .y_desc("μ̂ · x_t")
+        .y_desc("class axis μ̂ · x_t")
         .draw()
         .map_err(plot_err)?;
+    // On a narrow canvas (a phone) the legend would cover a quarter of the plot: shorter labels, smaller font.
+    let narrow = (chart.plotting_area().dim_in_pixel().0 as f64) < 420.0 * style.scale;
     let particles = run.labels.len();
     let stride = particles.div_ceil(MAX_DRAWN_PATHS).max(1);
     for p in (0..particles).step_by(stride) {
@@ -80,7 +82,12 @@ pub fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, run: &NoisingRun, 
         let polygon: Vec<(f64, f64)> = upper.chain(lower).collect();
         chart.draw_series(std::iter::once(Polygon::new(polygon, colour.mix(0.18)))).map_err(plot_err)?;
         let mean = (0..n_t).map(|k| (run.times[k], sign * run.band_mean[k]));
-        let label = if sign > 0.0 { "class +1: exact mean ± 2 s.d." } else { "class −1: exact mean ± 2 s.d." };
+        let label = match (sign > 0.0, narrow) {
+            (true, false) => "class +1: exact mean ± 2 s.d.",
+            (false, false) => "class −1: exact mean ± 2 s.d.",
+            (true, true) => "+1: mean ± 2 s.d.",
+            (false, true) => "−1: mean ± 2 s.d.",
+        };
         chart
             .draw_series(LineSeries::new(mean, colour.stroke_width(style.px(2.5))))
             .map_err(plot_err)?
@@ -95,7 +102,7 @@ pub fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, run: &NoisingRun, 
         .margin(style.px(10.0))
         .background_style(theme.background().mix(0.85))
         .border_style(fg)
-        .label_font(font)
+        .label_font(if narrow { style.font(12.0) } else { font })
         .position(SeriesLabelPosition::UpperRight)
         .draw()
         .map_err(plot_err)?;

@@ -100,7 +100,17 @@ pub fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, fig: &TransitionsF
                 .flat_map(|m| m.value.iter().zip(&m.se).map(|(v, s)| v + s).collect::<Vec<_>>()),
         )
         .filter(|v| v.is_finite());
-    let y_max = all_y.fold(0.0, f64::max).max(0.1) * 1.1;
+    // Headroom above the highest point for the legend (upper right), so it sits above the lines: its rows (about
+    // 17 px each, plus margins) as a fraction of the plotting area's height (the canvas less the caption, the x labels
+    // and the margins, about 85 px), at most half of it.
+    let rows = 3 // t_S, t_C, the current value
+        + usize::from(fig.manifold_t_c.iter().any(Option::is_some))
+        + usize::from(fig.roots.iter().any(|r| r.len() > 1))
+        + usize::from(fig.measured_t_s.is_some())
+        + usize::from(fig.measured_t_c.is_some());
+    let plot_px = (f64::from(root.dim_in_pixel().1) - 85.0 * style.scale).max(1.0);
+    let legend = ((rows as f64 * 17.0 + 28.0) * style.scale / plot_px).min(0.5);
+    let y_max = all_y.fold(0.0, f64::max).max(0.1) * 1.05 / (1.0 - legend);
     let (mut x_lo, mut x_hi) = xs.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| (a.min(x), b.max(x)));
     if let Some(c) = fig.current.filter(|c| c.is_finite() && (!fig.log_x || *c > 0.0)) {
         x_lo = x_lo.min(tx(c));
