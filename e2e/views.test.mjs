@@ -423,6 +423,20 @@ export const tests = [
     },
   },
   {
+    name: 'a menu too narrow for its choice repeats it in full below (and not a choice that fits); a fix updates it',
+    async run({ page, baseUrl, assert }) {
+      await page.setViewportSize({ width: 1280, height: 900 });
+      await page.goto(`${baseUrl}?score=empirical`);
+      await waitForStatus(page, ['ready']);
+      assert.equal(await page.textContent('#hint-score'), 'empirical score of the n points (memorizes)');
+      assert.equal(await page.textContent('#hint-U'), '', 'c·I (isotropic) fits its menu');
+      // The t_min fix sets the refined grid: its long choice appears under the Time grid menu.
+      assert.equal(await page.textContent('#hint-grid'), '');
+      await page.click('#err-tmin button');
+      assert.match(await page.textContent('#hint-grid'), /^refined towards t = 0/);
+    },
+  },
+  {
     name: 'URL round trip of the data model controls restores them and the same theory readout',
     async run({ page, context, baseUrl, assert }) {
       await page.goto(`${baseUrl}?view=collapse`);

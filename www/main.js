@@ -178,10 +178,34 @@ function buildControls() {
       fs.append(wrap);
       controls.set(p.key, { p, input, error, wrap });
       input.addEventListener(p.kind === 'enum' ? 'change' : 'input', () => onControl(p.key));
+      if (p.kind === 'enum') wrap.classList.add('field-enum');
     }
     form.append(fs);
   }
   form.addEventListener('submit', (ev) => ev.preventDefault());
+}
+
+/** Width a closed menu keeps for its arrow and padding (CSS pixels). */
+const MENU_CHROME_PX = 30;
+const measureCtx = document.createElement('canvas').getContext('2d');
+
+/** Under a menu too narrow for its choice ("exact score of the mod…"): the choice in full (its hint line is
+ * otherwise empty). Measured with the menu's own font, so it follows the layout (sidebar, phone). */
+function showChoice(key) {
+  const c = controls.get(key);
+  const text = c.input.selectedOptions[0]?.textContent ?? '';
+  const width = c.input.clientWidth;
+  let clipped = false;
+  if (width > 0 && measureCtx) {
+    measureCtx.font = getComputedStyle(c.input).font;
+    clipped = measureCtx.measureText(text).width > width - MENU_CHROME_PX;
+  }
+  c.wrap.querySelector('.field-hint').textContent = clipped ? text : '';
+}
+
+/** After a layout change (rotation, resizing): the full choices under the menus that now clip them. */
+function showChoices() {
+  for (const [key, c] of controls) if (c.p.kind === 'enum') showChoice(key);
 }
 
 /** The seed's input with a "New seed" button: a seed from the platform's entropy source (the core's `fresh_seed`,
@@ -254,12 +278,18 @@ function writeControls() {
   for (const [key, c] of controls) {
     c.input.value = formatValue(c.p, app.state[key]);
     setFieldError(key, '');
+    if (c.p.kind === 'enum') showChoice(key);
   }
   updateVisibility();
 }
 
 function updateVisibility(state = app.state) {
-  for (const c of controls.values()) c.wrap.hidden = c.p.show ? !c.p.show(state) : false;
+  for (const [key, c] of controls) {
+    const hidden = c.p.show ? !c.p.show(state) : false;
+    if (hidden === c.wrap.hidden) continue;
+    c.wrap.hidden = hidden;
+    if (!hidden && c.p.kind === 'enum') showChoice(key); // measured now that it has a width
+  }
 }
 
 /** The state with every control whose text parses (the others keep their last valid value). */
@@ -277,6 +307,7 @@ const CROSS_KEYS = ['uvals', 'tmin', 'sto', 'sfrom', 'cx', 'cy'];
 
 function onControl(key) {
   const c = controls.get(key);
+  if (c.p.kind === 'enum') showChoice(key);
   const r = parseValue(c.p, c.input.value);
   setFieldError(key, r.ok ? '' : `${c.p.label}: ${r.error}.`);
   if (!r.ok) return;
@@ -1656,7 +1687,10 @@ async function main() {
   let resizeTimer = 0;
   window.addEventListener('resize', () => {
     clearTimeout(resizeTimer);
-    resizeTimer = setTimeout(redrawAll, 100);
+    resizeTimer = setTimeout(() => {
+      redrawAll();
+      showChoices();
+    }, 100);
   });
   try {
     await init();
