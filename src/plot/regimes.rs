@@ -2,8 +2,8 @@
 //! speciated t_C < t < t_S, collapsed t < t_C), and vertical lines at every speciation root and at t_C.
 //!
 //! Convention (SCIENCE.md §1): the numbers are forward time; generation views draw T on the left and 0 on the right,
-//! so their chart's x coordinate is x = −t ([`x_of`]; the axis runs from −t_left to 0). Plotters places its ticks at
-//! round values of x, hence at round times; [`time_labels`] prints them as t. The functions here take t and convert.
+//! so their chart's x coordinate is x = −t (`x_of`; the axis runs from −t_left to 0). Plotters places its ticks at
+//! round values of x, hence at round times; `time_labels` prints them as t. The functions here take t and convert.
 
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
