@@ -72,6 +72,14 @@ export const tests = [
       await host.evaluate(() => window.postMessage({ type: 'regimes-playground:height', height: 150 }, '*'));
       await host.waitForTimeout(200);
       assert.equal(await host.evaluate(() => document.querySelector('iframe').getBoundingClientRect().height), shown);
+      // In a wider column the view puts its plots side by side: the iframe shrinks back to the content (the page
+      // used to post its scrollHeight, never less than the iframe's own height, so it only ever grew).
+      await host.setViewportSize({ width: 900, height: 700 });
+      await host.waitForFunction((s) => parseFloat(document.querySelector('iframe').style.height) < s - 200, shown, { timeout: 10_000 });
+      await host.waitForTimeout(300);
+      const wide = await host.evaluate(() => document.querySelector('iframe').getBoundingClientRect().height);
+      const content = await frame.evaluate(() => Math.ceil(document.body.getBoundingClientRect().bottom + window.scrollY));
+      assert.ok(Math.abs(wide - content) <= 1, `iframe ${wide} px, content ${content} px`);
     },
   },
   {

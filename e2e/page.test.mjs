@@ -281,6 +281,38 @@ export const tests = [
     },
   },
   {
+    name: 'a theory view kept after a refused value, and a measured view after a seed change, export the data\'s own link and seed',
+    timeout: 90_000,
+    async run({ page, baseUrl, assert }) {
+      // Relaxation: eigenvalues the core refuses keep the last plot; its exports cite the accepted values.
+      await page.goto(`${baseUrl}?view=relaxation&d=2&U=diagonal&uvals=1,9`);
+      await waitForStatus(page, ['ready']);
+      await page.fill('#ctl-uvals', '1e-300,1e6');
+      const error = 'section[data-view="relaxation"] [data-view-error]';
+      await page.waitForFunction((s) => /last values the core accepted/.test(document.querySelector(s).textContent), error);
+      const kept = JSON.parse((await download(page, '[data-export="json"]')).bytes.toString('utf8'));
+      assert.equal(new URL(kept.link).searchParams.get('uvals'), '1,9', kept.link);
+      assert.equal(kept.controls_changed_since_run, true);
+      assert.equal(new URL(kept.current_link).searchParams.get('uvals'), '1e-300,1000000');
+      // Speciation: the markers of a Run at seed 4242, then the seed changed: the exports cite seed 4242's run.
+      await page.goto(`${baseUrl}?view=speciation&d=16&mpart=200&mtimes=5&seed=4242`);
+      await waitForStatus(page, ['ready']);
+      await page.click('section[data-view="speciation"] [data-run]');
+      await page.waitForFunction(() => document.querySelector('section[data-view="speciation"]').dataset.measured === 'done', null, { timeout: 60_000 });
+      await page.fill('#ctl-seed', '99');
+      await page.waitForFunction(() => new URL(location.href).searchParams.get('seed') === '99');
+      const json = JSON.parse((await download(page, '[data-export="json"]')).bytes.toString('utf8'));
+      assert.equal(json.seed, 4242);
+      assert.equal(new URL(json.link).searchParams.get('seed'), '4242');
+      assert.equal(new URL(json.measured.link).searchParams.get('seed'), '4242');
+      assert.equal(json.controls_changed_since_run, true);
+      assert.equal(new URL(json.current_link).searchParams.get('seed'), '99');
+      assert.ok('theory_of_current_controls' in json && !('theory' in json));
+      const svg = (await download(page, '[data-export="svg"]')).bytes.toString('utf8');
+      assert.match(svg, /<desc>[^<]*seed 4242: [^<]*seed=4242[^<]*\(the controls changed since; current link: [^<]*seed=99/);
+    },
+  },
+  {
     name: 'limits: the gap sweep stays within the core range at γ = 1000, a refused theory says why, coordinates are 1-based',
     async run({ page, baseUrl, assert }) {
       await page.goto(`${baseUrl}?view=relaxation&drift=scaled&gamma=1000`);

@@ -36,7 +36,8 @@ export function downloadBlob(blob, filename) {
 
 /** The lines that let a saved image be traced to its settings: generator, version, view, seed and link. */
 export function imageCitation(header) {
-  return `${header.generator} ${header.version}, view ${header.view}, seed ${header.seed}: ${header.link}`;
+  const changed = header.controls_changed_since_run ? ` (the controls changed since; current link: ${header.current_link})` : '';
+  return `${header.generator} ${header.version}, view ${header.view}, seed ${header.seed}: ${header.link}${changed}`;
 }
 
 /** An SVG document with the citation as its <desc> (the first child of the root element). */

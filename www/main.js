@@ -249,11 +249,14 @@ function fixFor(key) {
 /** A view's message when the core refused a value of its Run (the reason is beside the control). */
 const REFUSED_NOTE = 'A value was refused: see the message next to its control.';
 
+/** Added to a theory view's refusal when it keeps the plot of earlier controls (its exports cite those). */
+const KEPT_PLOT_NOTE = 'The plot shown is of the last values the core accepted.';
+
 /** After a control's fix: the views' notes pointing at that control's message go too, and the focus moves to it. */
 function afterFieldFix(key) {
   for (const v of VIEWS) {
     const el = panel(v.key).querySelector('[data-view-error]');
-    if (el.textContent === REFUSED_NOTE) el.textContent = '';
+    if (el.textContent.startsWith(REFUSED_NOTE)) el.textContent = '';
   }
   controls.get(key).input.focus();
 }
@@ -697,8 +700,10 @@ function handleRunError(view, e) {
   }
   const key = placeCoreError(msg);
   // An embedded page hides its controls: the view then says the message itself, with the control's fix if any.
-  if (key && app.embed) viewError(view, msg, fixFor(key));
-  else viewError(view, key ? REFUSED_NOTE : msg, e?.fix);
+  // A theory view keeps its last plot: say that it is not of the current controls.
+  const kept = VIEW_IMPLS[view].theory && app.data[view] ? ` ${KEPT_PLOT_NOTE}` : '';
+  if (key && app.embed) viewError(view, msg + kept, fixFor(key));
+  else viewError(view, (key ? REFUSED_NOTE : msg) + kept, e?.fix);
 }
 
 /** Validates the current state for a request: every visible control must hold a valid value. */
@@ -875,6 +880,9 @@ async function compute(view, { onProgress = null } = {}) {
     return false;
   }
   const q = addressQuery();
+  // The record of what the result comes from: the controls, link and seed at the request (not at its end: the
+  // controls may move while it computes).
+  const record = { key: simKey(view, app.state), link: $('#share-url').value, seed: app.state.seed };
   if (req.kind === 'generate' && app.theory && app.theoryKey === JSON.stringify(req.config.theory)) {
     req.config.marks = marksOf(app.theory); // the theory worker already has it: no second evaluation
   }
@@ -902,10 +910,8 @@ async function compute(view, { onProgress = null } = {}) {
     app.data[view] = result;
     app.configs[view] = req.config;
     app.queries[view] = q;
-    if (!impl.theory) {
-      app.runs[view] = { key: simKey(view, app.state), link: $('#share-url').value, seed: app.state.seed };
-      updateSimStale();
-    }
+    app.runs[view] = record;
+    if (!impl.theory) updateSimStale();
     if (impl.hasCursor && !impl.cursorStart) delete app.cursors[view];
     if (impl.cursorStart) app.cursors[view] = impl.cursorStart(result);
     const note = impl.note ? impl.note(result) : result && result.warning;
@@ -990,6 +996,7 @@ function simKey(view, state) {
 /** Says above a simulation view's plot when the controls changed since the run it shows. */
 function updateSimStale() {
   for (const [view, run] of Object.entries(app.runs)) {
+    if (VIEW_IMPLS[view].theory) continue; // a theory view redraws by itself (its exports still check its record)
     const stale = run.key !== simKey(view, app.state);
     const el = panel(view).querySelector('[data-stale-note]');
     if (el) el.textContent = stale ? 'The plot is from the last Run: settings changed since. Press Run to update it (its '
@@ -1009,6 +1016,7 @@ async function runMeasure(view, onProgress) {
     return false;
   }
   const q = addressQuery();
+  const link = $('#share-url').value;
   const clearKey = measureClearKey(view, app.state);
   const staleKey = measureStaleKey(app.state);
   const seed = app.state.seed;
@@ -1033,7 +1041,7 @@ async function runMeasure(view, onProgress) {
     handleRunError(view, e);
     return false;
   }
-  const m = { parts, configs, query: q, clearKey, staleKey, stale: false, seed, seconds: (performance.now() - t0) / 1000 };
+  const m = { parts, configs, query: q, link, clearKey, staleKey, stale: false, seed, seconds: (performance.now() - t0) / 1000 };
   // The controls may have moved while it ran: the result belongs to the state it was started with.
   if (clearKey !== measureClearKey(view, app.state)) {
     viewError(view, 'The scenario changed during the Run: its result was dropped. Press Run again.');
@@ -1567,21 +1575,23 @@ function wireShare() {
 }
 
 function exportHeader(view) {
-  // A simulation view's data comes from its last Run: cite that run's seed and link, and the current link too if the
-  // controls changed since (the data would not come from it).
+  // A view's data comes from its last computation (a simulation view's Run, a theory view's evaluation, which may
+  // have been refused, stopped or still be running for newer controls): cite that computation's seed and link, and
+  // the current link too if the controls changed since (the data would not come from it). A measured view's markers
+  // come from its measurement Run: its seed and link are cited (they are the figure's random part).
   const run = app.runs[view];
-  const changed = run && run.key !== simKey(view, app.state);
+  const m = app.measured[view];
+  const changed = Boolean((run && run.key !== simKey(view, app.state)) || (m && m.stale));
   return {
     generator: 'diffusion-regimes playground',
     version: core.version(),
     schema: core.schema_version(),
     view,
-    seed: run ? run.seed : app.state.seed,
-    link: run ? run.link : $('#share-url').value,
+    seed: m ? m.seed : run ? run.seed : app.state.seed,
+    link: m ? m.link : run ? run.link : $('#share-url').value,
     ...(changed ? { controls_changed_since_run: true, current_link: $('#share-url').value } : {}),
     config: app.configs[view],
-    ...(app.measured[view] ? { measured: { stale: app.measured[view].stale, link: app.measured[view].query,
-      configs: app.measured[view].configs } } : {}),
+    ...(m ? { measured: { stale: m.stale, link: m.link, seed: m.seed, configs: m.configs } } : {}),
   };
 }
 
@@ -1618,7 +1628,11 @@ async function exportView(kind) {
     } else if (kind === 'json') {
       const m = app.measured[view];
       const readout = [...impl.readout(data), ...(m ? impl.measuredReadout(m) : [])];
-      const body = { ...exportHeader(view), readout, theory: app.theory, data, measured: m ? m.parts : null };
+      const h = exportHeader(view);
+      // The theory of the current controls: under its own name when the data come from other controls.
+      const theory = h.controls_changed_since_run ? { theory_of_current_controls: app.theory } : { theory: app.theory };
+      // `measured`: the header's record of the measurement Run (link, seed, stale, configs) with its results.
+      const body = { ...h, readout, ...theory, data, measured: m ? { ...h.measured, parts: m.parts } : null };
       const json = JSON.stringify(body, (k, v) => (ArrayBuffer.isView(v) ? Array.from(v) : v), 1);
       downloadBlob(new Blob([json], { type: 'application/json' }), `${base}.json`);
     }
@@ -1644,7 +1658,10 @@ function wireExport() {
 function setupEmbed() {
   document.body.dataset.embed = app.embed;
   const post = () => {
-    const height = Math.ceil(document.documentElement.scrollHeight);
+    // The content's height (to the body's bottom edge), not the document's scrollHeight: that is never less than
+    // the iframe's own height, so a frame could grow (a narrow column) but never shrink back (a wider one).
+    const body = document.body;
+    const height = Math.ceil(body.getBoundingClientRect().bottom + window.scrollY + parseFloat(getComputedStyle(body).marginBottom || '0'));
     window.parent.postMessage({ type: 'regimes-playground:height', height }, app.origin || '*');
   };
   if (window.parent !== window) {
