@@ -281,6 +281,20 @@ export const tests = [
     },
   },
   {
+    name: 'a link notice names a repeated key, a T below the core\'s range, and says how many lines it left out',
+    async run({ page, baseUrl, assert }) {
+      const unknown = Array.from({ length: 25 }, (_, i) => `zz${i}=1`).join('&');
+      await page.goto(`${baseUrl}?d=8&d=16&T=1e-320&${unknown}`);
+      await waitForStatus(page, ['ready']);
+      const notice = await page.textContent('#notice');
+      assert.match(notice, /"d" given more than once; the last value is used/);
+      assert.equal(await page.inputValue('#ctl-d'), '16');
+      assert.match(notice, /Final time T: expected a number in \[1e-10, 100\], got "1e-320"; kept 4/);
+      // 2 lines above and 25 unknown keys: 20 shown, then the count of the others.
+      assert.match(notice, /… and 7 more/);
+    },
+  },
+  {
     name: 'a theory view kept after a refused value, and a measured view after a seed change, export the data\'s own link and seed',
     timeout: 90_000,
     async run({ page, baseUrl, assert }) {

@@ -116,9 +116,15 @@ function showNotice(lines) {
   const p = document.createElement('p');
   p.textContent = 'Some values in the link were ignored:';
   const ul = document.createElement('ul');
-  for (const line of lines.slice(0, 20)) {
+  const MAX_LINES = 20;
+  for (const line of lines.slice(0, MAX_LINES)) {
     const li = document.createElement('li');
     li.textContent = line;
+    ul.append(li);
+  }
+  if (lines.length > MAX_LINES) {
+    const li = document.createElement('li');
+    li.textContent = `… and ${lines.length - MAX_LINES} more`;
     ul.append(li);
   }
   const close = document.createElement('button');

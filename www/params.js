@@ -120,8 +120,8 @@ export const PARAMS = [
   { key: 'score', group: 'run', label: 'Score', kind: 'enum', def: 'analytic',
     options: [['analytic', 'exact score of the model (generalizes)'], ['empirical', 'empirical score of the n points (memorizes)']],
     core: ['sampler.score'] },
-  { key: 'T', group: 'run', label: 'Final time T', kind: 'num', min: 0, openMin: true, max: 100, def: 4,
-    core: ['t_max', 'grid.t_max'] },
+  { key: 'T', group: 'run', label: 'Final time T', kind: 'num', min: 1e-10, max: 100, def: 4,
+    core: ['T', 't_max', 'grid.t_max'] },
   { key: 'tmin', group: 'run', label: 'End time t_min of generation', kind: 'num', min: 0, max: 1, def: 0,
     core: ['t_min', 'grid.t_min'] },
   { key: 'grid', group: 'run', label: 'Time grid', kind: 'enum', def: 'uniform',
@@ -299,6 +299,17 @@ export function fromQuery(search, presets) {
   if (out.preset) out.view = presets[out.preset].view;
   const state = baseline(out.preset, presets);
   const viewKeys = VIEWS.map((x) => x.key);
+  // A key given twice: the last value counts (the first for v and preset, read with get), and the notice says so.
+  const seen = new Set();
+  const repeated = new Set();
+  for (const [key] of q) {
+    if (seen.has(key) && !repeated.has(key)) {
+      repeated.add(key);
+      const which = key === 'v' || key === 'preset' ? 'first' : 'last';
+      notices.push(`${JSON.stringify(key.slice(0, 40))} given more than once; the ${which} value is used`);
+    }
+    seen.add(key);
+  }
   for (const [key, raw] of q) {
     if (key === 'v' || key === 'preset') continue;
     if (key === 'view' || key === 'embed') {
