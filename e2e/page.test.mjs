@@ -292,6 +292,11 @@ export const tests = [
       assert.match(notice, /Final time T: expected a number in \[1e-10, 100\], got "1e-320"; kept 4/);
       // 2 lines above and 25 unknown keys: 20 shown, then the count of the others.
       assert.match(notice, /… and 7 more/);
+      // A swept range outside the swept parameter's own range is named at "from", not at that parameter's control.
+      await page.goto(`${baseUrl}?view=transitions&sweep=n&sfrom=1&sto=3`);
+      await waitForStatus(page, ['ready']);
+      assert.match(await page.textContent('#notice'), /Transition times: from: outside the range of Training points n \(α = ln n \/ d\): an integer in \[2, 200000\]; kept the default/);
+      assert.equal(await page.textContent('#err-n'), '');
     },
   },
   {

@@ -247,6 +247,9 @@ export const FIXES = [
   },
 ];
 
+/** The control of each swept parameter that has one (α = ln n / d has none: any positive range is computable). */
+const SWEPT_CONTROL = { gamma: 'gamma', q: 'q', kappa: 'kappa', n: 'n', d: 'd', beta: 'beta', m_tilde: 'mt', sigma: 'sigma' };
+
 /** Checks across parameters (each reported next to one control). Returns [{key, error}]. */
 export function crossCheck(state) {
   const errors = [];
@@ -259,6 +262,14 @@ export function crossCheck(state) {
   }
   if (state.tmin >= state.T) errors.push({ key: 'tmin', error: `expected t_min < T = ${state.T}` });
   if (state.sto <= state.sfrom) errors.push({ key: 'sto', error: `expected a value above "from" (${state.sfrom})` });
+  // The swept range must lie in the swept parameter's own range (else the core refuses the sweep's values, and its
+  // message would name that parameter's control rather than the range).
+  const swept = PARAM_BY_KEY.get(SWEPT_CONTROL[state.sweep]);
+  if (swept) {
+    for (const key of ['sfrom', 'sto']) {
+      if (!inRange(swept, state[key])) errors.push({ key, error: `outside the range of ${swept.label}: ${allowed(swept)}` });
+    }
+  }
   if (state.axes === 'coordinates') {
     for (const key of ['cx', 'cy']) {
       if (state[key] > state.d) errors.push({ key, error: `expected a coordinate in [1, d = ${state.d}]` });
