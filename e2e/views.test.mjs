@@ -445,10 +445,15 @@ export const tests = [
       await page.fill('#ctl-beta', '0.25');
       await page.fill('#ctl-n', '5000');
       await page.fill('#ctl-d', '32');
-      await page.waitForFunction(() => document.querySelector('#readout dd[data-key="t_c_manifold"]') &&
-        document.querySelector('section[data-view="collapse"]').dataset.drawnQuery === location.search.slice(1));
+      // The last state in the address (written at most every 350 ms) and drawn; the address read from the page itself
+      // (Playwright's page.url() can lag a replaceState).
+      await page.waitForFunction(() => {
+        const q = new URLSearchParams(location.search);
+        return q.get('d') === '32' && q.get('n') === '5000' && document.querySelector('#readout dd[data-key="t_c_manifold"]') &&
+          document.querySelector('section[data-view="collapse"]').dataset.drawnQuery === location.search.slice(1);
+      });
       const numbers = await readout(page, 't_c_manifold');
-      const url = page.url();
+      const url = await page.evaluate(() => location.href);
       const q = new URL(url).searchParams;
       assert.equal(q.get('model'), 'manifold');
       assert.equal(q.get('beta'), '0.25');
