@@ -165,6 +165,12 @@ impl GenerationJob {
         self.generator.run_chunk(&mut self.state, max_steps, stop)
     }
 
+    /// The integrator's warning for this grid's largest step, if it is over the safe Euler step (SCIENCE.md §6:
+    /// h ≤ 0.1/‖A‖₂); the page shows it above the plot, the CLI on stderr.
+    pub fn step_warning(&self) -> Option<String> {
+        self.generator.step_warning()
+    }
+
     /// Whether every step has run.
     pub fn is_done(&self) -> bool {
         self.state.step() >= self.generator.grid().steps()

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{check_schema, default_schema, Data, DataConfig, PrecisionConfig, Scenario, ScenarioConfig};
+use super::{check_schema, default_schema, DataConfig, PrecisionConfig, Scenario, ScenarioConfig};
 use crate::budget::{self, RunConfig};
 use crate::drift::{Design, Weights};
 use crate::error::{check_count, Error, Result};
@@ -47,7 +47,10 @@ pub fn manifold_t_c(cfg: &ScenarioConfig, s: &Scenario) -> Result<Option<f64>> {
     if !reversible_identity {
         return Ok(None);
     }
-    manifold_collapse_time(m.embedding, m.phi, s.alpha(), m.beta, &GlmOptions::default()).map(Some)
+    // The model's own fraction p/d (p = round(βd)), so the formula describes the data the simulations draw.
+    let d = cfg.process.d;
+    let beta = crate::data::manifold::latent_dim(m.beta, d) as f64 / d as f64;
+    manifold_collapse_time(m.embedding, m.phi, s.alpha(), beta, &GlmOptions::default()).map(Some)
 }
 
 /// One theory evaluation.
@@ -95,15 +98,18 @@ impl TheoryConfig {
             }
         };
         let manifold_t_c = match manifold_t_c(&self.scenario, &s) {
+            // A manifold scenario without a value: the process is not Biroli's (an orthonormal embedding with a
+            // nonlinear φ is an error, with its own message).
+            Ok(None) if matches!(self.scenario.data, DataConfig::Manifold(_)) => {
+                messages.push("GVM's manifold t_C is defined for U = I, Q = 0 only".into());
+                None
+            }
             Ok(v) => v,
             Err(e) => {
                 messages.push(e.to_string());
                 None
             }
         };
-        if let (Data::Manifold(_), None) = (&s.data, manifold_t_c) {
-            messages.push("GVM's manifold t_C is defined for U = I, Q = 0 only".into());
-        }
         Ok(TheoryResult { report, manifold_t_c, messages })
     }
 }
@@ -284,6 +290,28 @@ mod tests {
             "data": {"model": "manifold", "beta": 0.5, "phi": "tanh", "embedding": "gaussian"}, "n": 1000}}"#;
         let r = from_json::<TheoryConfig>(json).unwrap().run().unwrap();
         assert!(r.report.is_none() && r.manifold_t_c.unwrap() > 0.0, "{r:?}");
+    }
+
+    #[test]
+    fn gvm_t_c_uses_the_models_own_p_over_d_and_says_why_it_is_absent() {
+        // βd = 4.8 is not an integer: the model has p = 5, and GVM's closed form at p/d = 5/16 is the matrix theory's
+        // t_C of that same model (φ = identity, orthonormal: a Gaussian of rank p). At the requested β = 0.3 they
+        // differed (0.0582 against 0.0640).
+        let json = r#"{"scenario": {"process": {"d": 16},
+            "data": {"model": "manifold", "beta": 0.3, "m_tilde": 0, "phi": "identity", "embedding": "orthonormal"},
+            "n": 200}}"#;
+        let r = from_json::<TheoryConfig>(json).unwrap().run().unwrap();
+        let matrix = r.report.as_ref().and_then(|x| x.t_c).unwrap();
+        let gvm = r.manifold_t_c.unwrap();
+        assert!((gvm - matrix).abs() < 1e-8, "GVM {gvm} vs matrix theory {matrix}");
+        // An orthonormal embedding with tanh under U = I, Q = 0: no formula, and the message says that (not that the
+        // process is wrong).
+        let json = r#"{"scenario": {"process": {"d": 16},
+            "data": {"model": "manifold", "beta": 0.5, "phi": "tanh", "embedding": "orthonormal"}, "n": 200}}"#;
+        let r = from_json::<TheoryConfig>(json).unwrap().run().unwrap();
+        assert!(r.manifold_t_c.is_none());
+        assert!(r.messages.iter().all(|m| !m.contains("U = I, Q = 0 only")), "{:?}", r.messages);
+        assert!(!r.messages.is_empty());
     }
 
     #[test]

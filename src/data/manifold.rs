@@ -74,6 +74,12 @@ pub struct ManifoldModel {
     embedding: Embedding,
 }
 
+/// The latent dimension p = round(βd) of the manifold model, at least 1 and at most d: the model's p/d is the β that
+/// GVM's formulas must use (it differs from the requested β when βd is not an integer).
+pub fn latent_dim(beta: f64, d: usize) -> usize {
+    ((beta * d as f64).round() as usize).clamp(1, d)
+}
+
 impl ManifoldModel {
     /// Builds the model; the embedding is drawn from `stream(seed, Purpose::Matrix, 2)`.
     ///
@@ -96,7 +102,7 @@ impl ManifoldModel {
         check_count("d", d, 1, MAX_DIM)?;
         check_open_closed("beta", beta, 0.0, 1.0)?;
         check_range("m_tilde", m_tilde, 0.0, MAX_SCALE)?;
-        let p = ((beta * d as f64).round() as usize).clamp(1, d);
+        let p = latent_dim(beta, d);
         let mut s = stream(seed, Purpose::Matrix, 2);
         let g = DMatrix::from_fn(d, p, |_, _| s.normal());
         // W = F/√p: the orthonormal columns V themselves, or the Gaussian F scaled by 1/√p.

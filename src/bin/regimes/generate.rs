@@ -22,6 +22,9 @@ pub struct Args {
 pub fn run(args: Args) -> Result<String, String> {
     let cfg: GenerateConfig = read_config(&args.config)?;
     let mut job = GenerationJob::new(&cfg, 0, cfg.sampler.particles).map_err(|e| e.to_string())?;
+    if let Some(w) = job.step_warning() {
+        eprintln!("regimes generate: warning: {w}");
+    }
     let mut bar = Bar::new("generate", cfg.sampler.grid.steps);
     while !job.is_done() {
         let p = job.step(10).map_err(|e| e.to_string())?;

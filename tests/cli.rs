@@ -1,0 +1,49 @@
+//! The command-line tool end to end: a config on stdin, JSON on stdout, warnings and errors on stderr.
+#![cfg(not(target_arch = "wasm32"))]
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+/// Runs `regimes <args…>` with `stdin`; returns (exit success, stdout, stderr).
+fn regimes(args: &[&str], stdin: &str) -> (bool, String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_regimes"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the regimes binary runs");
+    child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("config written");
+    let out = child.wait_with_output().expect("regimes ends");
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+}
+
+/// A generation config at d = 8 (κ = 10, Q_opt) with `integrator` and `steps` steps from T = 8.
+fn generation(integrator: &str, steps: usize) -> String {
+    format!(
+        r#"{{"scenario": {{"process": {{"d": 8, "precision": {{"kind": "log_spaced", "kappa": 10}},
+                "drift": {{"design": "optimal"}}}}, "data": {{"model": "two_class", "sigma": 0.5}}, "n": 100}},
+            "sampler": {{"integrator": "{integrator}", "grid": {{"t_max": 8, "t_min": 0, "steps": {steps},
+                "kind": "uniform"}}, "particles": 8, "start": "exact"}}, "seed": 11}}"#
+    )
+}
+
+#[test]
+fn generate_warns_on_stderr_when_the_euler_step_is_over_the_safe_step() {
+    // h = 0.08 against 0.1/‖A‖₂ ≈ 0.011: the samples are badly off, and the tool must say so (the page does).
+    let (ok, out, err) = regimes(&["generate", "--config", "-"], &generation("flow_euler", 100));
+    assert!(ok, "{err}");
+    assert!(out.contains("\"samples\""), "{out}");
+    assert!(err.contains("warning: step 8.000e-2 exceeds the safe Euler step 0.1/‖A‖₂"), "{err}");
+    // The exponential integrator treats the linear part exactly: no warning.
+    let (ok, _, err) = regimes(&["generate", "--config", "-"], &generation("exponential", 100));
+    assert!(ok && !err.contains("warning"), "{err}");
+}
+
+#[test]
+fn a_bad_value_is_an_error_naming_it_with_a_failing_exit() {
+    let (ok, out, err) =
+        regimes(&["generate", "--config", "-"], &generation("exponential", 100).replace("\"d\": 8", "\"d\": 0"));
+    assert!(!ok && out.is_empty());
+    assert!(err.contains("d = 0") && err.contains("[1, "), "{err}");
+}
