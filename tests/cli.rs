@@ -47,3 +47,25 @@ fn a_bad_value_is_an_error_naming_it_with_a_failing_exit() {
     assert!(!ok && out.is_empty());
     assert!(err.contains("d = 0") && err.contains("[1, "), "{err}");
 }
+
+#[test]
+fn measure_warns_for_the_integrated_experiments_only() {
+    let scenario = r#""scenario": {"process": {"d": 4, "precision": {"kind": "log_spaced", "kappa": 100},
+        "drift": {"design": "optimal"}}, "n": 50}"#;
+    let sampler = r#""sampler": {"integrator": "euler_maruyama", "grid": {"t_max": 4, "t_min": 0.01, "steps": 20,
+        "kind": "uniform"}, "particles": 20}"#;
+    let cloning = format!(
+        r#"{{{scenario}, {sampler}, "experiment": {{"kind": "cloning", "split_times": [1.0], "method": "shortcut"}}, "seed": 3}}"#
+    );
+    let (ok, _, err) = regimes(&["measure", "--config", "-", "--quiet"], &cloning);
+    assert!(ok, "{err}");
+    assert!(err.contains("regimes measure: warning: step 1.995e-1 exceeds the safe Euler step"), "{err}");
+    // The entropy estimator noises training points exactly: no step, no warning.
+    let entropy = format!(
+        r#"{{{scenario}, {}, "experiment": {{"kind": "entropy", "times": [0.5, 1.0]}}, "seed": 3}}"#,
+        sampler.replace("\"particles\": 20", "\"particles\": 20, \"score\": \"empirical\"")
+    );
+    let (ok, _, err) = regimes(&["measure", "--config", "-", "--quiet"], &entropy);
+    assert!(ok, "{err}");
+    assert!(!err.contains("warning"), "{err}");
+}

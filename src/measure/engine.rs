@@ -276,6 +276,15 @@ fn check_positive_end(config: &MeasureConfig) -> Result<()> {
 }
 
 impl Measurement {
+    /// The integrator's step warnings (SCIENCE.md §6: Euler steps over 0.1/‖A‖₂), one per setting that has one (a
+    /// sweep: each value's own process), in setting order. None for the entropy estimator, which integrates nothing.
+    pub fn step_warnings(&self) -> Vec<String> {
+        if matches!(self.config.experiment, Experiment::Entropy { .. }) {
+            return Vec::new();
+        }
+        self.settings.iter().filter_map(|s| s.integrator.step_warning(&s.scenario.process, s.grid.max_step())).collect()
+    }
+
     /// Validates the config, checks the budgets (before anything large is allocated), draws the training sets and
     /// plans the tasks.
     ///

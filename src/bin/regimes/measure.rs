@@ -43,6 +43,16 @@ pub struct Args {
 pub fn run(args: Args) -> Result<String, String> {
     let cfg: MeasureConfig = read_config(&args.config)?;
     let m = Measurement::new(&cfg).map_err(|e| e.to_string())?;
+    let warnings = m.step_warnings();
+    for w in warnings.iter().take(3) {
+        eprintln!("regimes measure: warning: {w}");
+    }
+    if warnings.len() > 3 {
+        eprintln!(
+            "regimes measure: warning: … and {} more settings with a step over the safe Euler step",
+            warnings.len() - 3
+        );
+    }
     let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
     #[allow(clippy::disallowed_methods)] // Native-only CLI: wall time for the progress bar and the report.
     let started = std::time::Instant::now();
