@@ -438,9 +438,12 @@ function runOnOpen(view) {
     return;
   }
   viewError(view, e.within_budget
-    ? `Not started on opening: this run is estimated at ${humanSeconds(seconds)}. Press Run to start it.`
-    : 'Not started: this run is over a budget (see the estimate above).');
+    ? `${NOT_STARTED} on opening: this run is estimated at ${humanSeconds(seconds)}. Press Run to start it.`
+    : `${NOT_STARTED}: this run is over a budget (see the estimate above).`);
 }
+
+/** How runOnOpen's notes begin (a budget fix clears them). */
+const NOT_STARTED = 'Not started';
 
 /** Sizes a canvas for its CSS width and the device pixel ratio; returns [cssWidth, cssHeight, ratio]. */
 function sizeCanvas(canvas, view) {
@@ -1198,7 +1201,7 @@ async function budgetFix(view, state, current) {
 function budgetFixButton(view, fix) {
   return fixButton(fix, () => {
     const el = panel(view).querySelector('[data-view-error]');
-    if (el.textContent.startsWith(BUDGET_REFUSAL)) el.textContent = '';
+    if (el.textContent.startsWith(BUDGET_REFUSAL) || el.textContent.startsWith(NOT_STARTED)) el.textContent = '';
     panel(view).querySelector('[data-run]')?.focus();
   });
 }
