@@ -7,7 +7,7 @@ import init, * as core from './pkg/diffusion_regimes.js';
 import { CancelledError, PoolClient, SimClient, Superseded, WorkerCrashed } from './client.js';
 import { defaultPoolSize } from './pool.js';
 import {
-  FIXES, GROUPS, PARAMS, PARAM_BY_KEY, SWEEPS, VIEWS, allowed, applyLimits, baseline, crossCheck, formatValue, fromQuery,
+  FIXES, GROUPS, PARAMS, PARAM_BY_KEY, SWEEPS, VIEWS, allowed, applyLimits, baseline, crossCheck, formatValue, fromQuery, twoDigits,
   parseValue, scenarioConfig, toQuery,
 } from './params.js';
 import { PRESETS } from './presets.js';
@@ -702,8 +702,7 @@ function handleRunError(view, e) {
   if (msg.startsWith(BUDGET_REFUSAL)) {
     viewError(view, msg);
     offerBudgetFix(view, (fix) => {
-      const el = panel(view).querySelector('[data-view-error]');
-      if (fix && el.textContent === msg) el.append(' ', budgetFixButton(view, fix));
+      if (fix && panel(view).querySelector('[data-view-error]').textContent === msg) viewError(view, msg, fix);
     });
     return;
   }
@@ -1024,7 +1023,6 @@ async function runMeasure(view, onProgress) {
     viewError(view, message(e), e?.fix);
     return false;
   }
-  const q = addressQuery();
   const link = $('#share-url').value;
   const clearKey = measureClearKey(view, app.state);
   const staleKey = measureStaleKey(app.state);
@@ -1050,7 +1048,7 @@ async function runMeasure(view, onProgress) {
     handleRunError(view, e);
     return false;
   }
-  const m = { parts, configs, query: q, link, clearKey, staleKey, stale: false, seed, seconds: (performance.now() - t0) / 1000 };
+  const m = { parts, configs, link, clearKey, staleKey, stale: false, seed, seconds: (performance.now() - t0) / 1000 };
   // The controls may have moved while it ran: the result belongs to the state it was started with.
   if (clearKey !== measureClearKey(view, app.state)) {
     viewError(view, 'The scenario changed during the Run: its result was dropped. Press Run again.');
@@ -1152,12 +1150,6 @@ const BUDGET_KNOBS = [
   ['steps', 1, (v) => `Use ${v} time steps`],
 ];
 
-/** `v` rounded down to two significant digits (1234 → 1200), at least `lo`. */
-function roundDown2(v, lo) {
-  const unit = 10 ** Math.max(0, Math.floor(Math.log10(v)) - 1);
-  return Math.max(lo, Math.floor(v / unit) * unit);
-}
-
 const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 /**
@@ -1191,13 +1183,14 @@ async function budgetFix(view, state, current) {
       await nextTask();
       if (!current()) return undefined;
     }
-    const v = roundDown2(lo, lowest);
+    const v = Math.max(lowest, twoDigits(lo, 'down'));
     return { key, label: `${words(v)} (within the budgets)`, values: { [key]: v } };
   }
   return null;
 }
 
-/** A budget fix's button: after it, the refusal above the plot goes and the focus moves to the view's Run. */
+/** The estimate's budget-fix button: after it, a refusal or "Not started" note above the plot goes and the focus
+ * moves to the view's Run (as after viewError's own fix). */
 function budgetFixButton(view, fix) {
   return fixButton(fix, () => {
     const el = panel(view).querySelector('[data-view-error]');

@@ -247,6 +247,13 @@ export const FIXES = [
   },
 ];
 
+/** `v` (> 0) rounded to two significant digits, `'up'` or `'down'` (1234 → 1300 or 1200; 2.7027 → 2.8 or 2.7). */
+export function twoDigits(v, direction) {
+  const unit = 10 ** (Math.floor(Math.log10(v)) - 1);
+  const k = direction === 'up' ? Math.ceil(v / unit - 1e-9) : Math.floor(v / unit + 1e-9);
+  return Number((k * unit).toPrecision(12));
+}
+
 /** The control of each swept parameter that has one (α = ln n / d has none: any positive range is computable). */
 const SWEPT_CONTROL = { gamma: 'gamma', q: 'q', kappa: 'kappa', n: 'n', d: 'd', beta: 'beta', m_tilde: 'mt', sigma: 'sigma' };
 

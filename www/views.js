@@ -18,6 +18,7 @@
 import * as core from './pkg/diffusion_regimes.js';
 import {
   PARAM_BY_KEY, SWEEPS, generateConfig, processConfig, scenarioConfig, sweepCurrent, sweepValues, theoryConfig, twoClassConfig,
+  twoDigits,
 } from './params.js';
 
 /** F(1): the level φ crosses at t_S (SCIENCE.md §7; src/theory/cloning.rs). Only used to label the readout. */
@@ -355,8 +356,7 @@ function theoryTs(ctx) {
  * range does not reach it.
  */
 function raiseT(need) {
-  const unit = 10 ** (Math.floor(Math.log10(need)) - 1);
-  const T = Number((Math.ceil(need / unit - 1e-9) * unit).toPrecision(12));
+  const T = twoDigits(need, 'up');
   return T <= PARAM_BY_KEY.get('T').max ? { label: `Use T = ${T}`, values: { T } } : null;
 }
 
@@ -382,6 +382,11 @@ function series(t, value, se) {
     }
   }
   return out;
+}
+
+/** The words a menu shows for one of its values (the readout names a setting as its control does). */
+function optionText(key, value) {
+  return PARAM_BY_KEY.get(key).options.find(([v]) => v === value)?.[1] ?? value;
 }
 
 /** The binomial standard error of a fraction k / n, √(p(1 − p)/n). */
@@ -468,7 +473,7 @@ export const speciation = {
     return [
       { key: 'm_t_s', label: `Measured t_S (φ̂ crosses F(1) = ${F_AT_ONE}) ± s.e.${note}`,
         text: x ? pm(x.t, x.se) : 'not bracketed by the split times (φ̂ does not cross F(1) between them)' },
-      { key: 'm_pairs', label: `Clone pairs per split time (${c.method === 'full' ? 'full generation from T, then fork' : 'copies from exact samples of p_t'})${note}`, value: c.pairs, integer: true },
+      { key: 'm_pairs', label: `Clone pairs per split time (${optionText('mmethod', c.method)})${note}`, value: c.pairs, integer: true },
       { key: 'm_splits', label: 'Split times measured', value: c.grid_times.length, integer: true },
       { key: 'm_phi_se', label: 'Largest s.e. of φ̂ (binomial)', value: Math.max(...c.phi_se) },
     ];
