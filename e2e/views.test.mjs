@@ -518,6 +518,40 @@ export const tests = [
     },
   },
   {
+    name: 'narrow classes: a run says its predicted step-size bias, offers the steps that fix it (keyboard), then is quiet',
+    async run({ page, baseUrl, assert }) {
+      // σ = 0.3, U = I, Euler–Maruyama, 200 steps over T = 4: +25 % of class variance (src/sampler/step_bias.rs).
+      await page.goto(`${baseUrl}?view=trajectories&sigma=0.3&mt=2&particles=20&seed=2`);
+      await waitForStatus(page, ['ready']);
+      const note = 'section[data-view="trajectories"] [data-view-error]';
+      await page.waitForFunction((s) => /step-size bias/.test(document.querySelector(s).textContent), note);
+      assert.match(await page.textContent(note), /ends \+25 % off the model's 0\.09 at t = 0/);
+      assert.match(await page.textContent(note), /1127 steps bring it within 4 %/);
+      const fix = page.locator(`${note} button`);
+      assert.equal(await fix.textContent(), 'Use 1200 time steps');
+      await fix.focus();
+      await page.keyboard.press('Enter');
+      assert.equal(await page.inputValue('#ctl-steps'), '1200');
+      assert.equal(await page.textContent(note), '');
+      assert.equal(await page.evaluate(() => document.activeElement.dataset.run !== undefined), true, 'focus on Run');
+      await page.waitForFunction(() => new URLSearchParams(location.search).get('steps') === '1200');
+      const before = await draws(page, 'trajectories');
+      await page.keyboard.press('Enter');
+      await waitForDraw(page, 'trajectories', before);
+      await page.waitForFunction(() => !document.querySelector('section[data-view="trajectories"] [data-run]').disabled);
+      assert.equal(await page.textContent(note), '', 'within 4 %: no warning');
+      // Back to 200 steps the warning returns; with the model's default σ = 1 (+1 %) it does not.
+      for (const [key, value, warned] of [['steps', '200', true], ['sigma', '1', false]]) {
+        await page.fill(`#ctl-${key}`, value);
+        await page.press(`#ctl-${key}`, 'Enter');
+        const n = await draws(page, 'trajectories');
+        await page.click('section[data-view="trajectories"] [data-run]');
+        await waitForDraw(page, 'trajectories', n);
+        assert.equal(/step-size bias/.test(await page.textContent(note)), warned, `${key} = ${value}`);
+      }
+    },
+  },
+  {
     name: 'embedded (controls hidden), a refused t_min is said above the plot with its fix, and the fixed Run draws',
     async run({ page, baseUrl, assert }) {
       await page.goto(`${baseUrl}?embed=particles&score=empirical&d=2&n=40&particles=50`);

@@ -12,6 +12,7 @@ use crate::data::training_set::TrainingSet;
 use crate::error::{check_count, Error, Result};
 use crate::sampler::generate::{BatchState, Generator, Progress};
 use crate::sampler::grid::TimeGrid;
+use crate::sampler::step_bias::step_warning;
 use crate::score::any::AnyScore;
 use crate::score::empirical::{EmpiricalScore, Nearest};
 use crate::score::mixture::MixtureScore;
@@ -125,6 +126,7 @@ pub struct GenerationJob {
     training: Option<TrainingSet>,
     means: Vec<Vec<f64>>,
     t_end: f64,
+    warning: Option<String>,
 }
 
 impl GenerationJob {
@@ -150,10 +152,11 @@ impl GenerationJob {
             .unwrap_or_default();
         let grid = TimeGrid::from_spec(&cfg.sampler.grid)?;
         let t_end = *grid.times().last().expect("a grid has at least two times");
+        let warning = step_warning(&scenario, cfg.sampler.score, cfg.sampler.integrator, &grid).map(|w| w.text);
         let mut generator = Generator::new(&scenario.process, score, grid, cfg.sampler.integrator)?;
         generator.whiten_for(cfg.sampler.particles);
         let state = generator.start(count, first as u64, cfg.seed, cfg.sampler.start, cfg.snapshots.as_ref())?;
-        Ok(GenerationJob { generator, state, training, means, t_end })
+        Ok(GenerationJob { generator, state, training, means, t_end, warning })
     }
 
     /// Runs at most `max_steps` steps.
@@ -165,10 +168,11 @@ impl GenerationJob {
         self.generator.run_chunk(&mut self.state, max_steps, stop)
     }
 
-    /// The integrator's warning for this grid's largest step, if it is over the safe Euler step (SCIENCE.md §6:
-    /// h ≤ 0.1/‖A‖₂); the page shows it above the plot, the CLI on stderr.
+    /// The run's step warnings ([`crate::sampler::step_bias::step_warning`]: an Euler step over 0.1/‖A‖₂, SCIENCE.md
+    /// §6, and the predicted step-size bias of the class variance); the page shows them above the plot, the CLI on
+    /// stderr.
     pub fn step_warning(&self) -> Option<String> {
-        self.generator.step_warning()
+        self.warning.clone()
     }
 
     /// Whether every step has run.

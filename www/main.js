@@ -923,7 +923,7 @@ async function compute(view, { onProgress = null } = {}) {
     if (impl.hasCursor && !impl.cursorStart) delete app.cursors[view];
     if (impl.cursorStart) app.cursors[view] = impl.cursorStart(result);
     const note = impl.note ? impl.note(result) : result && result.warning;
-    viewError(view, note ? `Note: ${note}` : '');
+    viewError(view, note ? `Note: ${note}` : '', impl.note ? null : stepFix(result));
     for (const p of PARAMS) if (p.core && controls.get(p.key)?.error.textContent.startsWith('invalid')) setFieldError(p.key, '');
     draw(view);
     renderReadout();
@@ -933,6 +933,16 @@ async function compute(view, { onProgress = null } = {}) {
     handleRunError(view, e);
     return false;
   }
+}
+
+/** The fix of a generation's step-size bias warning: the fewest steps the core predicts within 4 % (src/sampler/
+ * step_bias.rs), rounded up to two significant digits, if the control can take it. */
+function stepFix(result) {
+  const n = result && result.stepFix;
+  const max = PARAM_BY_KEY.get('steps').max;
+  if (!(n > 0 && n <= max)) return null;
+  const steps = Math.min(max, twoDigits(n, 'up'));
+  return { key: 'steps', label: `Use ${steps} time steps`, values: { steps } };
 }
 
 // --- Measurements (Run in the Speciation, Collapse and Transition-times views) -------------------------------------

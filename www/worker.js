@@ -83,7 +83,7 @@ const jobs = {
       const result = {
         times: run.times(), axis1: run.projections(0), axis2: run.projections(1), classes: run.classes(),
         ratio: run.distance_ratio(), captured: run.captured(), training: lead ? run.training() : new Float64Array(0),
-        axisNames: run.axis_names().split("\n"), warning: run.step_warning(), marks, hasMarks, theoryNote,
+        axisNames: run.axis_names().split("\n"), warning: run.step_warning(), stepFix: run.step_fix(), marks, hasMarks, theoryNote,
         d: config.generate.scenario.process.d,
       };
       const transfer = [result.times, result.axis1, result.axis2, result.classes, result.ratio, result.captured,

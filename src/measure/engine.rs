@@ -25,6 +25,7 @@ use crate::error::{Error, Result};
 use crate::sampler::generate::{Generator, Start};
 use crate::sampler::grid::TimeGrid;
 use crate::sampler::integrator::Integrator;
+use crate::sampler::step_bias::step_warning;
 use crate::score::any::AnyScore;
 use crate::score::empirical::{EmpiricalScore, Nearest};
 use crate::score::mixture::MixtureScore;
@@ -276,13 +277,16 @@ fn check_positive_end(config: &MeasureConfig) -> Result<()> {
 }
 
 impl Measurement {
-    /// The integrator's step warnings (SCIENCE.md §6: Euler steps over 0.1/‖A‖₂), one per setting that has one (a
+    /// The step warnings (SCIENCE.md §6: Euler steps over 0.1/‖A‖₂; the predicted step-size bias), one per setting that has one (a
     /// sweep: each value's own process), in setting order. None for the entropy estimator, which integrates nothing.
     pub fn step_warnings(&self) -> Vec<String> {
         if matches!(self.config.experiment, Experiment::Entropy { .. }) {
             return Vec::new();
         }
-        self.settings.iter().filter_map(|s| s.integrator.step_warning(&s.scenario.process, s.grid.max_step())).collect()
+        self.settings
+            .iter()
+            .filter_map(|s| step_warning(&s.scenario, s.score, s.integrator, &s.grid).map(|w| w.text))
+            .collect()
     }
 
     /// Validates the config, checks the budgets (before anything large is allocated), draws the training sets and

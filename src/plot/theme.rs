@@ -151,7 +151,7 @@ impl Style {
     /// A font of `size` CSS pixels in the foreground colour.
     pub fn font(&self, size: f64) -> plotters::style::TextStyle<'static> {
         use plotters::style::IntoFont;
-        ("sans-serif", size * self.scale).into_font().color(&self.theme.foreground())
+        (plotters::style::FontFamily::SansSerif, size * self.scale).into_font().color(&self.theme.foreground())
     }
 }
 

@@ -76,6 +76,18 @@ impl Integrator {
     }
 }
 
+/// The step's (L, K, N) when A = c·I (the module table's scalars; N is `None` for the flow).
+pub fn scalar_coefficients(c: f64, h: f64, integrator: Integrator) -> (f64, f64, Option<f64>) {
+    let k = if integrator.is_stochastic() { 2.0 } else { 1.0 };
+    let (linear, score, noise) = if integrator.is_exponential() {
+        // φ₁ = (e^{ch} − 1)/c; noise variance e^{2ch} s_h = (e^{2ch} − 1)/c, by expm1 for small ch.
+        (libm::exp(c * h), k * libm::expm1(c * h) / c, (libm::expm1(2.0 * c * h) / c).sqrt())
+    } else {
+        (1.0 + h * c, k * h, (2.0 * h).sqrt())
+    };
+    (linear, score, integrator.is_stochastic().then_some(noise))
+}
+
 /// A coefficient of the step x ← L x + K S + N z: a scalar times the identity, or a dense matrix (rows).
 #[derive(Clone, Debug, PartialEq)]
 pub enum Coefficient {
@@ -137,18 +149,12 @@ impl StepCoefficients {
         let stochastic = integrator.is_stochastic();
         let k = if stochastic { 2.0 } else { 1.0 };
         if let Some(iso) = Isotropic::of(process) {
-            let c = iso.c;
-            let (linear, score, noise) = if integrator.is_exponential() {
-                // φ₁ = (e^{ch} − 1)/c; noise variance e^{2ch} s_h = (e^{2ch} − 1)/c, by expm1 for small ch.
-                (libm::exp(c * h), k * libm::expm1(c * h) / c, (libm::expm1(2.0 * c * h) / c).sqrt())
-            } else {
-                (1.0 + h * c, k * h, (2.0 * h).sqrt())
-            };
+            let (linear, score, noise) = scalar_coefficients(iso.c, h, integrator);
             return Ok(StepCoefficients {
                 h,
                 linear: Coefficient::Scalar(linear),
                 score: Coefficient::Scalar(score),
-                noise: stochastic.then_some(Coefficient::Scalar(noise)),
+                noise: noise.map(Coefficient::Scalar),
             });
         }
         let a = process.drift();

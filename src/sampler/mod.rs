@@ -4,4 +4,5 @@
 pub mod generate;
 pub mod grid;
 pub mod integrator;
+pub mod step_bias;
 pub mod whitened;

@@ -13,6 +13,7 @@ use crate::generation::{training_seed, GenerationJob, GenerationResult};
 use crate::projection::{mixture_axes, training_axes, AxesChoice, ViewAxes};
 use crate::sampler::generate::{Projection, SnapshotPlan};
 use crate::sampler::grid::TimeGrid;
+use crate::sampler::step_bias::{step_warning, StepWarning};
 
 /// Largest number of particles the page records and draws (every one is stored at every snapshot time).
 const MAX_RECORDED: usize = 2000;
@@ -46,7 +47,7 @@ pub struct GenerationRun {
     result: Option<GenerationResult>,
     axes: ViewAxes,
     training: Option<crate::data::training_set::TrainingSet>,
-    warning: Option<String>,
+    warning: Option<StepWarning>,
     steps: usize,
     done: usize,
 }
@@ -66,7 +67,7 @@ fn dot(a: &[f64], b: &nalgebra::DVector<f64>) -> f64 {
 }
 
 /// What [`prepare`] derives from a config: the axes, the training set (empirical score) and the step warning.
-type Prepared = (ViewAxes, Option<crate::data::training_set::TrainingSet>, Option<String>);
+type Prepared = (ViewAxes, Option<crate::data::training_set::TrainingSet>, Option<StepWarning>);
 
 fn prepare(cfg: &mut GenerateConfig, plan: &ViewPlan) -> crate::error::Result<Prepared> {
     check_count("snapshots", plan.snapshots, 2, MAX_SNAPSHOTS)?;
@@ -82,7 +83,7 @@ fn prepare(cfg: &mut GenerateConfig, plan: &ViewPlan) -> crate::error::Result<Pr
         (None, None) => unreachable!("validate() refuses the analytic score without a mixture"),
     };
     let grid = TimeGrid::from_spec(&cfg.sampler.grid)?;
-    let warning = cfg.sampler.integrator.step_warning(&scenario.process, grid.max_step());
+    let warning = step_warning(&scenario, cfg.sampler.score, cfg.sampler.integrator, &grid);
     cfg.snapshots = Some(SnapshotPlan {
         times: snapshot_times(grid.times(), plan.snapshots),
         particles: None,
@@ -129,7 +130,7 @@ impl GenerationRun {
         cfg: GenerateConfig,
         axes: ViewAxes,
         training: Option<crate::data::training_set::TrainingSet>,
-        warning: Option<String>,
+        warning: Option<StepWarning>,
         first: usize,
         count: usize,
     ) -> Result<GenerationRun, JsError> {
@@ -250,9 +251,14 @@ impl GenerationRun {
         self.axes.names.join("\n")
     }
 
-    /// A warning when the step is too large for the integrator (empty when none).
+    /// The step warnings (an Euler step too large for ‖A‖, the predicted step-size bias; empty when none).
     pub fn step_warning(&self) -> String {
-        self.warning.clone().unwrap_or_default()
+        self.warning.as_ref().map(|w| w.text.clone()).unwrap_or_default()
+    }
+
+    /// The fewest steps that bring the predicted step-size bias within 4 % (0 when there is no such warning).
+    pub fn step_fix(&self) -> usize {
+        self.warning.as_ref().and_then(|w| w.fix_steps).unwrap_or(0)
     }
 }
 
