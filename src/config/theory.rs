@@ -203,8 +203,9 @@ impl SweepConfig {
                 c.n = n as usize;
             }
             SweepParameter::N => {
-                if !(v >= 0.0 && v.fract() == 0.0 && v <= usize::MAX as f64) {
-                    return Err(Error::param("n", v, "a whole number"));
+                // Checked here, as α and d are, so a value out of range is that value's message, not the sweep's end.
+                if !(v >= 2.0 && v.fract() == 0.0 && v <= super::scenario::MAX_N as f64) {
+                    return Err(Error::param("n", v, format!("an integer in [2, {}]", super::scenario::MAX_N)));
                 }
                 c.n = v as usize;
             }
@@ -269,6 +270,25 @@ impl SweepConfig {
 mod tests {
     use super::*;
     use crate::config::from_json;
+
+    /// A swept n outside [2, 200000] is that value's message; the values around it are computed.
+    #[test]
+    fn a_sweep_over_n_reports_an_out_of_range_value_and_computes_the_others() {
+        let c: SweepConfig =
+            from_json(r#"{"scenario": {"process": {"d": 16}}, "parameter": "n", "values": [1000, 1e6, 1.5, 5000]}"#)
+                .unwrap();
+        let r = c.run().unwrap();
+        assert!(r.theory.t_c[0].is_some() && r.theory.t_c[3].is_some(), "{:?}", r.theory.t_c);
+        assert_eq!(r.theory.t_c[1..3], [None, None]);
+        let said: Vec<(usize, &str)> = r.theory.messages.iter().map(|m| (m.index, m.message.as_str())).collect();
+        assert_eq!(
+            said,
+            [
+                (1, "invalid n = 1000000: expected an integer in [2, 200000]"),
+                (2, "invalid n = 1.5: expected an integer in [2, 200000]")
+            ]
+        );
+    }
 
     #[test]
     fn biroli_theory_from_json() {

@@ -2,9 +2,11 @@
 
 use std::path::PathBuf;
 
+use diffusion_regimes::budget::RunConfig;
 use diffusion_regimes::config::GenerateConfig;
 use diffusion_regimes::generation::GenerationJob;
 
+use crate::fit::{explain, Knob};
 use crate::io::{csv_header, envelope, read_config, Format};
 use crate::progress::Bar;
 
@@ -21,7 +23,13 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<String, String> {
     let cfg: GenerateConfig = read_config(&args.config)?;
-    let mut job = GenerationJob::new(&cfg, 0, cfg.sampler.particles).map_err(|e| e.to_string())?;
+    let knobs = [
+        Knob { name: "sampler.particles", at: |c: &mut GenerateConfig| &mut c.sampler.particles, floor: 1 },
+        Knob { name: "sampler.grid.steps", at: |c: &mut GenerateConfig| &mut c.sampler.grid.steps, floor: 1 },
+        Knob { name: "scenario.process.d", at: |c: &mut GenerateConfig| &mut c.scenario.process.d, floor: 1 },
+    ];
+    let mut job = GenerationJob::new(&cfg, 0, cfg.sampler.particles)
+        .map_err(|e| explain(e, &cfg, &knobs, |c| RunConfig::Generate(c)))?;
     if let Some(w) = job.step_warning() {
         eprintln!("regimes generate: warning: {w}");
     }

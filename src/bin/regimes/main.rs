@@ -7,6 +7,8 @@
 #[cfg(not(target_arch = "wasm32"))]
 mod drift;
 #[cfg(not(target_arch = "wasm32"))]
+mod fit;
+#[cfg(not(target_arch = "wasm32"))]
 mod forward;
 #[cfg(not(target_arch = "wasm32"))]
 mod generate;

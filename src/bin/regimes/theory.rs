@@ -2,8 +2,10 @@
 
 use std::path::PathBuf;
 
+use diffusion_regimes::budget::RunConfig;
 use diffusion_regimes::config::{SweepConfig, TheoryConfig};
 
+use crate::fit::{explain, Knob};
 use crate::io::{csv_header, envelope, read_config, Format};
 
 /// Arguments of `regimes theory`.
@@ -19,7 +21,8 @@ pub struct TheoryArgs {
 
 pub fn theory(args: TheoryArgs) -> Result<String, String> {
     let cfg: TheoryConfig = read_config(&args.config)?;
-    let r = cfg.run().map_err(|e| e.to_string())?;
+    let knobs = [Knob { name: "scenario.process.d", at: |c: &mut TheoryConfig| &mut c.scenario.process.d, floor: 1 }];
+    let r = cfg.run().map_err(|e| explain(e, &cfg, &knobs, |c| RunConfig::Theory(c)))?;
     Ok(match args.format {
         Format::Json => envelope(&cfg, &r),
         Format::Csv => {
@@ -55,7 +58,8 @@ fn cell(v: Option<f64>) -> String {
 
 pub fn sweep(args: SweepArgs) -> Result<String, String> {
     let cfg: SweepConfig = read_config(&args.config)?;
-    let r = cfg.run().map_err(|e| e.to_string())?;
+    let knobs = [Knob { name: "scenario.process.d", at: |c: &mut SweepConfig| &mut c.scenario.process.d, floor: 1 }];
+    let r = cfg.run().map_err(|e| explain(e, &cfg, &knobs, |c| RunConfig::Sweep(c)))?;
     Ok(match args.format {
         Format::Json => envelope(&cfg, &r),
         Format::Csv => {
