@@ -518,6 +518,23 @@ export const tests = [
     },
   },
   {
+    name: 'with m̃ = 0 a generation run says the classes carry nothing, and the readout gives no class fraction',
+    async run({ page, baseUrl, assert }) {
+      await page.goto(`${baseUrl}?view=trajectories&mt=0&particles=20&seed=2`);
+      await waitForStatus(page, ['ready']);
+      const r = await readout(page, 'class_plus_fraction');
+      assert.equal(r.class_plus_fraction, 'no classes (m̃ = 0)');
+      assert.match(await page.textContent('section[data-view="trajectories"] [data-view-error]'), /m̃ = 0: the class means coincide/);
+      await page.fill('#ctl-mt', '1');
+      await page.press('#ctl-mt', 'Enter');
+      const before = await draws(page, 'trajectories');
+      await page.click('section[data-view="trajectories"] [data-run]');
+      await waitForDraw(page, 'trajectories', before);
+      assert.match((await readout(page, 'class_plus_fraction')).class_plus_fraction, /^0\.\d+ ± 0\.\d+$/);
+      assert.equal(await page.textContent('section[data-view="trajectories"] [data-view-error]'), '');
+    },
+  },
+  {
     name: 'narrow classes: a run says its predicted step-size bias, offers the steps that fix it (keyboard), then is quiet',
     async run({ page, baseUrl, assert }) {
       // σ = 0.3, U = I, Euler–Maruyama, 200 steps over T = 4: +25 % of class variance (src/sampler/step_bias.rs).

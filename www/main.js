@@ -922,7 +922,9 @@ async function compute(view, { onProgress = null } = {}) {
     if (!impl.theory) updateSimStale();
     if (impl.hasCursor && !impl.cursorStart) delete app.cursors[view];
     if (impl.cursorStart) app.cursors[view] = impl.cursorStart(result);
-    const note = impl.note ? impl.note(result) : result && result.warning;
+    if (req.kind === 'generate') result.noClasses = req.config.generate.scenario.data.m_tilde === 0;
+    const warning = [result && result.noClasses ? NO_CLASSES : '', result && result.warning].filter(Boolean).join('; ');
+    const note = impl.note ? impl.note(result) : warning;
     viewError(view, note ? `Note: ${note}` : '', impl.note ? null : stepFix(result));
     for (const p of PARAMS) if (p.core && controls.get(p.key)?.error.textContent.startsWith('invalid')) setFieldError(p.key, '');
     draw(view);
@@ -934,6 +936,11 @@ async function compute(view, { onProgress = null } = {}) {
     return false;
   }
 }
+
+/** Said above a generation run with m̃ = 0, where the class means coincide at 0 (the nearest-mean rule then puts every
+ * sample in the first class, and the empirical score's labels are coin flips of one law). */
+const NO_CLASSES = 'm̃ = 0: the class means coincide, so the colours and the class of each sample say nothing (every '
+  + 'sample is nearest to the first mean by convention)';
 
 /** The fix of a generation's step-size bias warning: the fewest steps the core predicts within 4 % (src/sampler/
  * step_bias.rs), rounded up to two significant digits, if the control can take it. */

@@ -139,7 +139,9 @@ function runReadout(r) {
   const n = r.classes.length;
   const k = Math.max(2, 1 + Math.max(...r.classes));
   const items = [{ key: 'generated', label: 'Generated samples', value: n, integer: true }];
-  if (k === 2) {
+  if (r.noClasses) {
+    items.push({ key: 'class_plus_fraction', label: 'Fraction ending in class +1', text: 'no classes (m̃ = 0)' });
+  } else if (k === 2) {
     let plus = 0;
     for (const c of r.classes) if (c === 0) plus += 1;
     items.push({ key: 'class_plus_fraction', label: 'Fraction ending in class +1 ± s.e.', text: pm(plus / n, binomialSe(plus, n)) });
