@@ -535,6 +535,18 @@ export const tests = [
     },
   },
   {
+    name: 'a run that diverges (κ = 1e10) says the step warning it was given, which names the stiff direction',
+    async run({ page, baseUrl, assert }) {
+      await page.goto(`${baseUrl}?view=trajectories&U=log_spaced&kappa=1e10&integrator=exponential&particles=10`);
+      await waitForStatus(page, ['ready']);
+      const note = 'section[data-view="trajectories"] [data-view-error]';
+      await page.waitForFunction((s) => /diverged/.test(document.querySelector(s).textContent), note);
+      const text = await page.textContent(note);
+      assert.match(text, /Before the run: step-size bias.*unstable for this score along U's eigenvalue u = 100000/);
+      assert.match(text, /more than 10⁵ steps would be needed/);
+    },
+  },
+  {
     name: 'narrow classes: a run says its predicted step-size bias, offers the steps that fix it (keyboard), then is quiet',
     async run({ page, baseUrl, assert }) {
       // σ = 0.3, U = I, Euler–Maruyama, 200 steps over T = 4: +25 % of class variance (src/sampler/step_bias.rs).

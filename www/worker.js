@@ -35,6 +35,19 @@ function yieldToEvents() {
 
 // Each job: async (config, ctx) => [result, transferList]. ctx.step(done, total) reports progress and is the
 // cancellation point.
+/** `run.step(chunk)`; a failure (a diverged particle) also says the run's step warning, which often names its cause. */
+function stepWithWarning(run, chunk) {
+  try {
+    return run.step(chunk);
+  } catch (e) {
+    const warning = run.step_warning();
+    if (warning && e instanceof Error && !(e instanceof WebAssembly.RuntimeError)) {
+      e.message = `${e.message}. Before the run: ${warning}`;
+    }
+    throw e;
+  }
+}
+
 const jobs = {
   async forward(config) {
     const r = core.run_forward(JSON.stringify(config));
@@ -78,7 +91,7 @@ const jobs = {
     try {
       const total = run.total_steps();
       const chunk = Math.max(1, Math.ceil(total / 50));
-      while (!run.step(chunk)) await ctx.step(run.done_steps(), total);
+      while (!stepWithWarning(run, chunk)) await ctx.step(run.done_steps(), total);
       await ctx.step(total, total);
       const result = {
         times: run.times(), axis1: run.projections(0), axis2: run.projections(1), classes: run.classes(),

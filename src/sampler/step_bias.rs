@@ -29,8 +29,8 @@ pub const WARN_FRACTION: f64 = 0.05;
 /// The suggested step count brings the worst direction under this fraction (4 %), so the warning does not return.
 const FIX_FRACTION: f64 = 0.04;
 
-/// The most steps a suggestion may name (the core's limit, [`crate::sampler::grid::MAX_STEPS`]).
-const MAX_FIX_STEPS: usize = crate::sampler::grid::MAX_STEPS;
+/// The most steps a suggestion may name: 10⁵ (50× the page's limit), so the search stays within ~10⁶ scalar steps.
+const MAX_FIX_STEPS: usize = 100_000;
 
 /// The predicted bias of the class variance along the worst eigenvalue of U.
 #[derive(Clone, Debug, PartialEq)]
@@ -43,7 +43,7 @@ pub struct StepBias {
     pub generated: f64,
     /// The end of the grid, t_min.
     pub t_min: f64,
-    /// The fewest steps of the same grid (kind, T, t_min) that bring every direction within 4 %, if any up to 10⁶.
+    /// The fewest steps of the same grid (kind, T, t_min) that bring every direction within 4 %, if any up to 10⁵.
     pub steps_needed: Option<usize>,
 }
 
@@ -74,11 +74,9 @@ impl StepBias {
         };
         let fix = match self.steps_needed {
             Some(n) => format!("{n} steps bring it within 4 %"),
-            None => "more than 10⁶ steps would be needed".to_string(),
+            None => "more than 10⁵ steps would be needed".to_string(),
         };
-        format!(
-            "step-size bias: {what} (predicted exactly for Gaussian classes: each step holds the score fixed); {fix}"
-        )
+        format!("step-size bias, predicted for Gaussian classes (each step holds the score fixed): {what}; {fix}")
     }
 }
 
@@ -196,6 +194,9 @@ pub fn step_bias(scenario: &Scenario, score: ScoreKind, integrator: Integrator, 
     }
     let us = process.precision().eigenvalues().as_slice();
     let t_min = *grid.times().last()?;
+    // The directions over the threshold (the suggestion must cover them all), and the worst: the largest bias, the
+    // stiffest direction among unstable ones.
+    let mut over = Vec::new();
     let (mut worst, mut worst_bias) = (None, WARN_FRACTION);
     for (i, &u) in us.iter().enumerate() {
         // Repeated eigenvalues come out side by side (U = c·I: all of them): one recursion each.
@@ -205,16 +206,20 @@ pub fn step_bias(scenario: &Scenario, score: ScoreKind, integrator: Integrator, 
         let generated = generated_variance(u, s2, grid.times(), integrator);
         let exact = class_variance(u, s2, t_min);
         let bias = if generated.is_finite() { relative(generated, exact, u).abs() } else { f64::INFINITY };
-        if bias > worst_bias {
+        if bias > WARN_FRACTION {
+            over.push(u);
+        }
+        let stiffer = worst.is_some_and(|(w, _, _)| u > w);
+        if bias > worst_bias || (bias == worst_bias && stiffer) {
             (worst, worst_bias) = (Some((u, generated, exact)), bias);
         }
     }
     let (u, generated, exact) = worst?;
-    // The search follows the worst direction; another may still be over, so check them all at its answer.
+    // The search follows the worst direction; another one over the threshold may still be over at its answer, so
+    // check those (a direction within it at the run's step stays within it at smaller steps).
     let mut steps = steps_needed(u, s2, grid, integrator);
     while let Some(n) = steps {
-        let over = us.iter().any(|&v| bias_with(v, s2, grid, integrator, n) > WARN_FRACTION);
-        if !over {
+        if !over.iter().any(|&v| bias_with(v, s2, grid, integrator, n) > WARN_FRACTION) {
             break;
         }
         steps = (n < MAX_FIX_STEPS).then(|| (n * 2).min(MAX_FIX_STEPS));
