@@ -4,7 +4,7 @@
 # (gzipped wasm, first plot, theory redraw); one table on stdout, everything in bench-results.json.
 #
 #   scripts/bench.sh              setup (with numpy/scipy), release web build, then scripts/bench.mjs
-#   scripts/bench.sh --no-build   skip setup and build (www/pkg already built)
+#   scripts/bench.sh --no-build   skip setup and builds (www/pkg and www/bench/pkg already built)
 #
 # Environment knobs are documented at the top of scripts/bench.mjs (BENCH_REPEATS, BENCH_WORKLOADS, ...).
 set -euo pipefail
@@ -25,6 +25,7 @@ done
 if ((BUILD)); then
     step "setup" "$REPO/scripts/setup.sh" --bench
     step "release web build" "$REPO/scripts/build.sh"
+    step "bench web build (the page's core plus the workloads)" "$REPO/scripts/build.sh" --bench
 fi
 echo "==> load before: $(uptime)"
 node "$REPO/scripts/bench.mjs"

@@ -11,6 +11,7 @@ rm -rf dist
 mkdir -p dist
 cp index.html LICENSE-MIT LICENSE-APACHE CITATION.cff dist/
 cp -r www dist/www
+rm -rf dist/www/bench # the benchmark page's files (bench.html is not shipped)
 # wasm-pack's bookkeeping is not part of the site. Its `*` .gitignore would also
 # hide the whole package if dist/ were ever pushed to a pages branch.
 rm -f dist/www/pkg/.gitignore dist/www/pkg/package.json dist/www/pkg/README.md

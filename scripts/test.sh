@@ -40,6 +40,8 @@ if [[ -f tests/web.rs ]]; then
 fi
 step "clippy (wasm32)" \
     cargo clippy --target wasm32-unknown-unknown "${wasm_clippy_targets[@]}" -- -D warnings
+step "clippy (wasm32, the bench build's exports)" \
+    cargo clippy --target wasm32-unknown-unknown --lib --features bench -- -D warnings
 step "clippy (wasm32, kernels)" \
     cargo clippy --target wasm32-unknown-unknown -p regimes-kernels --lib -- -D warnings
 

@@ -1,6 +1,6 @@
 // A pool of module Workers, each with its own wasm instance, that splits work by index ranges and merges results in
 // range order, so numbers do not depend on the pool size for a fixed seed (issue 7). This module's pool runs the
-// benchmark page (www/bench/, with www/pool-worker.js); the playground's simulation pool is PoolClient in
+// benchmark page (www/bench/, with www/bench/pool-worker.js); the playground's simulation pool is PoolClient in
 // www/client.js (Workers of www/worker.js, with supersede, cancel and crash recovery), which shares splitRange and
 // defaultPoolSize from here.
 //
@@ -26,7 +26,7 @@
 //                                        {id, ok: true, result} | {id, ok: false, error}
 // `first`/`count` are the global indices of the work units (particles, clone pairs, curve points): a unit's random
 // stream derives from (seed, first + p), never from the Worker or the pool size. Typed arrays in results are
-// transferred. Kinds are implemented in www/pool-worker.js (`runners`); add a kind there to pool a new computation.
+// transferred. Kinds are implemented in www/bench/pool-worker.js (`runners`); add a kind there to pool a new computation.
 
 /** Workers for this machine: navigator.hardwareConcurrency, capped at 8 (beyond that memory, not cores, limits). */
 export function defaultPoolSize() {
@@ -101,7 +101,7 @@ function startWorker(url) {
 }
 
 /** Start `n` Workers and resolve to the pool once all have loaded wasm. */
-export async function createPool(n = defaultPoolSize(), { workerUrl = new URL("./pool-worker.js", import.meta.url) } = {}) {
+export async function createPool(n = defaultPoolSize(), { workerUrl = new URL("./bench/pool-worker.js", import.meta.url) } = {}) {
   const workers = await Promise.all(Array.from({ length: n }, () => startWorker(workerUrl)));
   let nextId = 1;
   let dead = false;

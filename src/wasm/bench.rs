@@ -1,5 +1,6 @@
 //! Benchmark boundary (issue 7): one particle range of a workload of `crate::workloads` in a Worker, and the theory
-//! benchmark's evaluation. Converts and calls only; timing happens in JavaScript (www/bench/, www/pool-worker.js).
+//! benchmark's evaluation. Converts and calls only; timing happens in JavaScript (www/bench/). Only in the bench
+//! build (`--features bench`, www/bench/pkg): the page's wasm does not carry the workloads (~13 KB).
 
 use wasm_bindgen::prelude::*;
 

@@ -7,6 +7,7 @@
 //! `merge_measure`); the main thread calls the `draw_*` functions (plotters-canvas needs a DOM canvas).
 
 mod backend;
+#[cfg(feature = "bench")]
 mod bench;
 mod budget;
 mod forward;
@@ -15,6 +16,7 @@ mod measure;
 mod relaxation;
 mod theory;
 
+#[cfg(feature = "bench")]
 pub use bench::*;
 pub use budget::*;
 pub use forward::*;

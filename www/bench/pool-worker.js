@@ -1,4 +1,5 @@
-// A Worker of the pool (www/pool.js): one wasm instance, work units [first, first + count) per request.
+// A Worker of the benchmark's pool (www/pool.js): one wasm instance, work units [first, first + count) per request.
+// It loads the bench build (www/bench/pkg: the page's core plus the workload exports, `--features bench`).
 // Protocol: see the top of www/pool.js. State that must survive between requests of the same range (a benchmark's
 // set-up workload) is kept in `held`, keyed by the config's `slot`.
 import init, * as core from "./pkg/diffusion_regimes.js";
