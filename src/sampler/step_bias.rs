@@ -15,13 +15,21 @@
 //! started at the exact v = Γ_T(u) (so only the steps are measured, not the start at T) and compared at the end of
 //! the grid with the model's Γ_{t_min}(u). O(steps) per distinct eigenvalue.
 //!
-//! Not estimated (no warning, said in the README): Q ≠ 0, whose directions couple (the matrix recursion costs as much
-//! as the run's own per-step preparation; a reversible stand-in is wrong by a factor of 2–3 with Q_opt), manifold
-//! data, per-class or non-isotropic covariances, and the empirical score (whose target is the training points).
+//! With Q ≠ 0 the directions couple (a reversible stand-in is wrong by a factor of 2–3 with Q_opt), so the two-class
+//! model takes the matrix recursion itself, M_k from the score's own Γ_t⁻¹ and the step's own coefficients, and the
+//! worst direction is the largest |λ − 1| of Γ_{t_min}^{−1/2} V Γ_{t_min}^{−1/2}. It costs O(d³) per step, as much as
+//! the run's own preparation, so it runs only up to d³ · steps ≤ 64³ · 400 ([`MATRIX_WORK`]); its suggested step
+//! count is first order in h (the bias shrinks at least as fast as h in every case measured), not searched.
+//!
+//! Not estimated (no warning, said in the README): Q ≠ 0 past that size, the k-class and manifold models with Q ≠ 0,
+//! per-class or non-isotropic covariances with Q = 0, and the empirical score (whose target is the training points).
 
 use crate::config::{Scenario, ScoreKind};
+use crate::kernels::dense::{cholesky_in_place, gemm, gemm_nt_symmetric, matvec, spd_inverse_from_cholesky};
+use crate::kernels::dot;
 use crate::sampler::grid::TimeGrid;
-use crate::sampler::integrator::{scalar_coefficients, Integrator};
+use crate::sampler::integrator::{scalar_coefficients, Coefficient, Integrator, StepCoefficients};
+use crate::score::{mixture::MixtureScore, Score};
 
 /// A bias of the class variance above this fraction (5 %) is reported.
 pub const WARN_FRACTION: f64 = 0.05;
@@ -32,10 +40,14 @@ const FIX_FRACTION: f64 = 0.04;
 /// The most steps a suggestion may name: 10⁵ (50× the page's limit), so the search stays within ~10⁶ scalar steps.
 const MAX_FIX_STEPS: usize = 100_000;
 
+/// The largest d³ · steps for which the matrix recursion (Q ≠ 0) runs: 64³ · 400, about 0.2 s in a Worker.
+pub const MATRIX_WORK: f64 = 64.0 * 64.0 * 64.0 * 400.0;
+
 /// The predicted bias of the class variance along the worst eigenvalue of U.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StepBias {
-    /// The eigenvalue u of U along which the bias is largest.
+    /// The eigenvalue u of U along which the bias is largest (Q = 0); NaN for the matrix recursion (Q ≠ 0), whose
+    /// worst direction is in the model's own metric, with `exact` = 1.
     pub u: f64,
     /// The model's class variance Γ_{t_min}(u) there.
     pub exact: f64,
@@ -43,7 +55,8 @@ pub struct StepBias {
     pub generated: f64,
     /// The end of the grid, t_min.
     pub t_min: f64,
-    /// The fewest steps of the same grid (kind, T, t_min) that bring every direction within 4 %, if any up to 10⁵.
+    /// The fewest steps of the same grid (kind, T, t_min) that bring every direction within 4 %, if any up to 10⁵
+    /// (Q ≠ 0: the first-order count, steps · |bias| / 4 %).
     pub steps_needed: Option<usize>,
 }
 
@@ -56,9 +69,19 @@ impl StepBias {
 
     /// The warning shown above the plot and printed by the CLI.
     pub fn message(&self) -> String {
-        let along = format!("along U's eigenvalue u = {}", short(self.u));
+        let along = if self.u.is_nan() {
+            "along its worst direction".to_string()
+        } else {
+            format!("along U's eigenvalue u = {}", short(self.u))
+        };
         let what = if !self.generated.is_finite() {
             format!("the steps are unstable for this score {along} (the class variance grows without bound)")
+        } else if self.u.is_nan() {
+            format!(
+                "the class variance {along} ends {:+.0} % off the model's at t = {}",
+                100.0 * self.fraction(),
+                short(self.t_min)
+            )
         } else if self.exact > 0.0 {
             format!(
                 "the class variance {along} ends {:+.0} % off the model's {} at t = {}",
@@ -73,6 +96,7 @@ impl StepBias {
             )
         };
         let fix = match self.steps_needed {
+            Some(n) if self.u.is_nan() => format!("about {n} steps (first order in the step) bring it within 4 %"),
             Some(n) => format!("{n} steps bring it within 4 %"),
             None => "more than 10⁵ steps would be needed".to_string(),
         };
@@ -188,10 +212,13 @@ fn steps_needed(u: f64, s2: f64, grid: &TimeGrid, integrator: Integrator) -> Opt
 /// ```
 pub fn step_bias(scenario: &Scenario, score: ScoreKind, integrator: Integrator, grid: &TimeGrid) -> Option<StepBias> {
     let process = &scenario.process;
-    let s2 = scenario.data.mixture()?.isotropic_variance()?;
-    if score != ScoreKind::Analytic || process.q().iter().any(|&q| q != 0.0) {
+    if score != ScoreKind::Analytic {
         return None;
     }
+    if process.q().iter().any(|&q| q != 0.0) {
+        return matrix_bias(scenario, integrator, grid);
+    }
+    let s2 = scenario.data.mixture()?.isotropic_variance()?;
     let us = process.precision().eigenvalues().as_slice();
     let t_min = *grid.times().last()?;
     // The directions over the threshold (the suggestion must cover them all), and the worst: the largest bias, the
@@ -225,6 +252,95 @@ pub fn step_bias(scenario: &Scenario, score: ScoreKind, integrator: Integrator, 
         steps = (n < MAX_FIX_STEPS).then(|| (n * 2).min(MAX_FIX_STEPS));
     }
     Some(StepBias { u, exact, generated, t_min, steps_needed: steps })
+}
+
+/// The class covariance the integrator generates at the end of the grid, and the model's Γ_{t_min} (both d × d,
+/// row-major), by the matrix recursion of the module docs (the two-class model with a shared C₀; any drift). `None`
+/// for other models, a failed step, or past [`MATRIX_WORK`].
+pub fn class_covariances(scenario: &Scenario, integrator: Integrator, grid: &TimeGrid) -> Option<(Vec<f64>, Vec<f64>)> {
+    let (process, d) = (&scenario.process, scenario.process.dim());
+    let mixture = scenario.data.mixture()?;
+    mixture.symmetric_two_class_mean()?;
+    if (d as f64).powi(3) * grid.steps() as f64 > MATRIX_WORK {
+        return None;
+    }
+    let mut score = MixtureScore::new(process, mixture).ok()?;
+    let times = grid.times();
+    let (mut v, mut end, mut mean) = (vec![0.0; d * d], vec![0.0; d * d], vec![0.0; d]);
+    score.two_class_moments(times[0], &mut v, &mut mean)?.ok()?;
+    score.two_class_moments(*times.last()?, &mut end, &mut mean)?.ok()?;
+    let (mut m, mut kg, mut mv, mut nn) = (vec![0.0; d * d], vec![0.0; d], vec![0.0; d * d], vec![0.0; d * d]);
+    let mut coef: Option<StepCoefficients> = None;
+    for w in times.windows(2) {
+        let h = w[0] - w[1];
+        if coef.as_ref().is_none_or(|c| c.h != h) {
+            let c = StepCoefficients::new(process, integrator, h).ok()?;
+            // N Nᵀ, once per step size.
+            nn.fill(0.0);
+            match &c.noise {
+                Some(Coefficient::Scalar(n)) => (0..d).for_each(|i| nn[i * d + i] = n * n),
+                Some(Coefficient::Matrix(n)) => gemm_nt_symmetric(d, d, n, n, &mut nn),
+                None => {}
+            }
+            coef = Some(c);
+        }
+        let c = coef.as_ref()?;
+        score.prepare(w[0]).ok()?;
+        // V ← M V Mᵀ + N Nᵀ with M = L − K Γ_t⁻¹.
+        c.fused_parts(score.two_class_form()?, d, &mut m, &mut kg);
+        gemm(d, d, d, 1.0, &m, &v, 0.0, &mut mv);
+        gemm_nt_symmetric(d, d, &mv, &m, &mut v);
+        v.iter_mut().zip(&nn).for_each(|(a, b)| *a += b);
+        if !v.iter().all(|x| x.is_finite()) {
+            break;
+        }
+    }
+    Some((v, end))
+}
+
+/// Power iterations for the worst direction of the matrix recursion (d ≤ 64 there; each O(d²)).
+const POWER_ITERATIONS: usize = 300;
+
+/// The matrix recursion's bias (Q ≠ 0): the eigenvalue farthest from 1 of Γ⁻¹V (Γ = Γ_{t_min}), the generated
+/// variance over the model's along the worst direction. Γ⁻¹V − I is self-adjoint in Γ's inner product, so power
+/// iteration finds its eigenvalue of largest magnitude, read off by the Rayleigh quotient xᵀ(V − Γ)x / xᵀΓx.
+fn matrix_bias(scenario: &Scenario, integrator: Integrator, grid: &TimeGrid) -> Option<StepBias> {
+    let (v, end) = class_covariances(scenario, integrator, grid)?;
+    let d = scenario.process.dim();
+    let generated = if v.iter().all(|x| x.is_finite()) {
+        let mut l = end.clone();
+        // Γ_{t_min} = 0 (σ = 0 at t = 0): no relative bias to speak of.
+        if !cholesky_in_place(&mut l, d) {
+            return None;
+        }
+        let (mut w, mut gi, mut a) = (vec![0.0; d * d], vec![0.0; d * d], vec![0.0; d * d]);
+        spd_inverse_from_cholesky(&l, d, &mut w, &mut gi);
+        gemm(d, d, d, 1.0, &gi, &v, 0.0, &mut a);
+        (0..d).for_each(|i| a[i * d + i] -= 1.0);
+        let mut x: Vec<f64> = (0..d).map(|i| 1.0 / (i + 1) as f64).collect();
+        let mut y = vec![0.0; d];
+        for _ in 0..POWER_ITERATIONS {
+            matvec(&a, &x, &mut y);
+            let norm = dot(&y, &y).sqrt();
+            if !(norm > 0.0 && norm.is_finite()) {
+                break;
+            }
+            x.iter_mut().zip(&y).for_each(|(xi, yi)| *xi = yi / norm);
+        }
+        matvec(&v, &x, &mut y);
+        let xv = dot(&x, &y);
+        matvec(&end, &x, &mut y);
+        xv / dot(&x, &y)
+    } else {
+        f64::INFINITY
+    };
+    let bias = (generated - 1.0).abs();
+    if bias.is_nan() || bias <= WARN_FRACTION {
+        return None;
+    }
+    let first_order = (grid.steps() as f64 * bias / FIX_FRACTION).ceil();
+    let steps_needed = (first_order <= MAX_FIX_STEPS as f64).then_some(first_order as usize);
+    Some(StepBias { u: f64::NAN, exact: 1.0, generated, t_min: *grid.times().last()?, steps_needed })
 }
 
 /// A run's step warnings: the Euler step over 0.1/‖A‖₂ ([`Integrator::step_warning`]) and the step-size bias
