@@ -535,6 +535,18 @@ export const tests = [
     },
   },
   {
+    name: 'with Q_opt the step-size bias comes from the matrix recursion, with a first-order step count and its fix',
+    async run({ page, baseUrl, assert }) {
+      // d = 8, κ = 100, Q_opt, σ = 1, exponential integrator, 200 steps over T = 4: +13 % along the worst direction.
+      await page.goto(`${baseUrl}?view=trajectories&d=8&U=log_spaced&kappa=100&drift=optimal&integrator=exponential&particles=20`);
+      await waitForStatus(page, ['ready']);
+      const note = 'section[data-view="trajectories"] [data-view-error]';
+      await page.waitForFunction((s) => /step-size bias/.test(document.querySelector(s).textContent), note);
+      assert.match(await page.textContent(note), /along its worst direction ends \+13 % off the model's at t = 0; about 668 steps \(first order in the step\)/);
+      assert.equal(await page.textContent(`${note} button`), 'Use 670 time steps');
+    },
+  },
+  {
     name: 'a run that diverges (κ = 1e10) says the step warning it was given, which names the stiff direction',
     async run({ page, baseUrl, assert }) {
       await page.goto(`${baseUrl}?view=trajectories&U=log_spaced&kappa=1e10&integrator=exponential&particles=10`);
