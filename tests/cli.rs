@@ -35,9 +35,20 @@ fn generate_warns_on_stderr_when_the_euler_step_is_over_the_safe_step() {
     assert!(ok, "{err}");
     assert!(out.contains("\"samples\""), "{out}");
     assert!(err.contains("warning: step 8.000e-2 exceeds the safe Euler step 0.1/‖A‖₂"), "{err}");
-    // The exponential integrator treats the linear part exactly: no warning.
-    let (ok, _, err) = regimes(&["generate", "--config", "-"], &generation("exponential", 100));
+    // The exponential integrator treats the linear part exactly: no Euler warning, but the score is held fixed over
+    // steps of h = 0.08 against classes of variance 0.25, which the step-size bias prediction says (Q_opt: the
+    // matrix recursion), in the JSON output too; with 20× the steps, nothing to say.
+    let (ok, out, err) = regimes(&["generate", "--config", "-"], &generation("exponential", 100));
+    assert!(ok && !err.contains("safe Euler step"), "{err}");
+    assert!(err.contains("warning: step-size bias") && err.contains("along its worst direction ends +"), "{err}");
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let warnings = json["warnings"].as_array().unwrap();
+    assert!(warnings.len() == 1 && err.contains(warnings[0].as_str().unwrap()), "{json}");
+    let (ok, out, err) = regimes(&["generate", "--config", "-"], &generation("exponential", 2000));
     assert!(ok && !err.contains("warning"), "{err}");
+    assert!(out.contains("\"warnings\":[]"), "the output says there were none");
+    let (ok, out, _) = regimes(&["generate", "--config", "-", "--format", "csv"], &generation("exponential", 100));
+    assert!(ok && out.lines().nth(1).unwrap().starts_with("# warning: step-size bias"), "{out}");
 }
 
 #[test]

@@ -319,7 +319,7 @@ fn the_predicted_step_size_bias_is_the_one_generation_produces() {
 }
 
 /// What the step-size bias prediction covers: a reversible anisotropic U (each eigenvalue its own recursion, the worst
-/// one named); Q ≠ 0 by the matrix recursion up to d³ · steps ≤ 64³ · 400 (past it, no prediction rather than a slow
+/// one named); Q ≠ 0 by the matrix recursion up to d³ · steps ≤ 64³ · 200 (past it, no prediction rather than a slow
 /// one); not the empirical score.
 #[test]
 fn what_the_step_size_bias_prediction_covers() {

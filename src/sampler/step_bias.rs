@@ -18,7 +18,7 @@
 //! With Q ≠ 0 the directions couple (a reversible stand-in is wrong by a factor of 2–3 with Q_opt), so the two-class
 //! model takes the matrix recursion itself, M_k from the score's own Γ_t⁻¹ and the step's own coefficients, and the
 //! worst direction is the largest |λ − 1| of Γ_{t_min}^{−1/2} V Γ_{t_min}^{−1/2}. It costs O(d³) per step, as much as
-//! the run's own preparation, so it runs only up to d³ · steps ≤ 64³ · 400 ([`MATRIX_WORK`]); its suggested step
+//! the run's own preparation, so it runs only up to d³ · steps ≤ 64³ · 200 ([`MATRIX_WORK`]); its suggested step
 //! count is first order in h (the bias shrinks at least as fast as h in every case measured), not searched.
 //!
 //! Not estimated (no warning, said in the README): Q ≠ 0 past that size, the k-class and manifold models with Q ≠ 0,
@@ -40,10 +40,12 @@ const FIX_FRACTION: f64 = 0.04;
 /// The most steps a suggestion may name: 10⁵ (50× the page's limit), so the search stays within ~10⁶ scalar steps.
 const MAX_FIX_STEPS: usize = 100_000;
 
-/// The largest d³ · steps for which the matrix recursion (Q ≠ 0) runs: 64³ · 400, about 0.2 s in a Worker.
-pub const MATRIX_WORK: f64 = 64.0 * 64.0 * 64.0 * 400.0;
+/// The largest d³ · steps for which the matrix recursion (Q ≠ 0) runs: 64³ · 200. Measured natively with Q_opt:
+/// d = 64 and 200 uniform steps 83 ms, d = 32 and 1600 steps 131 ms, d = 64 and 100 refined steps 114 ms (as much as
+/// the run's own per-step preparation, which it repeats).
+pub const MATRIX_WORK: f64 = 64.0 * 64.0 * 64.0 * 200.0;
 
-/// The predicted bias of the class variance along the worst eigenvalue of U.
+/// The predicted bias of the class variance along its worst direction (an eigenvector of U when Q = 0).
 #[derive(Clone, Debug, PartialEq)]
 pub struct StepBias {
     /// The eigenvalue u of U along which the bias is largest (Q = 0); NaN for the matrix recursion (Q ≠ 0), whose

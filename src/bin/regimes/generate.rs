@@ -7,7 +7,7 @@ use diffusion_regimes::config::GenerateConfig;
 use diffusion_regimes::generation::GenerationJob;
 
 use crate::fit::{explain, Knob};
-use crate::io::{csv_header, envelope, read_config, Format};
+use crate::io::{csv_header, csv_warnings, envelope_warned, read_config, Format};
 use crate::progress::Bar;
 
 /// Arguments of `regimes generate`.
@@ -30,7 +30,8 @@ pub fn run(args: Args) -> Result<String, String> {
     ];
     let mut job = GenerationJob::new(&cfg, 0, cfg.sampler.particles)
         .map_err(|e| explain(e, &cfg, &knobs, |c| RunConfig::Generate(c)))?;
-    if let Some(w) = job.step_warning() {
+    let warnings: Vec<String> = job.step_warning().into_iter().collect();
+    for w in &warnings {
         eprintln!("regimes generate: warning: {w}");
     }
     let mut bar = Bar::new("generate", cfg.sampler.grid.steps);
@@ -41,9 +42,10 @@ pub fn run(args: Args) -> Result<String, String> {
     bar.finish();
     let r = job.finish().map_err(|e| e.to_string())?;
     Ok(match args.format {
-        Format::Json => envelope(&cfg, &r),
+        Format::Json => envelope_warned(&cfg, &r, &warnings),
         Format::Csv => {
             let mut s = csv_header("generate", &cfg);
+            s.push_str(&csv_warnings(&warnings));
             s.push_str("class");
             for k in 0..r.d {
                 s.push_str(&format!(",x{k}"));

@@ -40,6 +40,22 @@ pub fn envelope<C: Serialize, R: Serialize>(config: &C, result: &R) -> String {
     }))
 }
 
+/// [`envelope`] with the run's step warnings beside the result (`"warnings": [...]`, empty when none), so a saved
+/// output says what stderr said.
+pub fn envelope_warned<C: Serialize, R: Serialize>(config: &C, result: &R, warnings: &[String]) -> String {
+    diffusion_regimes::config::to_json(&serde_json::json!({
+        "tool": concat!("regimes ", env!("CARGO_PKG_VERSION")),
+        "config": config,
+        "warnings": warnings,
+        "result": result,
+    }))
+}
+
+/// The warnings as CSV comment lines (`# warning: …`), after [`csv_header`].
+pub fn csv_warnings(warnings: &[String]) -> String {
+    warnings.iter().map(|w| format!("# warning: {w}\n")).collect()
+}
+
 /// The first line of every CSV output: the config as JSON in a comment, so the file alone reproduces the run.
 pub fn csv_header<C: Serialize>(command: &str, config: &C) -> String {
     format!(

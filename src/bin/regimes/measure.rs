@@ -11,7 +11,7 @@ use std::time::Duration;
 use diffusion_regimes::config::MeasureConfig;
 use diffusion_regimes::measure::engine::{finish, MeasureResult, Measurement, Partial, UnitJob};
 
-use crate::io::{csv_header, envelope, read_config, Format};
+use crate::io::{csv_header, csv_warnings, envelope_warned, read_config, Format};
 use crate::progress::Bar;
 
 /// Work per chunk of a unit between progress updates and stop checks (particle-steps or estimator terms).
@@ -49,7 +49,7 @@ pub fn run(args: Args) -> Result<String, String> {
     }
     if warnings.len() > 3 {
         eprintln!(
-            "regimes measure: warning: … and {} more settings with a step over the safe Euler step",
+            "regimes measure: warning: … and {} more settings with step warnings (all in the output)",
             warnings.len() - 3
         );
     }
@@ -66,8 +66,15 @@ pub fn run(args: Args) -> Result<String, String> {
         );
     }
     Ok(match args.format {
-        Format::Json => envelope(&cfg, &result),
-        Format::Csv => csv(&cfg, &result),
+        Format::Json => envelope_warned(&cfg, &result, &warnings),
+        Format::Csv => {
+            let table = csv(&cfg, &result);
+            // The warnings go after the config line that opens every CSV output.
+            match table.split_once('\n') {
+                Some((head, rest)) => format!("{head}\n{}{rest}", csv_warnings(&warnings)),
+                None => table,
+            }
+        }
     })
 }
 
