@@ -568,6 +568,13 @@ export const tests = [
       await page.waitForFunction((s) => /step-size bias/.test(document.querySelector(s).textContent), note);
       assert.match(await page.textContent(note), /ends \+25 % off the model's 0\.09 at t = 0/);
       assert.match(await page.textContent(note), /1127 steps bring it within 4 %/);
+      // The exports carry what was said about the numbers: a CSV comment line, the JSON header, the SVG's citation.
+      const csv = (await download(page, '[data-export="csv"]')).bytes.toString('utf8');
+      assert.match(csv, /^# note: step-size bias, .*ends \+25 % off/m);
+      const json = JSON.parse((await download(page, '[data-export="json"]')).bytes.toString('utf8'));
+      assert.match(json.note, /^step-size bias/);
+      const svg = (await download(page, '[data-export="svg"]')).bytes.toString('utf8');
+      assert.match(svg, /<desc>[^<]*Note: step-size bias/);
       const fix = page.locator(`${note} button`);
       assert.equal(await fix.textContent(), 'Use 1200 time steps');
       await fix.focus();
@@ -581,6 +588,7 @@ export const tests = [
       await waitForDraw(page, 'trajectories', before);
       await page.waitForFunction(() => !document.querySelector('section[data-view="trajectories"] [data-run]').disabled);
       assert.equal(await page.textContent(note), '', 'within 4 %: no warning');
+      assert.equal(JSON.parse((await download(page, '[data-export="json"]')).bytes.toString('utf8')).note, undefined);
       // Back to 200 steps the warning returns; with the model's default σ = 1 (+1 %) it does not.
       for (const [key, value, warned] of [['steps', '200', true], ['sigma', '1', false]]) {
         await page.fill(`#ctl-${key}`, value);

@@ -37,7 +37,8 @@ export function downloadBlob(blob, filename) {
 /** The lines that let a saved image be traced to its settings: generator, version, view, seed and link. */
 export function imageCitation(header) {
   const changed = header.controls_changed_since_run ? ` (the controls changed since; current link: ${header.current_link})` : '';
-  return `${header.generator} ${header.version}, view ${header.view}, seed ${header.seed}: ${header.link}${changed}`;
+  const note = header.note ? `. Note: ${header.note}` : '';
+  return `${header.generator} ${header.version}, view ${header.view}, seed ${header.seed}: ${header.link}${changed}${note}`;
 }
 
 /** An SVG document with the citation as its <desc> (the first child of the root element). */

@@ -35,6 +35,8 @@ const app = {
   // view key -> the run a simulation view (theory: false) shows: {key: its request under the controls of the run,
   // link, seed}. A control change that alters the request marks the view stale; exports cite the run's link and seed.
   runs: {},
+  // view key -> what was said above the plot about its data (a step warning, m̃ = 0); exports carry it.
+  notes: {},
   // view key -> the last measurement of a measured view (its Run): {parts: {name: summary}, configs: {name: config},
   // query, clearKey, staleKey, stale}. Kept across view switches; cleared when its scenario changes, marked stale
   // when another setting it used changes.
@@ -925,6 +927,7 @@ async function compute(view, { onProgress = null } = {}) {
     if (req.kind === 'generate') result.noClasses = req.config.generate.scenario.data.m_tilde === 0;
     const warning = [result && result.noClasses ? NO_CLASSES : '', result && result.warning].filter(Boolean).join('; ');
     const note = impl.note ? impl.note(result) : warning;
+    app.notes[view] = note || '';
     viewError(view, note ? `Note: ${note}` : '', impl.note ? null : stepFix(result));
     for (const p of PARAMS) if (p.core && controls.get(p.key)?.error.textContent.startsWith('invalid')) setFieldError(p.key, '');
     draw(view);
@@ -1610,6 +1613,8 @@ function exportHeader(view) {
     link: m ? m.link : run ? run.link : $('#share-url').value,
     ...(changed ? { controls_changed_since_run: true, current_link: $('#share-url').value } : {}),
     config: app.configs[view],
+    // What was said above the plot about the run (a step warning, m̃ = 0): it qualifies the numbers.
+    ...(app.notes[view] ? { note: app.notes[view] } : {}),
     ...(m ? { measured: { stale: m.stale, link: m.link, seed: m.seed, configs: m.configs } } : {}),
   };
 }
