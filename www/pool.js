@@ -6,8 +6,9 @@
 //
 // API
 //   import { createPool, splitRange, defaultPoolSize } from "./pool.js";
-//   const pool = await createPool(n?, { workerUrl? });   // n defaults to defaultPoolSize(); resolves when every
-//                                                        // Worker has loaded its wasm instance (rejects if one fails)
+//   const pool = await createPool(n, workerUrl);         // n Workers of the module at workerUrl (the bench's:
+//                                                        // www/bench/pool-worker.js); resolves when every Worker
+//                                                        // has loaded its wasm instance (rejects if one fails)
 //   pool.size                                            // number of Workers
 //   const out = await pool.run(kind, config, { total, onProgress, signal, merge });
 //   pool.terminate();
@@ -101,7 +102,7 @@ function startWorker(url) {
 }
 
 /** Start `n` Workers and resolve to the pool once all have loaded wasm. */
-export async function createPool(n = defaultPoolSize(), { workerUrl = new URL("./bench/pool-worker.js", import.meta.url) } = {}) {
+export async function createPool(n, workerUrl) {
   const workers = await Promise.all(Array.from({ length: n }, () => startWorker(workerUrl)));
   let nextId = 1;
   let dead = false;

@@ -25,7 +25,7 @@ async function main() {
   if (workload !== "Theory" && !(workload in PARTICLES)) throw new Error(`unknown workload ${workload}`);
   say("running", `Starting ${workers} Worker(s)…`);
   const t0 = performance.now();
-  const pool = await createPool(workers);
+  const pool = await createPool(workers, new URL("./pool-worker.js", import.meta.url));
   const load_ms = performance.now() - t0;
   const all = [];
   let checksum = null;
