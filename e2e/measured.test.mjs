@@ -98,6 +98,24 @@ export const tests = [
     },
   },
   {
+    name: 'Speciation Run with narrow classes says its generation runs\' step-size bias and exports it with the measurement',
+    timeout: 30_000,
+    async run({ page, baseUrl, assert }) {
+      // σ = 0.3, U = I, Euler–Maruyama, 200 steps over T = 4: +25 % of class variance (src/sampler/step_bias.rs).
+      await page.goto(`${baseUrl}?preset=biroli-speciation&d=32&sigma=0.3&T=4&steps=200&integrator=euler_maruyama&mpart=400&seed=3`);
+      await waitForStatus(page, ['ready']);
+      await waitDrawn(page, 'speciation');
+      await page.waitForFunction(() => /Estimate: /.test(document.querySelector('section[data-view="speciation"] [data-budget]').textContent));
+      await run(page, 'speciation');
+      const note = await page.textContent('section[data-view="speciation"] [data-view-error]');
+      assert.match(note, /^Note: the measurement's step-size bias, .*ends \+25 % off the model's 0\.09 at t = /);
+      const csv = await download(page, '[data-export="csv"]');
+      const header = JSON.parse(/^# measured: (.*)$/m.exec(csv)[1]);
+      assert.equal(header.warnings.length, 1);
+      assert.match(header.warnings[0], /^step-size bias/);
+    },
+  },
+  {
     name: 'Speciation Run: Cancel stops a long measurement and leaves no measured numbers',
     timeout: 30_000,
     async run({ page, baseUrl, assert }) {

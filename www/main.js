@@ -1050,6 +1050,7 @@ async function runMeasure(view, onProgress) {
   const t0 = performance.now();
   const parts = {};
   const configs = {};
+  const warnings = [];
   panel(view).dataset.measured = 'running';
   try {
     for (let i = 0; i < reqs.length; i += 1) {
@@ -1062,6 +1063,7 @@ async function runMeasure(view, onProgress) {
       });
       parts[name] = result.summary;
       configs[name] = config;
+      for (const w of result.warnings || []) if (!warnings.includes(w)) warnings.push(w);
     }
   } catch (e) {
     panel(view).dataset.measured = app.measured[view] ? (app.measured[view].stale ? 'stale' : 'done') : 'none';
@@ -1077,7 +1079,10 @@ async function runMeasure(view, onProgress) {
   }
   m.stale = staleKey !== measureStaleKey(app.state);
   app.measured[view] = m;
-  viewError(view, '');
+  // The step warnings of its generation runs (one per swept value that has one): said above the plot, exported.
+  m.warnings = warnings;
+  const said = warnings.length > 3 ? [...warnings.slice(0, 3), `… and ${warnings.length - 3} more`] : warnings;
+  viewError(view, said.length ? `Note: the measurement's ${said.join('; ')}` : '');
   measureNote(view, m.stale ? 'The markers are from the last Run: settings changed since (stale). Press Run to update them.' : measuredNote(m));
   panel(view).dataset.measured = m.stale ? 'stale' : 'done';
   panel(view).dataset.measuredRuns = String(Number(panel(view).dataset.measuredRuns || 0) + 1);
@@ -1615,7 +1620,7 @@ function exportHeader(view) {
     config: app.configs[view],
     // What was said above the plot about the run (a step warning, m̃ = 0): it qualifies the numbers.
     ...(app.notes[view] ? { note: app.notes[view] } : {}),
-    ...(m ? { measured: { stale: m.stale, link: m.link, seed: m.seed, configs: m.configs } } : {}),
+    ...(m ? { measured: { stale: m.stale, link: m.link, seed: m.seed, configs: m.configs, warnings: m.warnings } } : {}),
   };
 }
 

@@ -234,7 +234,8 @@ function measureOutput(out) {
       const a = out[name]();
       if (a.length) arrays[name] = a;
     }
-    const result = { kind: out.kind(), summary: JSON.parse(out.summary_json()), arrays };
+    const warnings = out.step_warnings();
+    const result = { kind: out.kind(), summary: JSON.parse(out.summary_json()), arrays, warnings: warnings ? warnings.split("\n") : [] };
     return [result, Object.values(arrays).map((a) => a.buffer)];
   } finally {
     out.free();

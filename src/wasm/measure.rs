@@ -146,7 +146,7 @@ impl MeasureJob {
     /// A `JsError` before the unit is done or when it covers only part of the run.
     pub fn finish(&self) -> Result<MeasureOutput, JsError> {
         let p = self.partial.clone().ok_or_else(|| JsError::new("the measurement unit is not done"))?;
-        finish(&self.m, vec![p]).map(|inner| MeasureOutput { inner }).map_err(js_err)
+        finish(&self.m, vec![p]).map(|inner| MeasureOutput { inner, warnings: self.m.step_warnings() }).map_err(js_err)
     }
 }
 
@@ -158,13 +158,14 @@ impl MeasureJob {
 pub fn merge_measure(config_json: &str, partials_json: &str) -> Result<MeasureOutput, JsError> {
     let m = prepare(config_json)?;
     let partials: Vec<Partial> = from_json(partials_json).map_err(js_err)?;
-    finish(&m, partials).map(|inner| MeasureOutput { inner }).map_err(js_err)
+    finish(&m, partials).map(|inner| MeasureOutput { inner, warnings: m.step_warnings() }).map_err(js_err)
 }
 
 /// The result of a measurement (see the module docs for the array layouts).
 #[wasm_bindgen]
 pub struct MeasureOutput {
     inner: MeasureResult,
+    warnings: Vec<String>,
 }
 
 fn nan(x: &[Option<f64>]) -> Vec<f64> {
@@ -183,6 +184,12 @@ impl MeasureOutput {
             MeasureResult::Sweep(_) => "sweep",
         }
         .into()
+    }
+
+    /// The run's step warnings (an Euler step over 0.1/‖A‖₂, the predicted step-size bias), one line per setting
+    /// that has one, joined by newlines (empty when none).
+    pub fn step_warnings(&self) -> String {
+        self.warnings.join("\n")
     }
 
     /// The whole result as JSON (scalars, messages, and every array).
