@@ -342,6 +342,20 @@ fn what_the_step_size_bias_prediction_covers() {
     let q = step_bias(&scenario("optimal"), ScoreKind::Analytic, Integrator::Exponential, &grid).unwrap();
     assert!(q.u.is_nan() && q.message().contains("along its worst direction ends +74 %"), "{}", q.message());
     assert!(q.message().contains("about 3703 steps (first order in the step)"), "{}", q.message());
+    // Near the stability limit the bias is far outside the first-order regime: no count rather than a wrong one
+    // (κ = 1000, σ = 0.5: +311 149 % with 200 steps, yet 3200 steps give 2.3 %).
+    let stiff: ScenarioConfig = serde_json::from_str(
+        r#"{"process": {"d": 8, "precision": {"kind": "log_spaced", "kappa": 1000}, "drift": {"design": "optimal"}},
+            "data": {"model": "two_class", "sigma": 0.5}}"#,
+    )
+    .unwrap();
+    let far = step_bias(&stiff.build().unwrap(), ScoreKind::Analytic, Integrator::Exponential, &grid).unwrap();
+    assert!(far.fraction() > 1000.0 && far.steps_needed.is_none(), "{far:?}");
+    assert!(
+        far.message().ends_with("far too large for a first-order count: use several times as many"),
+        "{}",
+        far.message()
+    );
     // d = 128 with 200 steps: 8× the matrix recursion's work limit.
     assert!(step_bias(&scenario_d(128, "optimal"), ScoreKind::Analytic, Integrator::Exponential, &grid).is_none());
     assert!(step_bias(&scenario("none"), ScoreKind::Empirical, Integrator::Exponential, &grid).is_none());

@@ -21,8 +21,13 @@
 //! the run's own preparation, so it runs only up to d³ · steps ≤ 64³ · 200 ([`MATRIX_WORK`]); its suggested step
 //! count is first order in h (the bias shrinks at least as fast as h in every case measured), not searched.
 //!
+//! For the probability-flow integrators the recursion leaves out what the class-splitting phase adds: the deterministic
+//! flow does not forget it (Q_opt, κ = 100, σ = 0.3, 200 flow-exponential steps: predicted +86 %, measured +68 ± 3 %
+//! with the full score, +82 % with the class held fixed); the stochastic integrators agree within Monte Carlo error.
+//!
 //! Not estimated (no warning, said in the README): Q ≠ 0 past that size, the k-class and manifold models with Q ≠ 0,
-//! per-class or non-isotropic covariances with Q = 0, and the empirical score (whose target is the training points).
+//! classes of variance 0 (σ = 0) at t_min = 0 with Q ≠ 0, per-class or non-isotropic covariances with Q = 0, and the
+//! empirical score (whose target is the training points).
 
 use crate::config::{Scenario, ScoreKind};
 use crate::kernels::dense::{cholesky_in_place, gemm, gemm_nt_symmetric, matvec, spd_inverse_from_cholesky};
@@ -97,9 +102,13 @@ impl StepBias {
                 short(self.generated)
             )
         };
+        let of = if self.exact > 0.0 { "" } else { " of the stationary variance 1/u" };
         let fix = match self.steps_needed {
             Some(n) if self.u.is_nan() => format!("about {n} steps (first order in the step) bring it within 4 %"),
-            Some(n) => format!("{n} steps bring it within 4 %"),
+            Some(n) => format!("{n} steps bring it within 4 %{of}"),
+            None if self.u.is_nan() => {
+                "the steps are far too large for a first-order count: use several times as many".to_string()
+            }
             None => "more than 10⁵ steps would be needed".to_string(),
         };
         format!("step-size bias, predicted for Gaussian classes (each step holds the score fixed): {what}; {fix}")
@@ -244,11 +253,11 @@ pub fn step_bias(scenario: &Scenario, score: ScoreKind, integrator: Integrator, 
         }
     }
     let (u, generated, exact) = worst?;
-    // The search follows the worst direction; another one over the threshold may still be over at its answer, so
-    // check those (a direction within it at the run's step stays within it at smaller steps).
+    // The search follows the worst direction; another one over the threshold may still be over 4 % at its answer,
+    // so check those (a direction within 5 % at the run's step is taken to stay within 4 % at smaller steps).
     let mut steps = steps_needed(u, s2, grid, integrator);
     while let Some(n) = steps {
-        if !over.iter().any(|&v| bias_with(v, s2, grid, integrator, n) > WARN_FRACTION) {
+        if !over.iter().any(|&v| bias_with(v, s2, grid, integrator, n) > FIX_FRACTION) {
             break;
         }
         steps = (n < MAX_FIX_STEPS).then(|| (n * 2).min(MAX_FIX_STEPS));
@@ -340,8 +349,11 @@ fn matrix_bias(scenario: &Scenario, integrator: Integrator, grid: &TimeGrid) -> 
     if bias.is_nan() || bias <= WARN_FRACTION {
         return None;
     }
+    // First order in h only where the bias is small enough to be in that regime (≤ 100 %); far beyond it (steps near
+    // the stability limit) the count would be meaningless: κ = 1000, σ = 0.5, 200 exponential steps give +311 149 %,
+    // yet 3200 steps give 2.3 %.
     let first_order = (grid.steps() as f64 * bias / FIX_FRACTION).ceil();
-    let steps_needed = (first_order <= MAX_FIX_STEPS as f64).then_some(first_order as usize);
+    let steps_needed = (bias <= 1.0 && first_order <= MAX_FIX_STEPS as f64).then_some(first_order as usize);
     Some(StepBias { u: f64::NAN, exact: 1.0, generated, t_min: *grid.times().last()?, steps_needed })
 }
 
