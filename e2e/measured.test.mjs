@@ -108,7 +108,7 @@ export const tests = [
       await page.waitForFunction(() => /Estimate: /.test(document.querySelector('section[data-view="speciation"] [data-budget]').textContent));
       await run(page, 'speciation');
       const note = await page.textContent('section[data-view="speciation"] [data-view-error]');
-      assert.match(note, /^Note: the measurement's step-size bias, .*ends \+25 % off the model's 0\.09 at t = /);
+      assert.match(note, /^Note: the measurement's step-size bias, .*ends \+25\u00a0% off the model's 0\.09 at t = /);
       const csv = await download(page, '[data-export="csv"]');
       const header = JSON.parse(/^# measured: (.*)$/m.exec(csv)[1]);
       assert.equal(header.warnings.length, 1);

@@ -542,7 +542,7 @@ export const tests = [
       await waitForStatus(page, ['ready']);
       const note = 'section[data-view="trajectories"] [data-view-error]';
       await page.waitForFunction((s) => /step-size bias/.test(document.querySelector(s).textContent), note);
-      assert.match(await page.textContent(note), /along its worst direction ends \+13 % off the model's at t = 0; about 668 steps \(first order in the step\)/);
+      assert.match(await page.textContent(note), /along its worst direction ends \+13\u00a0% off the model's at t = 0; about 668 steps \(first order in the step\)/);
       assert.equal(await page.textContent(`${note} button`), 'Use 670 time steps');
     },
   },
@@ -566,11 +566,11 @@ export const tests = [
       await waitForStatus(page, ['ready']);
       const note = 'section[data-view="trajectories"] [data-view-error]';
       await page.waitForFunction((s) => /step-size bias/.test(document.querySelector(s).textContent), note);
-      assert.match(await page.textContent(note), /ends \+25 % off the model's 0\.09 at t = 0/);
-      assert.match(await page.textContent(note), /1127 steps bring it within 4 %/);
+      assert.match(await page.textContent(note), /ends \+25\u00a0% off the model's 0\.09 at t = 0/);
+      assert.match(await page.textContent(note), /1127 steps bring it within 4\u00a0%/);
       // The exports carry what was said about the numbers: a CSV comment line, the JSON header, the SVG's citation.
       const csv = (await download(page, '[data-export="csv"]')).bytes.toString('utf8');
-      assert.match(csv, /^# note: step-size bias, .*ends \+25 % off/m);
+      assert.match(csv, /^# note: step-size bias, .*ends \+25\u00a0% off/m);
       const json = JSON.parse((await download(page, '[data-export="json"]')).bytes.toString('utf8'));
       assert.match(json.note, /^step-size bias/);
       const svg = (await download(page, '[data-export="svg"]')).bytes.toString('utf8');

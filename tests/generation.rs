@@ -340,7 +340,7 @@ fn what_the_step_size_bias_prediction_covers() {
     assert!((b.u - 10.0).abs() < 1e-9, "{b:?}");
     assert!(b.message().contains("u = 10 "), "{}", b.message());
     let q = step_bias(&scenario("optimal"), ScoreKind::Analytic, Integrator::Exponential, &grid).unwrap();
-    assert!(q.u.is_nan() && q.message().contains("along its worst direction ends +74 %"), "{}", q.message());
+    assert!(q.u.is_nan() && q.message().contains("along its worst direction ends +74\u{a0}%"), "{}", q.message());
     assert!(q.message().contains("about 3703 steps (first order in the step)"), "{}", q.message());
     // Near the stability limit the bias is far outside the first-order regime: no count rather than a wrong one
     // (κ = 1000, σ = 0.5: +311 149 % with 200 steps, yet 3200 steps give 2.3 %).

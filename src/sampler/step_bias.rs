@@ -85,13 +85,13 @@ impl StepBias {
             format!("the steps are unstable for this score {along} (the class variance grows without bound)")
         } else if self.u.is_nan() {
             format!(
-                "the class variance {along} ends {:+.0} % off the model's at t = {}",
+                "the class variance {along} ends {:+.0}\u{a0}% off the model's at t = {}",
                 100.0 * self.fraction(),
                 short(self.t_min)
             )
         } else if self.exact > 0.0 {
             format!(
-                "the class variance {along} ends {:+.0} % off the model's {} at t = {}",
+                "the class variance {along} ends {:+.0}\u{a0}% off the model's {} at t = {}",
                 100.0 * self.fraction(),
                 short(self.exact),
                 short(self.t_min)
@@ -104,8 +104,8 @@ impl StepBias {
         };
         let of = if self.exact > 0.0 { "" } else { " of the stationary variance 1/u" };
         let fix = match self.steps_needed {
-            Some(n) if self.u.is_nan() => format!("about {n} steps (first order in the step) bring it within 4 %"),
-            Some(n) => format!("{n} steps bring it within 4 %{of}"),
+            Some(n) if self.u.is_nan() => format!("about {n} steps (first order in the step) bring it within 4\u{a0}%"),
+            Some(n) => format!("{n} steps bring it within 4\u{a0}%{of}"),
             None if self.u.is_nan() => {
                 "the steps are far too large for a first-order count: use several times as many".to_string()
             }
