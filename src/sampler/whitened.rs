@@ -240,7 +240,11 @@ impl Whitening {
         if !cholesky_upper_solve(&mut self.factor, d, &mut self.rhs, r) {
             return Err(Error::NotSpd {
                 name: "Γ_t".into(),
-                reason: format!("the Cholesky factorization failed at t = {t} (white coordinates)"),
+                reason: format!(
+                    "the Cholesky factorization of its white-coordinate form failed at t = {t}: the step is too large \
+                     for the drift's fastest rate, whose rounding the step-to-step covariance cannot absorb; use more \
+                     steps"
+                ),
             });
         }
         upper_solve_in_place(&self.factor, d, &mut self.rhs, r);
