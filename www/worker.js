@@ -33,8 +33,6 @@ function yieldToEvents() {
   });
 }
 
-// Each job: async (config, ctx) => [result, transferList]. ctx.step(done, total) reports progress and is the
-// cancellation point.
 /** `run.step(chunk)`; a failure (a diverged particle) also says the run's step warning, which often names its cause. */
 function stepWithWarning(run, chunk) {
   try {
@@ -48,6 +46,8 @@ function stepWithWarning(run, chunk) {
   }
 }
 
+// Each job: async (config, ctx) => [result, transferList]. ctx.step(done, total) reports progress and is the
+// cancellation point.
 const jobs = {
   async forward(config) {
     const r = core.run_forward(JSON.stringify(config));
