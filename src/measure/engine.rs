@@ -277,8 +277,9 @@ fn check_positive_end(config: &MeasureConfig) -> Result<()> {
 }
 
 impl Measurement {
-    /// The step warnings (SCIENCE.md §6: Euler steps over 0.1/‖A‖₂; the predicted step-size bias), one per setting that has one (a
-    /// sweep: each value's own process), in setting order. None for the entropy estimator, which integrates nothing.
+    /// The step warnings (SCIENCE.md §6: Euler steps over 0.1/‖A‖₂; the predicted step-size bias), one per setting
+    /// that has one (a sweep: each value's own process), in setting order. None for the entropy estimator, which
+    /// integrates nothing.
     pub fn step_warnings(&self) -> Vec<String> {
         if matches!(self.config.experiment, Experiment::Entropy { .. }) {
             return Vec::new();

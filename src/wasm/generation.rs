@@ -13,7 +13,7 @@ use crate::generation::{training_seed, GenerationJob, GenerationResult};
 use crate::projection::{mixture_axes, training_axes, AxesChoice, ViewAxes};
 use crate::sampler::generate::{Projection, SnapshotPlan};
 use crate::sampler::grid::TimeGrid;
-use crate::sampler::step_bias::{step_warning, StepWarning};
+use crate::sampler::step_bias::StepWarning;
 
 /// Largest number of particles the page records and draws (every one is stored at every snapshot time).
 const MAX_RECORDED: usize = 2000;
@@ -66,8 +66,8 @@ fn dot(a: &[f64], b: &nalgebra::DVector<f64>) -> f64 {
     a.iter().zip(b.iter()).map(|(x, y)| x * y).sum()
 }
 
-/// What [`prepare`] derives from a config: the axes, the training set (empirical score) and the step warning.
-type Prepared = (ViewAxes, Option<crate::data::training_set::TrainingSet>, Option<StepWarning>);
+/// What [`prepare`] derives from a config: the axes and the training set (empirical score).
+type Prepared = (ViewAxes, Option<crate::data::training_set::TrainingSet>);
 
 fn prepare(cfg: &mut GenerateConfig, plan: &ViewPlan) -> crate::error::Result<Prepared> {
     check_count("snapshots", plan.snapshots, 2, MAX_SNAPSHOTS)?;
@@ -83,7 +83,6 @@ fn prepare(cfg: &mut GenerateConfig, plan: &ViewPlan) -> crate::error::Result<Pr
         (None, None) => unreachable!("validate() refuses the analytic score without a mixture"),
     };
     let grid = TimeGrid::from_spec(&cfg.sampler.grid)?;
-    let warning = step_warning(&scenario, cfg.sampler.score, cfg.sampler.integrator, &grid);
     cfg.snapshots = Some(SnapshotPlan {
         times: snapshot_times(grid.times(), plan.snapshots),
         particles: None,
@@ -92,7 +91,7 @@ fn prepare(cfg: &mut GenerateConfig, plan: &ViewPlan) -> crate::error::Result<Pr
             axes.second.iter().copied().collect(),
         ]),
     });
-    Ok((axes, training, warning))
+    Ok((axes, training))
 }
 
 #[wasm_bindgen]
@@ -106,9 +105,9 @@ impl GenerationRun {
     pub fn new(config_json: &str, plan_json: &str) -> Result<GenerationRun, JsError> {
         let mut cfg: GenerateConfig = from_json(config_json).map_err(js_err)?;
         let plan: ViewPlan = from_json(plan_json).map_err(js_err)?;
-        let (axes, training, warning) = prepare(&mut cfg, &plan).map_err(js_err)?;
+        let (axes, training) = prepare(&mut cfg, &plan).map_err(js_err)?;
         let particles = cfg.sampler.particles;
-        Self::start(cfg, axes, training, warning, 0, particles)
+        Self::start(cfg, axes, training, 0, particles)
     }
 
     /// The same run restricted to particles `first .. first + count` (a Worker of the page's pool). Particle i draws
@@ -122,19 +121,20 @@ impl GenerationRun {
     pub fn for_range(config_json: &str, plan_json: &str, first: u32, count: u32) -> Result<GenerationRun, JsError> {
         let mut cfg: GenerateConfig = from_json(config_json).map_err(js_err)?;
         let plan: ViewPlan = from_json(plan_json).map_err(js_err)?;
-        let (axes, training, warning) = prepare(&mut cfg, &plan).map_err(js_err)?;
-        Self::start(cfg, axes, training, warning, first as usize, count as usize)
+        let (axes, training) = prepare(&mut cfg, &plan).map_err(js_err)?;
+        Self::start(cfg, axes, training, first as usize, count as usize)
     }
 
     fn start(
         cfg: GenerateConfig,
         axes: ViewAxes,
         training: Option<crate::data::training_set::TrainingSet>,
-        warning: Option<StepWarning>,
         first: usize,
         count: usize,
     ) -> Result<GenerationRun, JsError> {
         let job = GenerationJob::new(&cfg, first, count).map_err(js_err)?;
+        // The job's step warning (computed once, by the job): kept here, as the job goes with its result.
+        let warning = job.step_warnings().cloned();
         let steps = cfg.sampler.grid.steps;
         Ok(GenerationRun { job: Some(job), result: None, axes, training, warning, steps, done: 0 })
     }
