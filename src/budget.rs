@@ -227,6 +227,25 @@ pub enum RunConfig<'a> {
     Generate(&'a GenerateConfig),
 }
 
+/// The boundary of a monotone predicate by bisection: given `pred(lo)` and not `pred(hi)` (lo < hi), the largest v in
+/// [lo, hi) with `pred(v)`. Used for the largest count that fits the budgets (the CLI's refusals) and the fewest steps
+/// within a bias (`crate::sampler::step_bias`).
+///
+/// ```
+/// assert_eq!(diffusion_regimes::budget::last_true(1, 100, |v| v * v <= 50), 7);
+/// ```
+pub fn last_true(mut lo: usize, mut hi: usize, pred: impl Fn(usize) -> bool) -> usize {
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if pred(mid) {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
+}
+
 /// Estimates the memory and work of a run from its raw config, checking the size parameters it reads (d, n,
 /// particles, steps, points) against their limits first.
 ///

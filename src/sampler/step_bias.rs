@@ -192,20 +192,12 @@ fn steps_needed(u: f64, s2: f64, grid: &TimeGrid, integrator: Integrator) -> Opt
         }
         hi = (hi * 2).min(MAX_FIX_STEPS);
     }
-    let mut lo = grid.steps().min(hi / 2).max(1);
+    let lo = grid.steps().min(hi / 2).max(1);
     if ok(lo) {
         return Some(lo);
     }
-    // ok(hi) and not ok(lo).
-    while hi - lo > 1 {
-        let mid = lo + (hi - lo) / 2;
-        if ok(mid) {
-            hi = mid;
-        } else {
-            lo = mid;
-        }
-    }
-    Some(hi)
+    // ok(hi) and not ok(lo): the fewest steps within it come right after the most that are not.
+    Some(crate::budget::last_true(lo, hi, |n| !ok(n)) + 1)
 }
 
 /// The predicted step-size bias of a run, when it is over [`WARN_FRACTION`] and can be predicted (the analytic score

@@ -2,7 +2,7 @@
 //! `budget` module): the largest value of each size parameter that fits alone, found by bisection on the core's own
 //! estimate, as the page's budget fix does. The refusal then ends "; it fits with d ≤ 1831".
 
-use diffusion_regimes::budget::{estimate, RunConfig};
+use diffusion_regimes::budget::{estimate, last_true, RunConfig};
 use diffusion_regimes::error::Error;
 
 /// A size parameter of a config: its name in the config and where it lives.
@@ -26,17 +26,7 @@ fn largest_fit<C: Clone>(cfg: &C, knob: &Knob<C>, run: fn(&C) -> RunConfig<'_>) 
     if now <= knob.floor || !fits(knob.floor) {
         return None;
     }
-    // fits(lo) and not fits(hi) throughout.
-    let (mut lo, mut hi) = (knob.floor, now);
-    while hi - lo > 1 {
-        let mid = lo + (hi - lo) / 2;
-        if fits(mid) {
-            lo = mid;
-        } else {
-            hi = mid;
-        }
-    }
-    Some(lo)
+    Some(last_true(knob.floor, now, fits))
 }
 
 /// The error in words; a budget refusal gets the largest value of each knob that fits (each alone).
