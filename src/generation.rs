@@ -176,7 +176,7 @@ impl GenerationJob {
     }
 
     /// The same warnings with the step count that brings the predicted bias within 4 % (the page's fix).
-    pub fn step_warnings(&self) -> Option<&StepWarning> {
+    pub fn step_warning_with_fix(&self) -> Option<&StepWarning> {
         self.warning.as_ref()
     }
 

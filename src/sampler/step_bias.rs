@@ -53,9 +53,9 @@ pub const MATRIX_WORK: f64 = 64.0 * 64.0 * 64.0 * 200.0;
 /// The predicted bias of the class variance along its worst direction (an eigenvector of U when Q = 0).
 #[derive(Clone, Debug, PartialEq)]
 pub struct StepBias {
-    /// The eigenvalue u of U along which the bias is largest (Q = 0); NaN for the matrix recursion (Q ≠ 0), whose
-    /// worst direction is in the model's own metric, with `exact` = 1.
-    pub u: f64,
+    /// The eigenvalue u of U along which the bias is largest (Q = 0); `None` for the matrix recursion (Q ≠ 0), whose
+    /// worst direction is in the model's own metric, with `exact` = 1 and a first-order `steps_needed`.
+    pub u: Option<f64>,
     /// The model's class variance Γ_{t_min}(u) there.
     pub exact: f64,
     /// The variance the integrator generates there (infinite when the step is unstable).
@@ -71,19 +71,18 @@ impl StepBias {
     /// The bias as a fraction of the model's variance (generated/exact − 1; for σ = 0 at t_min = 0, where the model's
     /// variance is 0, the generated variance as a fraction of the stationary one, 1/u).
     pub fn fraction(&self) -> f64 {
-        relative(self.generated, self.exact, self.u)
+        relative(self.generated, self.exact, self.u.unwrap_or(1.0))
     }
 
     /// The warning shown above the plot and printed by the CLI.
     pub fn message(&self) -> String {
-        let along = if self.u.is_nan() {
-            "along its worst direction".to_string()
-        } else {
-            format!("along U's eigenvalue u = {}", short(self.u))
+        let along = match self.u {
+            None => "along its worst direction".to_string(),
+            Some(u) => format!("along U's eigenvalue u = {}", short(u)),
         };
         let what = if !self.generated.is_finite() {
             format!("the steps are unstable for this score {along} (the class variance grows without bound)")
-        } else if self.u.is_nan() {
+        } else if self.u.is_none() {
             format!(
                 "the class variance {along} ends {:+.0}\u{a0}% off the model's at t = {}",
                 100.0 * self.fraction(),
@@ -104,9 +103,11 @@ impl StepBias {
         };
         let of = if self.exact > 0.0 { "" } else { " of the stationary variance 1/u" };
         let fix = match self.steps_needed {
-            Some(n) if self.u.is_nan() => format!("about {n} steps (first order in the step) bring it within 4\u{a0}%"),
+            Some(n) if self.u.is_none() => {
+                format!("about {n} steps (first order in the step) bring it within 4\u{a0}%")
+            }
             Some(n) => format!("{n} steps bring it within 4\u{a0}%{of}"),
-            None if self.u.is_nan() => {
+            None if self.u.is_none() => {
                 "the steps are far too large for a first-order count: use several times as many".to_string()
             }
             None => "more than 10⁵ steps would be needed".to_string(),
@@ -254,7 +255,7 @@ pub fn step_bias(scenario: &Scenario, score: ScoreKind, integrator: Integrator, 
         }
         steps = (n < MAX_FIX_STEPS).then(|| (n * 2).min(MAX_FIX_STEPS));
     }
-    Some(StepBias { u, exact, generated, t_min, steps_needed: steps })
+    Some(StepBias { u: Some(u), exact, generated, t_min, steps_needed: steps })
 }
 
 /// The class covariance the integrator generates at the end of the grid, and the model's Γ_{t_min} (both d × d,
@@ -346,7 +347,7 @@ fn matrix_bias(scenario: &Scenario, integrator: Integrator, grid: &TimeGrid) -> 
     // yet 3200 steps give 2.3 %.
     let first_order = (grid.steps() as f64 * bias / FIX_FRACTION).ceil();
     let steps_needed = (bias <= 1.0 && first_order <= MAX_FIX_STEPS as f64).then_some(first_order as usize);
-    Some(StepBias { u: f64::NAN, exact: 1.0, generated, t_min: *grid.times().last()?, steps_needed })
+    Some(StepBias { u: None, exact: 1.0, generated, t_min: *grid.times().last()?, steps_needed })
 }
 
 /// A run's step warnings: the Euler step over 0.1/‖A‖₂ ([`Integrator::step_warning`]) and the step-size bias

@@ -134,7 +134,7 @@ impl GenerationRun {
     ) -> Result<GenerationRun, JsError> {
         let job = GenerationJob::new(&cfg, first, count).map_err(js_err)?;
         // The job's step warning (computed once, by the job): kept here, as the job goes with its result.
-        let warning = job.step_warnings().cloned();
+        let warning = job.step_warning_with_fix().cloned();
         let steps = cfg.sampler.grid.steps;
         Ok(GenerationRun { job: Some(job), result: None, axes, training, warning, steps, done: 0 })
     }
