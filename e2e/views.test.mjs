@@ -518,13 +518,18 @@ export const tests = [
     },
   },
   {
-    name: 'with m̃ = 0 a generation run says the classes carry nothing, and the readout gives no class fraction',
+    name: 'with m̃ = 0 a generation run says the samples have no class, in the note, legend, CSV and readout',
     async run({ page, baseUrl, assert }) {
       await page.goto(`${baseUrl}?view=trajectories&mt=0&particles=20&seed=2`);
       await waitForStatus(page, ['ready']);
       const r = await readout(page, 'class_plus_fraction');
       assert.equal(r.class_plus_fraction, 'no classes (m̃ = 0)');
       assert.match(await page.textContent('section[data-view="trajectories"] [data-view-error]'), /m̃ = 0: the class means coincide/);
+      // The legend and the CSV columns say "no class", not "class +1".
+      const svg = (await download(page, '[data-export="svg"]')).bytes.toString('utf8');
+      assert.ok(svg.includes('samples: no class (m̃ = 0)') && !svg.includes('class +1'), 'legend without classes');
+      const csv = (await download(page, '[data-export="csv"]')).bytes.toString('utf8');
+      assert.match(csv, /path_0_class_none/);
       await page.fill('#ctl-mt', '1');
       await page.press('#ctl-mt', 'Enter');
       const before = await draws(page, 'trajectories');

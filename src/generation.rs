@@ -73,6 +73,17 @@ pub fn classify(x: &[f64], d: usize, means: &[Vec<f64>], nearest: Option<(&[Near
     }
 }
 
+/// The number of classes a sample can be told apart by, for legends and readouts: 1 when the model's class means
+/// all coincide (m̃ = 0: no class signal, and [`classify`] puts every sample in class 0 by its tie rule), else the
+/// model's number of classes; for a model without class means (a curved manifold), the largest label + 1 (at least 2).
+pub fn class_count(means: &[Vec<f64>], classes: &[u32]) -> usize {
+    match means.split_first() {
+        Some((first, rest)) if rest.iter().all(|m| m == first) => 1,
+        Some(_) => means.len(),
+        None => classes.iter().max().map_or(2, |&c| (c as usize + 1).max(2)),
+    }
+}
+
 /// d₁/d₂ from the squared distances to the nearest and second nearest training points: 1 when both are 0 (a sample
 /// on two coincident training points is equally near both).
 ///
@@ -104,6 +115,9 @@ pub struct GenerationResult {
     pub samples: Vec<f64>,
     /// Class of each sample (see [`classify`]).
     pub classes: Vec<u32>,
+    /// The number of classes the samples are told apart by (see [`class_count`]): 1 when the model's class means
+    /// coincide (m̃ = 0), so `classes` says nothing.
+    pub class_count: usize,
     /// For the empirical score: the nearest training point of each sample and the ratio d₁/d₂ of the distances to
     /// the nearest and second nearest (memorized when below 1/3, SCIENCE.md §9.5).
     pub nearest: Option<Vec<u32>>,
@@ -219,6 +233,7 @@ impl GenerationJob {
             particles: np,
             t_end: self.t_end,
             samples: x,
+            class_count: class_count(&self.means, &classes),
             classes,
             nearest,
             distance_ratio: ratio,
@@ -277,6 +292,25 @@ mod tests {
         // d = 16, n = 200 (α = 0.33), run to t = 0.001: deep in the collapse regime, every sample is memorized.
         let memorized = ratio.iter().filter(|&&q| q < 1.0 / 3.0).count();
         assert!(memorized as f64 >= 0.9 * ratio.len() as f64, "{memorized}/{}", ratio.len());
+    }
+
+    #[test]
+    fn class_count_is_one_when_the_class_means_coincide() {
+        let with = |data: &str| {
+            let json = CFG.replace("\"n\": 200", &format!("\"n\": 200, \"data\": {data}"));
+            run(&from_json::<GenerateConfig>(&json).unwrap()).unwrap()
+        };
+        let two = with(r#"{"model": "two_class"}"#);
+        assert_eq!(two.class_count, 2);
+        // m̃ = 0: ±μ are both 0, so every sample is in class 0 by the tie rule and has no class.
+        let none = with(r#"{"model": "two_class", "m_tilde": 0}"#);
+        assert_eq!(none.class_count, 1);
+        assert!(none.classes.iter().all(|&c| c == 0));
+        assert_eq!(with(r#"{"model": "k_class", "k": 3}"#).class_count, 3);
+        assert_eq!(with(r#"{"model": "k_class", "k": 3, "m_tilde": 0}"#).class_count, 1);
+        // Without class means (a curved manifold, classes from the training labels): the labels' count, at least 2.
+        assert_eq!(class_count(&[], &[0, 0]), 2);
+        assert_eq!(class_count(&[], &[0, 4]), 5);
     }
 
     #[test]

@@ -183,9 +183,15 @@ fn every_string_export_refuses_garbage_with_a_js_error() {
         .is_err());
     assert!(wasm::svg_forward(vec![0.0, 1e308], vec![1.0, 1.0], vec![1], vec![0.0; 2], vec![1.0; 2], "dark", 300, 200)
         .is_err());
-    assert!(wasm::svg_trajectories(vec![0.0, 1.0], vec![1.0, 1.0], vec![0], "{}", "x", "light", 300, 200).is_err());
-    assert!(wasm::svg_trajectories(vec![1.0, 0.0], vec![f64::INFINITY, 1.0], vec![0], "{}", "x", "light", 300, 200)
+    assert!(wasm::svg_trajectories(vec![0.0, 1.0], vec![1.0, 1.0], vec![0], 2, "{}", "x", "light", 300, 200).is_err());
+    assert!(wasm::svg_trajectories(vec![1.0, 0.0], vec![f64::INFINITY, 1.0], vec![0], 2, "{}", "x", "light", 300, 200)
         .is_err());
+    // A class count below the classes drawn (0, or class 1 among 1).
+    for (classes, k) in [(vec![0], 0), (vec![1], 1)] {
+        assert!(
+            wasm::svg_trajectories(vec![1.0, 0.0], vec![1.0, 1.0], classes, k, "{}", "x", "light", 300, 200).is_err()
+        );
+    }
     // The budget refuses a Trajectories run the page could otherwise spend minutes on (d = 4096 with Q_opt).
     let msg = message(wasm::GenerationRun::new(OVER_BUDGET, PLAN).err().unwrap());
     assert!(msg.contains("budget"), "{msg}");

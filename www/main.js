@@ -924,8 +924,8 @@ async function compute(view, { onProgress = null } = {}) {
     if (!impl.theory) updateSimStale();
     if (impl.hasCursor && !impl.cursorStart) delete app.cursors[view];
     if (impl.cursorStart) app.cursors[view] = impl.cursorStart(result);
-    if (req.kind === 'generate') result.noClasses = req.config.generate.scenario.data.m_tilde === 0;
-    const warning = [result && result.noClasses ? NO_CLASSES : '', result && result.warning].filter(Boolean).join('; ');
+    const noClasses = req.kind === 'generate' && result.classCount === 1;
+    const warning = [noClasses ? NO_CLASSES : '', result && result.warning].filter(Boolean).join('; ');
     const note = impl.note ? impl.note(result) : warning;
     app.notes[view] = note || '';
     viewError(view, note ? `Note: ${note}` : '', impl.note ? null : stepFix(result));
@@ -940,10 +940,10 @@ async function compute(view, { onProgress = null } = {}) {
   }
 }
 
-/** Said above a generation run with m̃ = 0, where the class means coincide at 0 (the nearest-mean rule then puts every
- * sample in the first class, and the empirical score's labels are coin flips of one law). */
-const NO_CLASSES = 'm̃ = 0: the class means coincide, so the colours and the class of each sample say nothing (every '
-  + 'sample is nearest to the first mean by convention)';
+/** Said above a generation run whose class means coincide (m̃ = 0; the core's class count is 1): the samples have no
+ * class (the empirical score's labels would be coin flips of one law), so they are drawn in one colour. */
+const NO_CLASSES = 'm̃ = 0: the class means coincide, so the samples have no class (drawn in one colour; no class '
+  + 'fraction)';
 
 /** The fix of a generation's step-size bias warning: the fewest steps the core predicts within 4 % (src/sampler/
  * step_bias.rs), rounded up to two significant digits, if the control can take it. */

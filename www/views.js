@@ -137,9 +137,9 @@ export function marksOf(answer) {
 /** Readout items of a generation run. */
 function runReadout(r) {
   const n = r.classes.length;
-  const k = Math.max(2, 1 + Math.max(...r.classes));
+  const k = r.classCount;
   const items = [{ key: 'generated', label: 'Generated samples', value: n, integer: true }];
-  if (r.noClasses) {
+  if (k === 1) {
     items.push({ key: 'class_plus_fraction', label: 'Fraction ending in class +1', text: 'no classes (m̃ = 0)' });
   } else if (k === 2) {
     let plus = 0;
@@ -161,9 +161,9 @@ function pathsTable(r) {
   const particles = r.classes.length;
   const columns = ['t'];
   // The classes named as in the plot's legend (src/plot/trajectories.rs `class_name`): two classes are +1 and −1
-  // ("plus", "minus"), more are numbered from 1.
-  const k = Math.max(2, ...Array.from(r.classes, (c) => c + 1));
-  const name = (c) => (k === 2 ? (c === 0 ? 'plus' : 'minus') : String(c + 1));
+  // ("plus", "minus"), more are numbered from 1; with one (m̃ = 0: the class means coincide) there is no class.
+  const k = r.classCount;
+  const name = (c) => (k === 1 ? 'none' : k === 2 ? (c === 0 ? 'plus' : 'minus') : String(c + 1));
   for (let p = 0; p < particles; p += 1) columns.push(`path_${p}_class_${name(r.classes[p])}`);
   const rows = [];
   for (let k = 0; k < n; k += 1) {
@@ -182,10 +182,10 @@ export const trajectories = {
   canvasHeight: (w) => Math.max(260, Math.round((w * 420) / 800)),
   request: generateRequest,
   draw(canvas, r, theme, ratio) {
-    return core.draw_trajectories(canvas, r.times, r.axis1, r.classes, JSON.stringify(r.marks), r.axisNames[0], theme, ratio);
+    return core.draw_trajectories(canvas, r.times, r.axis1, r.classes, r.classCount, JSON.stringify(r.marks), r.axisNames[0], theme, ratio);
   },
   svg(r, theme, w, h) {
-    return core.svg_trajectories(r.times, r.axis1, r.classes, JSON.stringify(r.marks), r.axisNames[0], theme, w, h);
+    return core.svg_trajectories(r.times, r.axis1, r.classes, r.classCount, JSON.stringify(r.marks), r.axisNames[0], theme, w, h);
   },
   table: pathsTable,
   readout: runReadout,
@@ -240,7 +240,7 @@ function particlesFigure(r, t) {
   const last = k === n - 1;
   const show = last || (r.d >= 16 && Number.isFinite(tc) && r.times[k] < tc);
   return {
-    t: r.times[k], x, y, classes: Array.from(r.classes), k: Math.max(2, 1 + Math.max(...r.classes)),
+    t: r.times[k], x, y, classes: Array.from(r.classes), k: r.classCount,
     training_x: tx, training_y: ty, captured, show_captured: show, limits: cloudLimits(r), axis_names: r.axisNames,
   };
 }

@@ -94,7 +94,7 @@ const jobs = {
       while (!stepWithWarning(run, chunk)) await ctx.step(run.done_steps(), total);
       await ctx.step(total, total);
       const result = {
-        times: run.times(), axis1: run.projections(0), axis2: run.projections(1), classes: run.classes(),
+        times: run.times(), axis1: run.projections(0), axis2: run.projections(1), classes: run.classes(), classCount: run.class_count(),
         ratio: run.distance_ratio(), captured: run.captured(), training: lead ? run.training() : new Float64Array(0),
         axisNames: run.axis_names().split("\n"), warning: run.step_warning(), stepFix: run.step_fix(), marks, hasMarks, theoryNote,
         d: config.generate.scenario.process.d,

@@ -7,7 +7,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::trajectories::class_name;
+use super::trajectories::ends_in;
 use super::{plot_err, Style};
 use crate::error::{Error, Result};
 
@@ -22,7 +22,7 @@ pub struct ParticlesFigure {
     pub y: Vec<f64>,
     /// Final class of each particle (0-based).
     pub classes: Vec<u32>,
-    /// Number of classes of the model.
+    /// Number of classes of the model ([`crate::generation::class_count`]; 1: the class means coincide, m̃ = 0).
     pub k: u32,
     /// Training points (horizontal), empty without the empirical score.
     #[serde(default)]
@@ -55,6 +55,9 @@ pub fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, fig: &ParticlesFig
         || !(fig.captured.is_empty() || fig.captured.len() == n)
     {
         return Err(Error::param("particles", "the given arrays", "x, y, classes (and captured) of equal lengths"));
+    }
+    if fig.k == 0 || fig.classes.iter().any(|&c| c >= fig.k) {
+        return Err(Error::param("particles.k", fig.k, "at least 1 and above every class index"));
     }
     if !(x_lo.is_finite() && y_lo.is_finite() && x_hi > x_lo && y_hi > y_lo) {
         return Err(Error::param("particles.limits", format!("{:?}", fig.limits), "finite limits with lo < hi"));
@@ -95,7 +98,7 @@ pub fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, fig: &ParticlesFig
             .legend(move |(x, y)| Cross::new((x + style.px(9.0) as i32, y), style.px(3.0), grey));
     }
     let mut legend_rows = usize::from(!fig.training_x.is_empty());
-    let k = fig.k.max(2);
+    let k = fig.k;
     for class in 0..k {
         let colour = theme.class(class as usize);
         let pts: Vec<(f64, f64)> = (0..n)
@@ -109,7 +112,7 @@ pub fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, fig: &ParticlesFig
         chart
             .draw_series(pts.into_iter().map(|p| Circle::new(p, style.px(2.5), colour.mix(0.8).filled())))
             .map_err(plot_err)?
-            .label(if narrow { class_name(class, k) } else { format!("ends in {}", class_name(class, k)) })
+            .label(ends_in(class, k, narrow))
             .legend(move |(x, y)| Circle::new((x + style.px(9.0) as i32, y), style.px(3.0), colour.filled()));
     }
     if fig.show_captured {

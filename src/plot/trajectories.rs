@@ -23,18 +23,32 @@ pub struct GenerationPaths {
     pub projections: Vec<f64>,
     /// Final class of each particle.
     pub classes: Vec<u32>,
+    /// The number of classes ([`crate::generation::class_count`]); 1 when the class means coincide (m̃ = 0): every
+    /// path is then drawn in one colour, labelled as having no class.
+    pub k: u32,
     /// The theory's transitions (shaded regimes and lines); empty when the theory has none.
     pub marks: TransitionMarks,
     /// Title of the vertical axis.
     pub axis_name: String,
 }
 
-/// The legend text of class `c` among `k` classes (two classes: ±1, as in the papers).
+/// The legend text of class `c` among `k` classes (two classes: ±1, as in the papers); `k` = 1 is the model without
+/// class signal (m̃ = 0), whose samples all fall in class 0 by the nearest-mean rule's tie and have no class.
 pub fn class_name(c: u32, k: u32) -> String {
     match (k, c) {
+        (1, _) => "no class (m̃ = 0)".into(),
         (2, 0) => "class +1".into(),
         (2, 1) => "class −1".into(),
         _ => format!("class {}", c + 1),
+    }
+}
+
+/// The legend entry of the samples that end in class `c` among `k` (`short` for narrow plots).
+pub fn ends_in(c: u32, k: u32, short: bool) -> String {
+    match (k, short) {
+        (1, _) => format!("samples: {}", class_name(c, k)),
+        (_, true) => class_name(c, k),
+        (_, false) => format!("ends in {}", class_name(c, k)),
     }
 }
 
@@ -42,7 +56,8 @@ impl GenerationPaths {
     /// Checks the layout.
     ///
     /// # Errors
-    /// [`Error::Param`] naming `trajectories` for inconsistent lengths or non-finite times.
+    /// [`Error::Param`] naming `trajectories` for inconsistent lengths or non-finite times, `trajectories.k` for a
+    /// class count that does not cover the classes.
     pub fn check(&self) -> Result<()> {
         let n_t = self.times.len();
         if n_t < 2 || self.projections.len() != n_t * self.classes.len() || !self.times.iter().all(|t| t.is_finite()) {
@@ -51,6 +66,9 @@ impl GenerationPaths {
                 "the given arrays",
                 "times.len() ≥ 2 and particles × times values",
             ));
+        }
+        if self.k == 0 || self.classes.iter().any(|&c| c >= self.k) {
+            return Err(Error::param("trajectories.k", self.k, "at least 1 and above every class index"));
         }
         super::check_values("trajectories", self.times.iter().chain(&self.projections))?;
         super::check_axis("trajectories.times", &self.times, false, 0.0)
@@ -98,11 +116,11 @@ pub fn draw<DB: DrawingBackend>(
         .map_err(plot_err)?;
     regimes::shade(&mut chart, &paths.marks, t_max, style)?;
     let particles = paths.classes.len();
-    let k = paths.classes.iter().copied().max().map_or(1, |c| c + 1).max(2);
+    let k = paths.k.max(1);
     let stride = particles.div_ceil(MAX_DRAWN_PATHS).max(1);
     for class in 0..k {
         let colour = theme.class(class as usize);
-        let label = format!("ends in {}", class_name(class, k));
+        let label = ends_in(class, k, false);
         let mut first = true;
         for p in (0..particles).step_by(stride).filter(|&p| paths.classes[p] == class) {
             let path: Vec<(f64, f64)> = (0..n_t)
@@ -149,7 +167,7 @@ mod tests {
         let projections = vec![10.1, 11.0, 13.0, 10.0, 10.8, 12.5, 9.9, 9.0, 7.0];
         let marks = TransitionMarks { roots: vec![1.5], t_s: Some(1.5), t_c: Some(0.5) };
         let paths =
-            GenerationPaths { times, projections, classes: vec![0, 0, 1], marks, axis_name: "class axis".into() };
+            GenerationPaths { times, projections, classes: vec![0, 0, 1], k: 2, marks, axis_name: "class axis".into() };
         let mut frame = None;
         let svg = to_svg(600, 360, |root| {
             frame = Some(draw(root, &paths, Style::new(Theme::Light, 1.0))?);
@@ -175,9 +193,30 @@ mod tests {
             times: vec![1.0, 0.0],
             projections: vec![0.0; 3],
             classes: vec![0, 1],
+            k: 2,
             marks: TransitionMarks::default(),
             axis_name: String::new(),
         };
         assert!(to_svg(300, 200, |root| draw(root, &paths, Style::default()).map(|_| ())).is_err());
+        // A class count that does not cover the classes.
+        let paths = GenerationPaths { projections: vec![0.0; 4], k: 1, ..paths };
+        let err = to_svg(300, 200, |root| draw(root, &paths, Style::default()).map(|_| ())).unwrap_err();
+        assert!(err.to_string().contains("trajectories.k"), "{err}");
+    }
+
+    #[test]
+    fn without_class_signal_the_legend_says_no_class() {
+        // m̃ = 0: every sample is in class 0 by the nearest-mean tie, and the legend must not call it class +1.
+        let paths = GenerationPaths {
+            times: vec![1.0, 0.0],
+            projections: vec![0.5, 0.1, -0.5, -0.2],
+            classes: vec![0, 0],
+            k: 1,
+            marks: TransitionMarks::default(),
+            axis_name: "class axis".into(),
+        };
+        let svg = to_svg(500, 300, |root| draw(root, &paths, Style::default()).map(|_| ())).unwrap();
+        assert!(svg.contains("samples: no class (m̃ = 0)"), "legend");
+        assert!(!svg.contains("class +1"));
     }
 }

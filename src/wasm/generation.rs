@@ -204,6 +204,15 @@ impl GenerationRun {
         Ok(self.result()?.classes.clone())
     }
 
+    /// The number of classes the samples are told apart by: 1 when the model's class means coincide (m̃ = 0), so
+    /// [`classes`](Self::classes) says nothing ([`crate::generation::class_count`]).
+    ///
+    /// # Errors
+    /// Before the run finished.
+    pub fn class_count(&self) -> Result<u32, JsError> {
+        Ok(self.result()?.class_count as u32)
+    }
+
     /// d₁/d₂ per sample (empirical score; empty otherwise).
     ///
     /// # Errors
@@ -266,18 +275,25 @@ fn paths(
     times: Vec<f64>,
     projections: Vec<f64>,
     classes: Vec<u32>,
+    k: u32,
     marks_json: &str,
     axis_name: &str,
 ) -> Result<crate::plot::trajectories::GenerationPaths, JsError> {
     let marks = from_json(marks_json).map_err(js_err)?;
-    let p =
-        crate::plot::trajectories::GenerationPaths { times, projections, classes, marks, axis_name: axis_name.into() };
+    let p = crate::plot::trajectories::GenerationPaths {
+        times,
+        projections,
+        classes,
+        k,
+        marks,
+        axis_name: axis_name.into(),
+    };
     p.check().map_err(js_err)?;
     Ok(p)
 }
 
 /// Draws generation trajectories on a canvas (T on the left, 0 on the right) over the regimes of `marks_json`
-/// (`{roots, t_s, t_c}`). Returns the plotting area `[left, right, top, bottom, t_left = T, t_right = 0]` for the
+/// (`{roots, t_s, t_c}`), coloured by class among `k` ([`GenerationRun::class_count`]; 1: no class). Returns the plotting area `[left, right, top, bottom, t_left = T, t_right = 0]` for the
 /// page's time cursor.
 ///
 /// # Errors
@@ -289,12 +305,13 @@ pub fn draw_trajectories(
     times: Vec<f64>,
     projections: Vec<f64>,
     classes: Vec<u32>,
+    k: u32,
     marks_json: &str,
     axis_name: &str,
     theme: &str,
     pixel_ratio: f64,
 ) -> Result<Vec<f64>, JsError> {
-    let p = paths(times, projections, classes, marks_json, axis_name)?;
+    let p = paths(times, projections, classes, k, marks_json, axis_name)?;
     let style = super::style(theme, pixel_ratio)?;
     crate::plot::trajectories::draw(super::canvas_backend(canvas)?, &p, style).map(|f| f.to_array()).map_err(js_err)
 }
@@ -309,13 +326,14 @@ pub fn svg_trajectories(
     times: Vec<f64>,
     projections: Vec<f64>,
     classes: Vec<u32>,
+    k: u32,
     marks_json: &str,
     axis_name: &str,
     theme: &str,
     width: u32,
     height: u32,
 ) -> Result<String, JsError> {
-    let p = paths(times, projections, classes, marks_json, axis_name)?;
+    let p = paths(times, projections, classes, k, marks_json, axis_name)?;
     let style = super::style(theme, 1.0)?;
     super::backend::to_svg(width.clamp(100, 8000), height.clamp(100, 8000), |root| {
         crate::plot::trajectories::draw(root, &p, style).map(|_| ())
