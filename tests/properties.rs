@@ -636,6 +636,7 @@ fn property_drawing_never_panics_on_hostile_arrays() {
             times: input.path_times,
             projections: input.projections.clone(),
             classes: input.labels.iter().map(|&l| if l > 0 { 0 } else { 1 }).collect(),
+            k: 2,
             marks: Default::default(),
             axis_name: "μ̂ · x_t".into(),
         };
