@@ -273,6 +273,7 @@ fn property_drawing_never_panics_on_hostile_arrays_regressions() {
         times: vec![2.0, 1.0, -9.2e18],
         projections: vec![1.0, 0.5, 0.1],
         classes: vec![0],
+        k: 2,
         marks: Default::default(),
         axis_name: "μ̂ · x_t".into(),
     };
