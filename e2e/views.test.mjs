@@ -50,7 +50,7 @@ async function download(page, selector) {
 
 export const tests = [
   {
-    name: 'Biroli speciation preset: the readout shows t_S = ½ ln 256 = 2.7726, drawn on the Speciation view',
+    name: 'Biroli speciation preset: the readout shows t_S = ½ ln 256 = 2.7726, drawn on the Speciation view; changes since the preset are said',
     async run({ page, baseUrl, assert }) {
       await page.goto(`${baseUrl}?preset=biroli-speciation`);
       await waitForStatus(page, ['ready']);
@@ -61,6 +61,19 @@ export const tests = [
       assert.equal(r.alpha, (Math.log(20000) / 256).toFixed(4));
       assert.ok((await ink(page, 'speciation')) > MIN_INK);
       assert.match(await page.textContent('#preset-commentary'), /2\.7726/);
+      assert.ok(await page.isHidden('#preset-changed'), 'nothing changed yet');
+      // A changed control is said under the commentary, whose numbers are the preset's; changing it back clears it.
+      await page.fill('#ctl-d', '64');
+      await page.press('#ctl-d', 'Enter');
+      await page.waitForFunction(() => !document.querySelector('#preset-changed').hidden);
+      assert.equal(await page.textContent('#preset-changed'),
+        "Changed since the preset (the numbers above are the preset's): Dimension d: 256 → 64.");
+      await page.selectOption('#ctl-U', 'log_spaced');
+      assert.match(await page.textContent('#preset-changed'), /Dimension d: 256 → 64; Precision U: c·I \(isotropic\) → log-spaced, condition κ\.$/);
+      await page.selectOption('#ctl-U', 'identity');
+      await page.fill('#ctl-d', '256');
+      await page.press('#ctl-d', 'Enter');
+      await page.waitForFunction(() => document.querySelector('#preset-changed').hidden);
     },
   },
   {

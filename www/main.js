@@ -343,6 +343,7 @@ function onControl(key) {
   updateMeasuredState();
   updateSimStale();
   updateBudgets();
+  showPresetChanges();
   syncUrl();
   if (theoryChanged) scheduleTheory();
 }
@@ -1511,6 +1512,29 @@ function showPresetInfo() {
   if (!p) return;
   $('#preset-title').textContent = p.title;
   $('#preset-commentary').textContent = p.commentary;
+  showPresetChanges();
+}
+
+/** Under a preset's commentary, the controls changed since it was chosen: its numbers are the preset's, not the
+ * current settings' (a link may carry both the preset and changes). */
+function showPresetChanges() {
+  const el = $('#preset-changed');
+  if (!app.preset || !PRESETS[app.preset]) {
+    el.hidden = true;
+    return;
+  }
+  const base = baseline(app.preset, PRESETS);
+  const shown = (p, v) => {
+    if (v === null || v === undefined || v === '') return 'empty';
+    const option = p.kind === 'enum' && p.options.find(([key]) => key === v);
+    return option ? option[1] : formatValue(p, v);
+  };
+  const changes = PARAMS.filter((p) => app.state[p.key] !== base[p.key])
+    .map((p) => `${p.label}: ${shown(p, base[p.key])} → ${shown(p, app.state[p.key])}`);
+  el.hidden = changes.length === 0;
+  el.textContent = changes.length
+    ? `Changed since the preset (the numbers above are the preset's): ${changes.join('; ')}.`
+    : '';
 }
 
 function applyPreset(key) {
