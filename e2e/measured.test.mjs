@@ -98,7 +98,7 @@ export const tests = [
     },
   },
   {
-    name: 'Speciation Run with narrow classes says its generation runs\' step-size bias and exports it with the measurement',
+    name: 'Speciation Run with narrow classes says its generation runs\' step-size bias, exports it with the measurement, and offers the fix',
     timeout: 30_000,
     async run({ page, baseUrl, assert }) {
       // σ = 0.3, U = I, Euler–Maruyama, 200 steps over T = 4: +25 % of class variance (src/sampler/step_bias.rs).
@@ -113,6 +113,15 @@ export const tests = [
       const header = JSON.parse(/^# measured: (.*)$/m.exec(csv)[1]);
       assert.equal(header.warnings.length, 1);
       assert.match(header.warnings[0], /^step-size bias/);
+      // The note offers the fix, as a generation run's does: the steps that bring the bias within 4 %.
+      const fix = 'section[data-view="speciation"] [data-view-error] button';
+      const label = await page.textContent(fix);
+      const steps = /^Use (\d+) time steps$/.exec(label);
+      assert.ok(steps && Number(steps[1]) > 200, label);
+      await page.click(fix);
+      assert.equal(await page.inputValue('#ctl-steps'), steps[1]);
+      assert.equal(await page.textContent('section[data-view="speciation"] [data-view-error]'), '');
+      await page.waitForFunction(() => document.querySelector('section[data-view="speciation"]').dataset.measured === 'stale');
     },
   },
   {

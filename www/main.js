@@ -1052,6 +1052,7 @@ async function runMeasure(view, onProgress) {
   const parts = {};
   const configs = {};
   const warnings = [];
+  let fixSteps = 0;
   panel(view).dataset.measured = 'running';
   try {
     for (let i = 0; i < reqs.length; i += 1) {
@@ -1065,6 +1066,7 @@ async function runMeasure(view, onProgress) {
       parts[name] = result.summary;
       configs[name] = config;
       for (const w of result.warnings || []) if (!warnings.includes(w)) warnings.push(w);
+      fixSteps = Math.max(fixSteps, result.stepFix || 0);
     }
   } catch (e) {
     panel(view).dataset.measured = app.measured[view] ? (app.measured[view].stale ? 'stale' : 'done') : 'none';
@@ -1083,7 +1085,7 @@ async function runMeasure(view, onProgress) {
   // The step warnings of its generation runs (one per swept value that has one): said above the plot, exported.
   m.warnings = warnings;
   const said = warnings.length > 3 ? [...warnings.slice(0, 3), `… and ${warnings.length - 3} more`] : warnings;
-  viewError(view, said.length ? `Note: the measurement's ${said.join('; ')}` : '');
+  viewError(view, said.length ? `Note: the measurement's ${said.join('; ')}` : '', stepFix({ stepFix: fixSteps }));
   measureNote(view, m.stale ? 'The markers are from the last Run: settings changed since (stale). Press Run to update them.' : measuredNote(m));
   panel(view).dataset.measured = m.stale ? 'stale' : 'done';
   panel(view).dataset.measuredRuns = String(Number(panel(view).dataset.measuredRuns || 0) + 1);

@@ -235,7 +235,8 @@ function measureOutput(out) {
       if (a.length) arrays[name] = a;
     }
     const warnings = out.step_warnings();
-    const result = { kind: out.kind(), summary: JSON.parse(out.summary_json()), arrays, warnings: warnings ? warnings.split("\n") : [] };
+    const result = { kind: out.kind(), summary: JSON.parse(out.summary_json()), arrays, warnings: warnings ? warnings.split("\n") : [],
+      stepFix: out.step_fix() };
     return [result, Object.values(arrays).map((a) => a.buffer)];
   } finally {
     out.free();

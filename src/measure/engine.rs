@@ -25,7 +25,7 @@ use crate::error::{Error, Result};
 use crate::sampler::generate::{Generator, Start};
 use crate::sampler::grid::TimeGrid;
 use crate::sampler::integrator::Integrator;
-use crate::sampler::step_bias::step_warning;
+use crate::sampler::step_bias::{step_warning, StepWarning};
 use crate::score::any::AnyScore;
 use crate::score::empirical::{EmpiricalScore, Nearest};
 use crate::score::mixture::MixtureScore;
@@ -280,14 +280,11 @@ impl Measurement {
     /// The step warnings (SCIENCE.md §6: Euler steps over 0.1/‖A‖₂; the predicted step-size bias), one per setting
     /// that has one (a sweep: each value's own process), in setting order. None for the entropy estimator, which
     /// integrates nothing.
-    pub fn step_warnings(&self) -> Vec<String> {
+    pub fn step_warnings(&self) -> Vec<StepWarning> {
         if matches!(self.config.experiment, Experiment::Entropy { .. }) {
             return Vec::new();
         }
-        self.settings
-            .iter()
-            .filter_map(|s| step_warning(&s.scenario, s.score, s.integrator, &s.grid).map(|w| w.text))
-            .collect()
+        self.settings.iter().filter_map(|s| step_warning(&s.scenario, s.score, s.integrator, &s.grid)).collect()
     }
 
     /// Validates the config, checks the budgets (before anything large is allocated), draws the training sets and

@@ -43,7 +43,7 @@ pub struct Args {
 pub fn run(args: Args) -> Result<String, String> {
     let cfg: MeasureConfig = read_config(&args.config)?;
     let m = Measurement::new(&cfg).map_err(|e| e.to_string())?;
-    let warnings = m.step_warnings();
+    let warnings: Vec<String> = m.step_warnings().into_iter().map(|w| w.text).collect();
     for w in warnings.iter().take(3) {
         eprintln!("regimes measure: warning: {w}");
     }
