@@ -565,6 +565,27 @@ export const tests = [
     },
   },
   {
+    name: 'over the safe Euler step the fix is the exponential integrator, with the steps its own bias needs',
+    async run({ page, baseUrl, assert }) {
+      // The same run with Euler–Maruyama: ‖A‖₂ ≈ 70 puts h = 0.02 far over 0.1/‖A‖₂; the exponential integrator's bias
+      // (+13 %) then needs 668 steps.
+      await page.goto(`${baseUrl}?view=trajectories&d=8&U=log_spaced&kappa=100&drift=optimal&particles=20`);
+      await waitForStatus(page, ['ready']);
+      const note = 'section[data-view="trajectories"] [data-view-error]';
+      await page.waitForFunction((s) => /safe Euler step/.test(document.querySelector(s).textContent), note);
+      assert.equal(await page.textContent(`${note} button`), 'Use the exponential integrator and 670 time steps');
+      await page.focus(`${note} button`);
+      await page.keyboard.press('Enter');
+      assert.equal(await page.inputValue('#ctl-integrator'), 'exponential');
+      assert.equal(await page.inputValue('#ctl-steps'), '670');
+      await page.waitForFunction(() => new URLSearchParams(location.search).get('integrator') === 'exponential');
+      const before = await draws(page, 'trajectories');
+      await page.click('section[data-view="trajectories"] [data-run]');
+      await waitForDraw(page, 'trajectories', before);
+      assert.equal(await page.textContent(note), '', 'no warning after the fix');
+    },
+  },
+  {
     name: 'a run that diverges (κ = 1e10) says the step warning it was given, which names the stiff direction',
     async run({ page, baseUrl, assert }) {
       await page.goto(`${baseUrl}?view=trajectories&U=log_spaced&kappa=1e10&integrator=exponential&particles=10`);

@@ -929,7 +929,7 @@ async function compute(view, { onProgress = null } = {}) {
     const warning = [noClasses ? NO_CLASSES : '', result && result.warning].filter(Boolean).join('; ');
     const note = impl.note ? impl.note(result) : warning;
     app.notes[view] = note || '';
-    viewError(view, note ? `Note: ${note}` : '', impl.note ? null : stepFix(result));
+    viewError(view, note ? `Note: ${note}` : '', impl.note ? null : stepFix(result && result.stepFix));
     for (const p of PARAMS) if (p.core && controls.get(p.key)?.error.textContent.startsWith('invalid')) setFieldError(p.key, '');
     draw(view);
     renderReadout();
@@ -946,14 +946,34 @@ async function compute(view, { onProgress = null } = {}) {
 const NO_CLASSES = 'm̃ = 0: the class means coincide, so the samples have no class (drawn in one colour; no class '
   + 'fraction)';
 
-/** The fix of a generation's step-size bias warning: the fewest steps the core predicts within 4 % (src/sampler/
- * step_bias.rs), rounded up to two significant digits, if the control can take it. */
-function stepFix(result) {
-  const n = result && result.stepFix;
+/** The fix of a run's step warnings, from the core (src/sampler/step_bias.rs `StepFix`): the exponential integrator
+ * for a step over the safe Euler step, and the fewest steps that bring the predicted bias within 4 %, rounded up to
+ * two significant digits; null when there is none or the steps control cannot take it. */
+function stepFix(fix) {
   const max = PARAM_BY_KEY.get('steps').max;
-  if (!(n > 0 && n <= max)) return null;
-  const steps = Math.min(max, twoDigits(n, 'up'));
-  return { key: 'steps', label: `Use ${steps} time steps`, values: { steps } };
+  if (!fix || !(fix.steps > 0 && fix.steps <= max)) return null;
+  const values = {};
+  const said = [];
+  if (fix.integrator !== app.state.integrator) {
+    const name = PARAM_BY_KEY.get('integrator').options.find(([key]) => key === fix.integrator);
+    if (!name) return null;
+    values.integrator = fix.integrator;
+    said.push(`the ${name[1].replace(/ \(.*\)$/, '')} integrator`);
+  }
+  if (fix.steps !== app.state.steps) {
+    values.steps = Math.min(max, twoDigits(fix.steps, 'up'));
+    said.push(`${values.steps} time steps`);
+  }
+  if (!said.length) return null;
+  return { key: values.steps ? 'steps' : 'integrator', label: `Use ${said.join(' and ')}`, values };
+}
+
+/** One fix for the warnings of several measurement configs (the core's `combined_fix` across MeasureConfigs: the
+ * exponential integrator if any needs it, the most steps), or null when one of them has none. */
+function combinedFix(fixes) {
+  if (!fixes.length || fixes.some((f) => !f)) return null;
+  const switched = fixes.find((f) => f.integrator.includes('exponential'));
+  return { integrator: (switched || fixes[0]).integrator, steps: Math.max(...fixes.map((f) => f.steps)) };
 }
 
 // --- Measurements (Run in the Speciation, Collapse and Transition-times views) -------------------------------------
@@ -1052,7 +1072,7 @@ async function runMeasure(view, onProgress) {
   const parts = {};
   const configs = {};
   const warnings = [];
-  let fixSteps = 0;
+  const fixes = [];
   panel(view).dataset.measured = 'running';
   try {
     for (let i = 0; i < reqs.length; i += 1) {
@@ -1066,7 +1086,7 @@ async function runMeasure(view, onProgress) {
       parts[name] = result.summary;
       configs[name] = config;
       for (const w of result.warnings || []) if (!warnings.includes(w)) warnings.push(w);
-      fixSteps = Math.max(fixSteps, result.stepFix || 0);
+      if (result.warnings && result.warnings.length) fixes.push(result.stepFix);
     }
   } catch (e) {
     panel(view).dataset.measured = app.measured[view] ? (app.measured[view].stale ? 'stale' : 'done') : 'none';
@@ -1085,7 +1105,7 @@ async function runMeasure(view, onProgress) {
   // The step warnings of its generation runs (one per swept value that has one): said above the plot, exported.
   m.warnings = warnings;
   const said = warnings.length > 3 ? [...warnings.slice(0, 3), `… and ${warnings.length - 3} more`] : warnings;
-  viewError(view, said.length ? `Note: the measurement's ${said.join('; ')}` : '', stepFix({ stepFix: fixSteps }));
+  viewError(view, said.length ? `Note: the measurement's ${said.join('; ')}` : '', stepFix(combinedFix(fixes)));
   measureNote(view, m.stale ? 'The markers are from the last Run: settings changed since (stale). Press Run to update them.' : measuredNote(m));
   panel(view).dataset.measured = m.stale ? 'stale' : 'done';
   panel(view).dataset.measuredRuns = String(Number(panel(view).dataset.measuredRuns || 0) + 1);

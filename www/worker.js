@@ -96,7 +96,7 @@ const jobs = {
       const result = {
         times: run.times(), axis1: run.projections(0), axis2: run.projections(1), classes: run.classes(), classCount: run.class_count(),
         ratio: run.distance_ratio(), captured: run.captured(), training: lead ? run.training() : new Float64Array(0),
-        axisNames: run.axis_names().split("\n"), warning: run.step_warning(), stepFix: run.step_fix(), marks, hasMarks, theoryNote,
+        axisNames: run.axis_names().split("\n"), warning: run.step_warning(), stepFix: JSON.parse(run.step_fix_json()), marks, hasMarks, theoryNote,
         d: config.generate.scenario.process.d,
       };
       const transfer = [result.times, result.axis1, result.axis2, result.classes, result.ratio, result.captured,
@@ -236,7 +236,7 @@ function measureOutput(out) {
     }
     const warnings = out.step_warnings();
     const result = { kind: out.kind(), summary: JSON.parse(out.summary_json()), arrays, warnings: warnings ? warnings.split("\n") : [],
-      stepFix: out.step_fix() };
+      stepFix: JSON.parse(out.step_fix_json()) };
     return [result, Object.values(arrays).map((a) => a.buffer)];
   } finally {
     out.free();

@@ -59,6 +59,16 @@ impl Integrator {
         matches!(self, Integrator::Exponential | Integrator::FlowExponential)
     }
 
+    /// The exponential integrator of the same process (reverse SDE or probability flow): stable at any step for
+    /// the linear part, the answer to a step over the safe Euler step.
+    pub fn exponential(self) -> Integrator {
+        if self.is_stochastic() {
+            Integrator::Exponential
+        } else {
+            Integrator::FlowExponential
+        }
+    }
+
     /// A warning when Euler–Maruyama (or flow Euler) runs with a step above h ≤ 0.1/‖A‖₂ ([`EM_SAFE_STEP`]).
     /// Not an error: large steps are sometimes what the user wants to see.
     pub fn step_warning(self, process: &OuProcess, max_step: f64) -> Option<String> {

@@ -265,9 +265,18 @@ impl GenerationRun {
         self.warning.as_ref().map(|w| w.text.clone()).unwrap_or_default()
     }
 
-    /// The fewest steps that bring the predicted step-size bias within 4 % (0 when there is no such warning).
-    pub fn step_fix(&self) -> usize {
-        self.warning.as_ref().and_then(|w| w.fix_steps).unwrap_or(0)
+    /// What removes the step warnings, as JSON `{"integrator": "exponential", "steps": 700}` (the integrator's
+    /// config name), or `null` when there are none or no fix is known ([`crate::sampler::step_bias::StepFix`]).
+    pub fn step_fix_json(&self) -> String {
+        fix_json(self.warning.as_ref().and_then(|w| w.fix))
+    }
+}
+
+/// A step fix as the page reads it (see [`GenerationRun::step_fix_json`]).
+pub(crate) fn fix_json(fix: Option<crate::sampler::step_bias::StepFix>) -> String {
+    match fix {
+        Some(f) => serde_json::json!({ "integrator": f.integrator, "steps": f.steps }).to_string(),
+        None => "null".into(),
     }
 }
 

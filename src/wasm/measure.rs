@@ -21,6 +21,7 @@ use wasm_bindgen::prelude::*;
 use super::js_err;
 use crate::config::{from_json, to_json, Experiment, MeasureConfig};
 use crate::measure::engine::{finish, MeasureResult, Measurement, Partial, UnitJob};
+use crate::sampler::step_bias::{combined_fix, StepFix};
 
 fn prepare(config_json: &str) -> Result<Measurement, JsError> {
     let cfg: MeasureConfig = from_json(config_json).map_err(js_err)?;
@@ -166,16 +167,15 @@ pub fn merge_measure(config_json: &str, partials_json: &str) -> Result<MeasureOu
 pub struct MeasureOutput {
     inner: MeasureResult,
     warnings: Vec<String>,
-    fix_steps: usize,
+    fix: Option<StepFix>,
 }
 
 impl MeasureOutput {
-    /// The result with its measurement's step warnings, and the step count that fixes every predicted bias among
-    /// them (the largest setting's; 0 when none has one).
+    /// The result with its measurement's step warnings, and what removes them all ([`combined_fix`]).
     fn new(inner: MeasureResult, m: &Measurement) -> MeasureOutput {
         let warnings = m.step_warnings();
-        let fix_steps = warnings.iter().filter_map(|w| w.fix_steps).max().unwrap_or(0);
-        MeasureOutput { inner, warnings: warnings.into_iter().map(|w| w.text).collect(), fix_steps }
+        let fix = combined_fix(&warnings);
+        MeasureOutput { inner, warnings: warnings.into_iter().map(|w| w.text).collect(), fix }
     }
 }
 
@@ -203,10 +203,10 @@ impl MeasureOutput {
         self.warnings.join("\n")
     }
 
-    /// The fewest steps that bring the predicted step-size bias within 4 % for every setting that warns of it (0
-    /// when none does): the page's "Use N time steps".
-    pub fn step_fix(&self) -> usize {
-        self.fix_steps
+    /// What removes every setting's step warnings, as JSON (see `GenerationRun::step_fix_json`; `null` when none
+    /// is known or there are no warnings).
+    pub fn step_fix_json(&self) -> String {
+        super::generation::fix_json(self.fix)
     }
 
     /// The whole result as JSON (scalars, messages, and every array).
