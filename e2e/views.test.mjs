@@ -586,6 +586,27 @@ export const tests = [
     },
   },
   {
+    name: 'off a linear manifold at a small t_min the fix is the grid refined in ln t, with a few hundred steps',
+    async run({ page, baseUrl, assert }) {
+      // U = I, β = 0.5, t_min = 0.001: a uniform grid would need ~5·10⁴ steps (over the control's 2000).
+      await page.goto(`${baseUrl}?view=trajectories&d=16&model=manifold&beta=0.5&phi=identity&tmin=0.001&particles=20`);
+      await waitForStatus(page, ['ready']);
+      const note = 'section[data-view="trajectories"] [data-view-error]';
+      await page.waitForFunction((s) => /step-size bias/.test(document.querySelector(s).textContent), note);
+      assert.match(await page.textContent(note), /off the data's subspace \(C₀ = 0 there\) ends at 20\.09× the model's 0\.001998 at t = 0\.001; 51335 steps bring it within 4\u00a0%; the grid refined in ln t needs \d+ steps /);
+      const label = await page.textContent(`${note} button`);
+      const m = /^Use the grid refined in ln t and (\d+) time steps$/.exec(label);
+      assert.ok(m && Number(m[1]) < 400, label);
+      await page.click(`${note} button`);
+      assert.equal(await page.inputValue('#ctl-grid'), 'refined');
+      assert.equal(await page.inputValue('#ctl-steps'), m[1]);
+      const before = await draws(page, 'trajectories');
+      await page.click('section[data-view="trajectories"] [data-run]');
+      await waitForDraw(page, 'trajectories', before);
+      assert.equal(await page.textContent(note), '', 'no warning after the fix');
+    },
+  },
+  {
     name: 'a run that diverges (κ = 1e10) says the step warning it was given, which names the stiff direction',
     async run({ page, baseUrl, assert }) {
       await page.goto(`${baseUrl}?view=trajectories&U=log_spaced&kappa=1e10&integrator=exponential&particles=10`);

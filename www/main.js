@@ -947,8 +947,9 @@ const NO_CLASSES = 'm̃ = 0: the class means coincide, so the samples have no cl
   + 'fraction)';
 
 /** The fix of a run's step warnings, from the core (src/sampler/step_bias.rs `StepFix`): the exponential integrator
- * for a step over the safe Euler step, and the fewest steps that bring the predicted bias within 4 %, rounded up to
- * two significant digits; null when there is none or the steps control cannot take it. */
+ * for a step over the safe Euler step, the grid refined in ln t when it needs far fewer steps, and the fewest steps
+ * that bring the predicted bias within 4 %, rounded up to two significant digits; null when there is none or the
+ * steps control cannot take it. */
 function stepFix(fix) {
   const max = PARAM_BY_KEY.get('steps').max;
   if (!fix || !(fix.steps > 0 && fix.steps <= max)) return null;
@@ -960,20 +961,25 @@ function stepFix(fix) {
     values.integrator = fix.integrator;
     said.push(`the ${name[1].replace(/ \(.*\)$/, '')} integrator`);
   }
+  if (fix.grid && fix.grid !== app.state.grid) {
+    values.grid = fix.grid;
+    said.push(fix.grid === 'refined' ? 'the grid refined in ln t' : 'a uniform grid');
+  }
   if (fix.steps !== app.state.steps) {
     values.steps = Math.min(max, twoDigits(fix.steps, 'up'));
     said.push(`${values.steps} time steps`);
   }
   if (!said.length) return null;
-  return { key: values.steps ? 'steps' : 'integrator', label: `Use ${said.join(' and ')}`, values };
+  const list = said.length > 1 ? `${said.slice(0, -1).join(', ')} and ${said[said.length - 1]}` : said[0];
+  return { key: values.steps ? 'steps' : Object.keys(values)[0], label: `Use ${list}`, values };
 }
 
 /** One fix for the warnings of several measurement configs (the core's `combined_fix` across MeasureConfigs: the
- * exponential integrator if any needs it, the most steps), or null when one of them has none. */
+ * exponential integrator if any needs it, the most steps, one grid kind), or null when one of them has none. */
 function combinedFix(fixes) {
-  if (!fixes.length || fixes.some((f) => !f)) return null;
+  if (!fixes.length || fixes.some((f) => !f || f.grid !== fixes[0].grid)) return null;
   const switched = fixes.find((f) => f.integrator.includes('exponential'));
-  return { integrator: (switched || fixes[0]).integrator, steps: Math.max(...fixes.map((f) => f.steps)) };
+  return { integrator: (switched || fixes[0]).integrator, grid: fixes[0].grid, steps: Math.max(...fixes.map((f) => f.steps)) };
 }
 
 // --- Measurements (Run in the Speciation, Collapse and Transition-times views) -------------------------------------

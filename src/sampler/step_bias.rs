@@ -37,7 +37,7 @@ use crate::config::{Scenario, ScoreKind};
 use crate::data::mixture::{ClassCovariance, Mixture};
 use crate::kernels::dense::{cholesky_in_place, gemm, gemm_nt_symmetric, matvec, spd_inverse_from_cholesky};
 use crate::kernels::dot;
-use crate::sampler::grid::TimeGrid;
+use crate::sampler::grid::{GridKind, TimeGrid};
 use crate::sampler::integrator::{scalar_coefficients, Coefficient, Integrator, StepCoefficients};
 use crate::score::mixture::{MixturePath, MixtureScore};
 use crate::score::Score;
@@ -290,10 +290,12 @@ pub fn step_bias(scenario: &Scenario, score: ScoreKind, integrator: Integrator, 
         if us.last() != Some(&u) {
             return matrix_bias(scenario, integrator, grid);
         }
-        let mut s2: Vec<f64> = c0.clone().symmetric_eigenvalues().iter().map(|&v| v.max(0.0)).collect();
+        let mut s2: Vec<f64> = c0.clone().symmetric_eigenvalues().iter().copied().collect();
         s2.sort_by(f64::total_cmp);
-        // Rounding splits repeated eigenvalues (a manifold's 0 and d/p): one recursion per cluster.
-        let scale = s2.last().copied().unwrap_or(0.0);
+        // Rounding splits repeated eigenvalues (a manifold's 0 and d/p) and leaves ±1e-16 for 0: one recursion per
+        // cluster, and exactly 0 for the null directions.
+        let scale = s2.last().copied().unwrap_or(0.0).max(0.0);
+        s2.iter_mut().filter(|v| **v <= 1e-12 * scale).for_each(|v| *v = 0.0);
         s2.dedup_by(|a, b| (*a - *b).abs() <= 1e-12 * scale);
         s2.into_iter().map(|s2| Direction::OfC0 { u, s2 }).collect()
     } else {
@@ -433,14 +435,21 @@ fn matrix_bias(scenario: &Scenario, integrator: Integrator, grid: &TimeGrid) -> 
     Some(StepBias { direction: Direction::Worst, exact: 1.0, generated, t_min: *grid.times().last()?, steps_needed })
 }
 
-/// What removes a run's step warnings: an integrator and a step count, on a grid of the same kind, T and t_min.
+/// What removes a run's step warnings: an integrator, a grid kind and a step count (T and t_min kept).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct StepFix {
     /// The integrator (the exponential counterpart of an Euler integrator whose step is over the safe one).
     pub integrator: Integrator,
+    /// The grid's kind: the run's own, or the grid refined in ln t when a uniform grid to a small t_min > 0 would
+    /// need at least four times as many steps.
+    pub grid: GridKind,
     /// The steps (the run's own when only the integrator changes).
     pub steps: usize,
 }
+
+/// A refined grid needs at most this fraction of a uniform grid's steps to be suggested instead (a change of the time
+/// points is worth it only for a large saving).
+const REFINED_GAIN: usize = 4;
 
 /// A run's step warnings: the Euler step over 0.1/‖A‖₂ ([`Integrator::step_warning`]) and the step-size bias
 /// ([`step_bias`]), joined by "; ", with what removes them.
@@ -472,18 +481,36 @@ pub fn step_warning(
 ) -> Option<StepWarning> {
     let euler = integrator.step_warning(&scenario.process, grid.max_step());
     let bias = step_bias(scenario, score, integrator, grid);
-    let fix = if euler.is_some() {
-        let exponential = integrator.exponential();
-        steps_for(scenario, score, exponential, grid).map(|steps| StepFix { integrator: exponential, steps })
+    let kind = if grid.uniform_step().is_some() { GridKind::Uniform } else { GridKind::Refined };
+    let fixed = if euler.is_some() { integrator.exponential() } else { integrator };
+    let steps = if euler.is_some() {
+        steps_for(scenario, score, fixed, grid)
     } else {
-        bias.as_ref().and_then(|b| b.steps_needed).map(|steps| StepFix { integrator, steps })
+        bias.as_ref().and_then(|b| b.steps_needed)
     };
-    let text = match (euler, bias) {
+    let fix = steps.map(|steps| StepFix { integrator: fixed, grid: kind, steps });
+    // On a uniform grid to a small t_min > 0 the last steps are the stiff ones: the grid refined in ln t may need far
+    // fewer (a linear manifold at t_min = 0.001: 253 steps instead of 51 338). Its first steps are longer, so an
+    // Euler integrator must stay within the safe step there.
+    let refined = (kind == GridKind::Uniform && fix.is_none_or(|f| f.steps > grid.steps()))
+        .then(|| TimeGrid::refined(grid.times()[0], *grid.times().last()?, grid.steps()).ok())
+        .flatten()
+        .filter(|r| fixed.step_warning(&scenario.process, r.max_step()).is_none())
+        .and_then(|r| steps_for(scenario, score, fixed, &r))
+        .map(|steps| StepFix { integrator: fixed, grid: GridKind::Refined, steps });
+    let fix = match (fix, refined) {
+        (Some(f), Some(r)) if REFINED_GAIN * r.steps > f.steps => Some(f),
+        (f, r) => r.or(f),
+    };
+    let mut text = match (euler, bias) {
         (None, None) => return None,
         (Some(e), None) => e,
         (None, Some(b)) => b.message(),
         (Some(e), Some(b)) => format!("{e}; {}", b.message()),
     };
+    if let Some(f) = fix.filter(|f| f.grid != kind) {
+        text.push_str(&format!("; the grid refined in ln t needs {} steps", f.steps));
+    }
     Some(StepWarning { text, fix })
 }
 
@@ -493,10 +520,15 @@ pub fn step_warning(
 /// exponential one its bias is about the same at steps that safe.)
 pub fn combined_fix(warnings: &[StepWarning]) -> Option<StepFix> {
     let fixes: Vec<StepFix> = warnings.iter().map(|w| w.fix).collect::<Option<_>>()?;
-    let first = fixes.first()?.integrator;
-    let integrator = fixes.iter().map(|f| f.integrator).find(|i| i.is_exponential()).unwrap_or(first);
+    let first = fixes.first()?;
+    let integrator = fixes.iter().map(|f| f.integrator).find(|i| i.is_exponential()).unwrap_or(first.integrator);
+    // The settings share the run's grid: a refined grid only if every setting's fix has it (else its step counts
+    // are not comparable).
+    if fixes.iter().any(|f| f.grid != first.grid) {
+        return None;
+    }
     let steps = fixes.iter().map(|f| f.steps).max()?;
-    Some(StepFix { integrator, steps })
+    Some(StepFix { integrator, grid: first.grid, steps })
 }
 
 #[cfg(test)]
@@ -542,7 +574,7 @@ mod tests {
         );
         let w = step_warning(&qopt, ScoreKind::Analytic, Integrator::EulerMaruyama, &grid).unwrap();
         assert!(w.text.starts_with("step 2.000e-2 exceeds the safe Euler step"), "{}", w.text);
-        assert_eq!(w.fix, Some(StepFix { integrator: Integrator::Exponential, steps: 668 }));
+        assert_eq!(w.fix, Some(StepFix { integrator: Integrator::Exponential, grid: GridKind::Uniform, steps: 668 }));
         // The flow's exponential steps leave +107 %, past the first-order count: no fix rather than half of one.
         let flow = step_warning(&qopt, ScoreKind::Analytic, Integrator::FlowEuler, &grid).unwrap();
         assert_eq!(flow.fix, None);
@@ -557,13 +589,36 @@ mod tests {
         let narrow = scenario(r#"{"process": {"d": 4}, "data": {"model": "two_class", "sigma": 0.3}}"#);
         let v = step_warning(&narrow, ScoreKind::Analytic, Integrator::EulerMaruyama, &grid).unwrap();
         let steps = v.fix.unwrap().steps;
-        assert_eq!(v.fix, Some(StepFix { integrator: Integrator::EulerMaruyama, steps }));
+        assert_eq!(v.fix, Some(StepFix { integrator: Integrator::EulerMaruyama, grid: GridKind::Uniform, steps }));
         assert!(steps > 1000, "{steps}");
         let both = combined_fix(&[v.clone(), w.clone()]).unwrap();
-        assert_eq!(both, StepFix { integrator: Integrator::Exponential, steps });
+        assert_eq!(both, StepFix { integrator: Integrator::Exponential, grid: GridKind::Uniform, steps });
         // One warning without a fix: no fix for the set.
         assert_eq!(combined_fix(&[v, StepWarning { text: "x".into(), fix: None }]), None);
         assert_eq!(combined_fix(&[]), None);
+    }
+
+    /// Off a linear manifold at t_min = 0.001 a uniform grid needs 5·10⁴ steps; the grid refined in ln t, whose last
+    /// steps are short, a few hundred: the fix switches the grid. With t_min = 0 there is no refined grid.
+    #[test]
+    fn a_small_t_min_gets_the_refined_grid_when_it_needs_far_fewer_steps() {
+        let cfg: crate::config::ScenarioConfig = serde_json::from_str(
+            r#"{"process": {"d": 16}, "data": {"model": "manifold", "beta": 0.5, "phi": "identity", "embedding": "orthonormal"}}"#,
+        )
+        .unwrap();
+        let scenario = cfg.build().unwrap();
+        let uniform = TimeGrid::uniform(4.0, 0.001, 200).unwrap();
+        let w = step_warning(&scenario, ScoreKind::Analytic, Integrator::EulerMaruyama, &uniform).unwrap();
+        assert!(w.text.contains("off the data's subspace"), "{}", w.text);
+        assert!(w.text.ends_with(&format!("; the grid refined in ln t needs {} steps", w.fix.unwrap().steps)));
+        let fix = w.fix.unwrap();
+        assert_eq!((fix.integrator, fix.grid), (Integrator::EulerMaruyama, GridKind::Refined), "{fix:?}");
+        assert!(fix.steps > 200 && fix.steps < 400, "{fix:?}");
+        // The refined grid with those steps is within 4 %, and the uniform grid's own count is over four times as many.
+        let refined = TimeGrid::refined(4.0, 0.001, fix.steps).unwrap();
+        assert!(step_bias(&scenario, ScoreKind::Analytic, Integrator::EulerMaruyama, &refined).is_none());
+        let bias = step_bias(&scenario, ScoreKind::Analytic, Integrator::EulerMaruyama, &uniform).unwrap();
+        assert!(bias.steps_needed.unwrap() > REFINED_GAIN * fix.steps, "{bias:?}");
     }
 
     #[test]

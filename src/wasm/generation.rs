@@ -265,8 +265,8 @@ impl GenerationRun {
         self.warning.as_ref().map(|w| w.text.clone()).unwrap_or_default()
     }
 
-    /// What removes the step warnings, as JSON `{"integrator": "exponential", "steps": 700}` (the integrator's
-    /// config name), or `null` when there are none or no fix is known ([`crate::sampler::step_bias::StepFix`]).
+    /// What removes the step warnings, as JSON `{"integrator": "exponential", "grid": "uniform", "steps": 700}`
+    /// (config names), or `null` when there are none or no fix is known ([`crate::sampler::step_bias::StepFix`]).
     pub fn step_fix_json(&self) -> String {
         fix_json(self.warning.as_ref().and_then(|w| w.fix))
     }
@@ -275,7 +275,7 @@ impl GenerationRun {
 /// A step fix as the page reads it (see [`GenerationRun::step_fix_json`]).
 pub(crate) fn fix_json(fix: Option<crate::sampler::step_bias::StepFix>) -> String {
     match fix {
-        Some(f) => serde_json::json!({ "integrator": f.integrator, "steps": f.steps }).to_string(),
+        Some(f) => serde_json::json!({ "integrator": f.integrator, "grid": f.grid, "steps": f.steps }).to_string(),
         None => "null".into(),
     }
 }
