@@ -900,16 +900,25 @@ async function compute(view, { onProgress = null } = {}) {
   // Every theory evaluation shares one channel: the newest supersedes the others, whichever view asked.
   const channel = req.kind === 'theory' ? 'theory' : view;
   const bar = panel(view).querySelector('[data-sweepbar] progress');
+  const barState = panel(view).querySelector('[data-sweep-state]');
   if (!onProgress && bar) {
     bar.removeAttribute('value');
+    barState.textContent = 'theory sweep: computing';
     onProgress = (done, total) => {
       bar.max = Math.max(1, total);
       bar.value = done;
+      barState.textContent = done < total ? `theory sweep: ${done} of ${total} values` : `theory sweep: ${total} values`;
     };
   }
   try {
     const run = client.run(req.kind, req.config, { channel, onProgress });
     const result = await (req.kind === 'theory' ? withTheoryStatus(run) : run);
+    const swept = result?.result?.theory?.values?.length;
+    if (barState && swept) {
+      bar.max = swept;
+      bar.value = swept;
+      barState.textContent = `theory sweep: ${swept} values`;
+    }
     if (req.kind === 'theory') storeTheory(result, req.config, q);
     if (req.kind === 'generate') {
       result.theoryKey = JSON.stringify(req.config.theory);
@@ -936,6 +945,7 @@ async function compute(view, { onProgress = null } = {}) {
     if (impl.measure) updateBudgets();
     return true;
   } catch (e) {
+    if (barState && !(e instanceof Superseded)) barState.textContent = 'theory sweep: stopped';
     handleRunError(view, e);
     return false;
   }
