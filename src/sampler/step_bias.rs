@@ -508,8 +508,20 @@ pub fn step_warning(
         (None, Some(b)) => b.message(),
         (Some(e), Some(b)) => format!("{e}; {}", b.message()),
     };
-    if let Some(f) = fix.filter(|f| f.grid != kind) {
-        text.push_str(&format!("; the grid refined in ln t needs {} steps", f.steps));
+    // Say a fix that changes more than the step count (the page offers it as a button, the CLI has only these words).
+    if let Some(f) = fix.filter(|f| f.grid != kind || f.integrator != integrator) {
+        let mut how = Vec::new();
+        if f.integrator != integrator {
+            how.push(if f.integrator.is_stochastic() {
+                "the exponential integrator"
+            } else {
+                "the exponential probability-flow integrator"
+            });
+        }
+        if f.grid != kind {
+            how.push("the grid refined in ln t");
+        }
+        text.push_str(&format!("; {} needs {} steps", how.join(" on "), f.steps));
     }
     Some(StepWarning { text, fix })
 }
@@ -574,6 +586,7 @@ mod tests {
         );
         let w = step_warning(&qopt, ScoreKind::Analytic, Integrator::EulerMaruyama, &grid).unwrap();
         assert!(w.text.starts_with("step 2.000e-2 exceeds the safe Euler step"), "{}", w.text);
+        assert!(w.text.ends_with("; the exponential integrator needs 668 steps"), "{}", w.text);
         assert_eq!(w.fix, Some(StepFix { integrator: Integrator::Exponential, grid: GridKind::Uniform, steps: 668 }));
         // The flow's exponential steps leave +107 %, past the first-order count: no fix rather than half of one.
         let flow = step_warning(&qopt, ScoreKind::Analytic, Integrator::FlowEuler, &grid).unwrap();
