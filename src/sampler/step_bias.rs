@@ -290,7 +290,7 @@ pub fn step_bias(scenario: &Scenario, score: ScoreKind, integrator: Integrator, 
         if us.last() != Some(&u) {
             return matrix_bias(scenario, integrator, grid);
         }
-        let mut s2: Vec<f64> = c0.clone().symmetric_eigenvalues().iter().copied().collect();
+        let mut s2: Vec<f64> = crate::kernels::decompose::symmetric_eigenvalues(c0.clone()).iter().copied().collect();
         s2.sort_by(f64::total_cmp);
         // Rounding splits repeated eigenvalues (a manifold's 0 and d/p) and leaves ±1e-16 for 0: one recursion per
         // cluster, and exactly 0 for the null directions.
@@ -435,8 +435,9 @@ fn matrix_bias(scenario: &Scenario, integrator: Integrator, grid: &TimeGrid) -> 
     Some(StepBias { direction: Direction::Worst, exact: 1.0, generated, t_min: *grid.times().last()?, steps_needed })
 }
 
-/// What removes a run's step warnings: an integrator, a grid kind and a step count (T and t_min kept).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// What removes a run's step warnings: an integrator, a grid kind and a step count (T and t_min kept). Serialized
+/// with the config names (`{"integrator": "exponential", "grid": "uniform", "steps": 700}`) for the page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct StepFix {
     /// The integrator (the exponential counterpart of an Euler integrator whose step is over the safe one).
     pub integrator: Integrator,
@@ -481,33 +482,16 @@ pub fn step_warning(
 ) -> Option<StepWarning> {
     let euler = integrator.step_warning(&scenario.process, grid.max_step());
     let bias = step_bias(scenario, score, integrator, grid);
-    let kind = if grid.uniform_step().is_some() { GridKind::Uniform } else { GridKind::Refined };
-    let fixed = if euler.is_some() { integrator.exponential() } else { integrator };
-    let steps = if euler.is_some() {
-        steps_for(scenario, score, fixed, grid)
-    } else {
-        bias.as_ref().and_then(|b| b.steps_needed)
-    };
-    let fix = steps.map(|steps| StepFix { integrator: fixed, grid: kind, steps });
-    // On a uniform grid to a small t_min > 0 the last steps are the stiff ones: the grid refined in ln t may need far
-    // fewer (a linear manifold at t_min = 0.001: 253 steps instead of 51 338). Its first steps are longer, so an
-    // Euler integrator must stay within the safe step there.
-    let refined = (kind == GridKind::Uniform && fix.is_none_or(|f| f.steps > grid.steps()))
-        .then(|| TimeGrid::refined(grid.times()[0], *grid.times().last()?, grid.steps()).ok())
-        .flatten()
-        .filter(|r| fixed.step_warning(&scenario.process, r.max_step()).is_none())
-        .and_then(|r| steps_for(scenario, score, fixed, &r))
-        .map(|steps| StepFix { integrator: fixed, grid: GridKind::Refined, steps });
-    let fix = match (fix, refined) {
-        (Some(f), Some(r)) if REFINED_GAIN * r.steps > f.steps => Some(f),
-        (f, r) => r.or(f),
-    };
+    // The fix costs up to two more predictions: only for a run with a warning.
+    let warned = euler.is_some() || bias.is_some();
+    let fix = warned.then(|| step_fix(scenario, score, integrator, grid, euler.is_some(), bias.as_ref())).flatten();
     let mut text = match (euler, bias) {
         (None, None) => return None,
         (Some(e), None) => e,
         (None, Some(b)) => b.message(),
         (Some(e), Some(b)) => format!("{e}; {}", b.message()),
     };
+    let kind = grid_kind(grid);
     // Say a fix that changes more than the step count (the page offers it as a button, the CLI has only these words).
     if let Some(f) = fix.filter(|f| f.grid != kind || f.integrator != integrator) {
         let mut how = Vec::new();
@@ -526,10 +510,49 @@ pub fn step_warning(
     Some(StepWarning { text, fix })
 }
 
+/// The kind of a grid (uniform grids have one step size).
+fn grid_kind(grid: &TimeGrid) -> GridKind {
+    if grid.uniform_step().is_some() {
+        GridKind::Uniform
+    } else {
+        GridKind::Refined
+    }
+}
+
+/// What removes the warnings of a run that has some: over the safe Euler step (`unsafe_euler`) the exponential
+/// integrator with the steps its own bias needs, otherwise the steps of the run's `bias`; and on a uniform grid to a
+/// small t_min > 0 the grid refined in ln t instead when it needs at most a quarter of those steps.
+fn step_fix(
+    scenario: &Scenario,
+    score: ScoreKind,
+    integrator: Integrator,
+    grid: &TimeGrid,
+    unsafe_euler: bool,
+    bias: Option<&StepBias>,
+) -> Option<StepFix> {
+    let kind = grid_kind(grid);
+    let fixed = if unsafe_euler { integrator.exponential() } else { integrator };
+    let steps = if unsafe_euler { steps_for(scenario, score, fixed, grid) } else { bias.and_then(|b| b.steps_needed) };
+    let fix = steps.map(|steps| StepFix { integrator: fixed, grid: kind, steps });
+    // On a uniform grid to a small t_min > 0 the last steps are the stiff ones: the grid refined in ln t may need far
+    // fewer (a linear manifold at t_min = 0.001: 253 steps instead of 51 338). Its first steps are longer, so an
+    // Euler integrator must stay within the safe step there.
+    let refined = (kind == GridKind::Uniform && fix.is_none_or(|f| f.steps > grid.steps()))
+        .then(|| TimeGrid::refined(grid.times()[0], *grid.times().last()?, grid.steps()).ok())
+        .flatten()
+        .filter(|r| fixed.step_warning(&scenario.process, r.max_step()).is_none())
+        .and_then(|r| steps_for(scenario, score, fixed, &r))
+        .map(|steps| StepFix { integrator: fixed, grid: GridKind::Refined, steps });
+    match (fix, refined) {
+        (Some(f), Some(r)) if REFINED_GAIN * r.steps > f.steps => Some(f),
+        (f, r) => r.or(f),
+    }
+}
+
 /// One fix for the warnings of several runs sharing an integrator and a grid (a measurement's settings): the
 /// exponential integrator if any of them needs it, and the most steps any of them needs. `None` when one of the
 /// warnings has no fix. (A setting whose fix keeps the Euler integrator had its steps counted for it; with the
-/// exponential one its bias is about the same at steps that safe.)
+/// exponential one its bias is about the same at steps that small.)
 pub fn combined_fix(warnings: &[StepWarning]) -> Option<StepFix> {
     let fixes: Vec<StepFix> = warnings.iter().map(|w| w.fix).collect::<Option<_>>()?;
     let first = fixes.first()?;

@@ -274,10 +274,7 @@ impl GenerationRun {
 
 /// A step fix as the page reads it (see [`GenerationRun::step_fix_json`]).
 pub(crate) fn fix_json(fix: Option<crate::sampler::step_bias::StepFix>) -> String {
-    match fix {
-        Some(f) => serde_json::json!({ "integrator": f.integrator, "grid": f.grid, "steps": f.steps }).to_string(),
-        None => "null".into(),
-    }
+    crate::config::to_json(&fix)
 }
 
 fn paths(
