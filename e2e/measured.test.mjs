@@ -143,6 +143,29 @@ export const tests = [
     },
   },
   {
+    name: 'Collapse Run: its trajectories\' spread about their training points is said, and the fix (a refined grid to the measurement\'s t_min) silences it',
+    timeout: 60_000,
+    async run({ page, baseUrl, assert }) {
+      // The trajectories of the Collapse measurement end at t_min = 0.001 (the controls' 0 is below the empirical
+      // score's end): 100 uniform steps leave the captured samples far wider about their points than the model.
+      await page.goto(`${baseUrl}?view=collapse&d=16&n=500&mpart=200&mtraj=40&steps=100&seed=5`);
+      await waitForStatus(page, ['ready']);
+      await waitDrawn(page, 'collapse');
+      await run(page, 'collapse');
+      const note = 'section[data-view="collapse"] [data-view-error]';
+      assert.match(await page.textContent(note), /^Note: the measurement's step-size bias, predicted for samples captured by a training point/);
+      const label = await page.textContent(`${note} button`);
+      const m = /^Use the grid refined in ln t to t_min = 0\.001 and (\d+) time steps$/.exec(label);
+      assert.ok(m, label);
+      await page.click(`${note} button`);
+      assert.equal(await page.inputValue('#ctl-tmin'), '0.001');
+      assert.equal(await page.inputValue('#ctl-grid'), 'refined');
+      assert.equal(await page.inputValue('#ctl-steps'), m[1]);
+      await run(page, 'collapse');
+      assert.equal(await page.textContent(note), '', 'no warning after the fix');
+    },
+  },
+  {
     name: 'Collapse Run: crit/α markers, the t̂_C histogram and the memorized fraction; CSV matches the readout',
     timeout: 30_000,
     async run({ page, baseUrl, assert }) {

@@ -362,7 +362,12 @@ fn what_the_step_size_bias_prediction_covers() {
     );
     // d = 128 with 200 steps: 8× the matrix recursion's work limit.
     assert!(step_bias(&scenario_d(128, "optimal"), ScoreKind::Analytic, Integrator::Exponential, &grid).is_none());
+    // The empirical score: its points are classes of variance 0, for runs that end at a t_min > 0 (it is singular
+    // at 0, where its runs are refused).
     assert!(step_bias(&scenario("none"), ScoreKind::Empirical, Integrator::Exponential, &grid).is_none());
+    let to_small_t = TimeGrid::uniform(4.0, 0.01, 200).unwrap();
+    let e = step_bias(&scenario("none"), ScoreKind::Empirical, Integrator::Exponential, &to_small_t).unwrap();
+    assert!(e.captured && e.message().contains("samples captured by a training point"), "{}", e.message());
 }
 
 /// With Q ≠ 0 the class covariance that `class_covariances` predicts (the matrix recursion) is the one generation
@@ -386,7 +391,7 @@ fn with_q_opt_the_predicted_class_covariance_is_the_generated_one() {
     let grid = TimeGrid::from_spec(&cfg.sampler.grid).unwrap();
     let bias = step_bias(&scenario, ScoreKind::Analytic, cfg.sampler.integrator, &grid).unwrap();
     assert!((bias.fraction() - 0.7405).abs() < 1e-3, "{bias:?}");
-    let (v, end) = class_covariances(&scenario, cfg.sampler.integrator, &grid).unwrap();
+    let (v, end) = class_covariances(&scenario, ScoreKind::Analytic, cfg.sampler.integrator, &grid).unwrap();
     let (v, end) = (DMatrix::from_row_slice(8, 8, &v), DMatrix::from_row_slice(8, 8, &end));
     // The worst direction e in the model's metric: Γ_end = L Lᵀ, e the top eigenvector of L⁻¹ V L⁻ᵀ; y = L⁻ᵀ e.
     let l = end.clone().cholesky().unwrap().l();
@@ -472,4 +477,51 @@ fn the_k_class_model_gets_the_two_class_prediction_with_q() {
     let two = bias(r#"{"model": "two_class", "sigma": 0.3}"#);
     let k = bias(r#"{"model": "k_class", "k": 4, "sigma": 0.3}"#);
     assert!((two - 0.7405).abs() < 1e-3 && (k - two).abs() < 1e-9, "two classes {two}, k classes {k}");
+}
+
+/// The empirical score's training points are classes of variance 0, so a captured sample's spread about its point
+/// (e^{−t} a at t_min, U = I) follows the scalar recursion with σ = 0. n = 20 points in d = 8 (α = ln 20 / 8 = 0.37,
+/// every sample captured well before t = 0.01), Euler–Maruyama, 200 uniform steps from T = 4 to t_min = 0.01 (h = 0.02
+/// against the model's Σ_{0.01} = 0.0198): 4000 samples' squared distances per coordinate to e^{−0.01} a of their
+/// nearest point, 32 000 squares, relative s.e. √(2/32 000) ≈ 0.8 %, within 4 s.e. of the prediction and far from
+/// the model.
+#[test]
+fn a_captured_sample_spreads_about_its_training_point_as_predicted() {
+    use diffusion_regimes::config::{from_json, GenerateConfig, ScoreKind};
+    use diffusion_regimes::sampler::step_bias::{step_bias, Direction};
+    let cfg: GenerateConfig = from_json(
+        r#"{"scenario": {"process": {"d": 8}, "n": 20},
+            "sampler": {"score": "empirical", "integrator": "euler_maruyama", "particles": 4000,
+                        "grid": {"t_max": 4, "t_min": 0.01, "steps": 200, "kind": "uniform"}},
+            "seed": 11}"#,
+    )
+    .unwrap();
+    let scenario = cfg.validate().unwrap();
+    let grid = TimeGrid::from_spec(&cfg.sampler.grid).unwrap();
+    let bias = step_bias(&scenario, ScoreKind::Empirical, cfg.sampler.integrator, &grid).unwrap();
+    assert!(bias.captured && bias.direction == Direction::OfU { u: 1.0, s2: 0.0 }, "{bias:?}");
+    assert!((bias.exact - (1.0 - (-0.02f64).exp())).abs() < 1e-12, "{bias:?}");
+    let run = diffusion_regimes::generation::run(&cfg).unwrap();
+    let points = scenario.training_set(diffusion_regimes::generation::training_seed(cfg.seed)).unwrap();
+    let shrink = (-0.01f64).exp();
+    let (mut sum, mut count) = (0.0, 0usize);
+    for (x, &i) in run.samples.chunks_exact(8).zip(run.nearest.as_ref().unwrap()) {
+        for (xk, ak) in x.iter().zip(points.point(i as usize)) {
+            sum += (xk - shrink * ak) * (xk - shrink * ak);
+            count += 1;
+        }
+    }
+    let measured = sum / count as f64;
+    let se = measured * (2.0 / count as f64).sqrt();
+    println!(
+        "spread about the point: measured {measured:.5} ± {se:.5}, predicted {:.5}, model {:.5}",
+        bias.generated, bias.exact
+    );
+    assert!(
+        (measured - bias.generated).abs() < 4.0 * se,
+        "measured {measured} ± {se}, predicted {} (model {})",
+        bias.generated,
+        bias.exact
+    );
+    assert!(measured - bias.exact > 10.0 * se, "the bias is resolved: measured {measured} ± {se}, {bias:?}");
 }

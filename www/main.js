@@ -973,7 +973,14 @@ function stepFix(fix) {
   }
   if (fix.grid && fix.grid !== app.state.grid) {
     values.grid = fix.grid;
-    said.push(fix.grid === 'refined' ? 'the grid refined in ln t' : 'a uniform grid');
+    // A refined grid needs t_min > 0: a measurement that ended its runs at a t_min of its own passes it on.
+    if (fix.grid === 'refined' && !(app.state.tmin > 0)) {
+      if (!(fix.t_min > 0)) return null;
+      values.tmin = fix.t_min;
+      said.push(`the grid refined in ln t to t_min = ${fix.t_min}`);
+    } else {
+      said.push(fix.grid === 'refined' ? 'the grid refined in ln t' : 'a uniform grid');
+    }
   }
   if (fix.steps !== app.state.steps) {
     values.steps = Math.min(max, twoDigits(fix.steps, 'up'));
@@ -989,7 +996,7 @@ function stepFix(fix) {
 function combinedFix(fixes) {
   if (!fixes.length || fixes.some((f) => !f || f.grid !== fixes[0].grid)) return null;
   const switched = fixes.find((f) => f.integrator.includes('exponential'));
-  return { integrator: (switched || fixes[0]).integrator, grid: fixes[0].grid, steps: Math.max(...fixes.map((f) => f.steps)) };
+  return { integrator: (switched || fixes[0]).integrator, grid: fixes[0].grid, t_min: fixes[0].t_min, steps: Math.max(...fixes.map((f) => f.steps)) };
 }
 
 // --- Measurements (Run in the Speciation, Collapse and Transition-times views) -------------------------------------

@@ -29,9 +29,13 @@
 //! flow does not forget it (Q_opt, κ = 100, σ = 0.3, 200 flow-exponential steps: predicted +86 %, measured +68 ± 3 %
 //! with the full score, +82 % with the class held fixed); the stochastic integrators agree within Monte Carlo error.
 //!
+//! The empirical score is the exact score of the mixture of Diracs at the n training points, so its "classes" are
+//! the points, with C₀ = 0: once a sample is captured by a point (the collapse regime, where an empirical-score run
+//! ends), its spread about the point's E_t a follows the same recursions with σ = 0, and the prediction says so.
+//!
 //! Not estimated (no warning, said in the README): the matrix recursion past that size, or where the model's
 //! Γ_{t_min} is singular (σ = 0 or a manifold at t_min = 0; the scalar recursions do cover those), per-class
-//! covariances, nonlinear manifolds, and the empirical score (whose target is the training points).
+//! covariances and nonlinear manifolds with the analytic score.
 
 use crate::config::{Scenario, ScoreKind};
 use crate::data::mixture::{ClassCovariance, Mixture};
@@ -103,6 +107,9 @@ impl Direction {
 /// The predicted bias of the class variance along its worst direction.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StepBias {
+    /// Whether the "classes" are training points (the empirical score): the variance is a captured sample's about
+    /// its point.
+    pub captured: bool,
     /// The direction along which the bias is largest; for [`Direction::Worst`] (the matrix recursion) `exact` is 1
     /// (the model's own metric) and `steps_needed` first order.
     pub direction: Direction,
@@ -128,13 +135,21 @@ impl StepBias {
     pub fn message(&self) -> String {
         let along = self.direction.along();
         let worst = self.direction == Direction::Worst;
+        let (basis, variance) = if self.captured {
+            (
+                "samples captured by a training point (the collapse regime; each step holds the score fixed)",
+                "the variance about the point",
+            )
+        } else {
+            ("Gaussian classes (each step holds the score fixed)", "the class variance")
+        };
         let what = if !self.generated.is_finite() {
-            format!("the steps are unstable for this score {along} (the class variance grows without bound)")
+            format!("the steps are unstable for this score {along} ({variance} grows without bound)")
         } else if worst {
-            format!("the class variance {along} ends {} the model's at t = {}", off(self.fraction()), short(self.t_min))
+            format!("{variance} {along} ends {} the model's at t = {}", off(self.fraction()), short(self.t_min))
         } else if self.exact > 0.0 {
             format!(
-                "the class variance {along} ends {} the model's {} at t = {}",
+                "{variance} {along} ends {} the model's {} at t = {}",
                 off(self.fraction()),
                 short(self.exact),
                 short(self.t_min)
@@ -159,7 +174,7 @@ impl StepBias {
             }
             None => "more than 10⁵ steps would be needed".to_string(),
         };
-        format!("step-size bias, predicted for Gaussian classes (each step holds the score fixed): {what}; {fix}")
+        format!("step-size bias, predicted for {basis}: {what}; {fix}")
     }
 }
 
@@ -273,37 +288,73 @@ fn steps_needed(u: f64, s2: f64, grid: &TimeGrid, integrator: Integrator) -> Opt
 /// ```
 pub fn step_bias(scenario: &Scenario, score: ScoreKind, integrator: Integrator, grid: &TimeGrid) -> Option<StepBias> {
     let process = &scenario.process;
-    if score != ScoreKind::Analytic {
+    let within = Within::of(scenario, score)?;
+    // The empirical score is singular at t = 0 (its runs end at a t_min > 0): nothing to compare with there.
+    if score == ScoreKind::Empirical && grid.times().last().is_none_or(|&t| t <= 0.0) {
         return None;
     }
-    if process.q().iter().any(|&q| q != 0.0) {
-        return matrix_bias(scenario, integrator, grid);
-    }
-    let mixture = scenario.data.mixture()?;
     let us = process.precision().eigenvalues().as_slice();
-    // The directions of the scalar recursion: U's eigenvectors when C₀ = σ² I, C₀'s when U = c·I (U's eigenvalues
-    // come sorted, so U = c·I when the first equals the last). Otherwise the matrix recursion (per-class
-    // covariances: no prediction).
-    let mut dirs: Vec<Direction> = if let Some(s2) = mixture.isotropic_variance() {
-        us.iter().map(|&u| Direction::OfU { u, s2 }).collect()
-    } else if let (Some(&u), ClassCovariance::Shared(c0)) = (us.first(), mixture.covariances()) {
-        if us.last() != Some(&u) {
-            return matrix_bias(scenario, integrator, grid);
+    // The directions of the scalar recursion (Q = 0): U's eigenvectors when C₀ = σ² I, C₀'s when U = c·I (U's
+    // eigenvalues come sorted, so U = c·I when the first equals the last). Otherwise the matrix recursion.
+    let scalar_u = us.first().filter(|&&u| us.last() == Some(&u)).copied();
+    let bias = match (within, scalar_u) {
+        _ if process.q().iter().any(|&q| q != 0.0) => matrix_bias(scenario, &within, integrator, grid),
+        (Within::Isotropic(s2), _) => {
+            let mut dirs: Vec<Direction> = us.iter().map(|&u| Direction::OfU { u, s2 }).collect();
+            // Repeated eigenvalues come out side by side (U = c·I: all of them): one recursion each.
+            dirs.dedup();
+            scalar_bias(&dirs, integrator, grid)
         }
-        let mut s2: Vec<f64> = crate::kernels::decompose::symmetric_eigenvalues(c0.clone()).iter().copied().collect();
-        s2.sort_by(f64::total_cmp);
-        // Rounding splits repeated eigenvalues (a manifold's 0 and d/p) and leaves ±1e-16 for 0: one recursion per
-        // cluster, and exactly 0 for the null directions.
-        let scale = s2.last().copied().unwrap_or(0.0).max(0.0);
-        s2.iter_mut().filter(|v| **v <= 1e-12 * scale).for_each(|v| *v = 0.0);
-        s2.dedup_by(|a, b| (*a - *b).abs() <= 1e-12 * scale);
-        s2.into_iter().map(|s2| Direction::OfC0 { u, s2 }).collect()
-    } else {
-        return None;
+        (Within::Matrix(c0), Some(u)) => {
+            let mut s2: Vec<f64> =
+                crate::kernels::decompose::symmetric_eigenvalues(c0.clone()).iter().copied().collect();
+            s2.sort_by(f64::total_cmp);
+            // Rounding splits repeated eigenvalues (a manifold's 0 and d/p) and leaves ±1e-16 for 0: one recursion per
+            // cluster, and exactly 0 for the null directions.
+            let scale = s2.last().copied().unwrap_or(0.0).max(0.0);
+            s2.iter_mut().filter(|v| **v <= 1e-12 * scale).for_each(|v| *v = 0.0);
+            s2.dedup_by(|a, b| (*a - *b).abs() <= 1e-12 * scale);
+            let dirs: Vec<Direction> = s2.into_iter().map(|s2| Direction::OfC0 { u, s2 }).collect();
+            scalar_bias(&dirs, integrator, grid)
+        }
+        (Within::Matrix(_), None) => matrix_bias(scenario, &within, integrator, grid),
     };
-    // Repeated eigenvalues of U come out side by side (U = c·I with C₀ = σ² I: all of them): one recursion each.
-    dirs.dedup();
-    scalar_bias(&dirs, integrator, grid)
+    bias.map(|b| StepBias { captured: score == ScoreKind::Empirical, ..b })
+}
+
+/// The covariance C₀ of each class about its mean at t = 0, shared by the classes.
+#[derive(Clone, Copy, Debug)]
+enum Within<'a> {
+    /// C₀ = σ² I.
+    Isotropic(f64),
+    /// Any other shared C₀ (a linear manifold's W Wᵀ).
+    Matrix(&'a nalgebra::DMatrix<f64>),
+}
+
+impl<'a> Within<'a> {
+    /// The shared C₀ of `score`'s classes: the model's for the analytic score; 0 for the empirical score, which is
+    /// the exact score of the mixture of Diracs at the training points (a captured sample's spread about its point
+    /// follows the same recursions). `None` for per-class covariances and nonlinear manifolds.
+    fn of(scenario: &'a Scenario, score: ScoreKind) -> Option<Within<'a>> {
+        if score == ScoreKind::Empirical {
+            return Some(Within::Isotropic(0.0));
+        }
+
+        let mixture = scenario.data.mixture()?;
+        match (mixture.isotropic_variance(), mixture.covariances()) {
+            (Some(s2), _) => Some(Within::Isotropic(s2)),
+            (None, ClassCovariance::Shared(c0)) => Some(Within::Matrix(c0)),
+            (None, ClassCovariance::PerClass(_)) => None,
+        }
+    }
+
+    /// C₀ as a d × d matrix (the matrix recursion, d ≤ 64 there).
+    fn matrix(self, d: usize) -> nalgebra::DMatrix<f64> {
+        match self {
+            Within::Isotropic(s2) => nalgebra::DMatrix::identity(d, d) * s2,
+            Within::Matrix(c0) => c0.clone(),
+        }
+    }
 }
 
 /// The worst of the scalar directions `dirs`, with the fewest steps that bring every one of them within 4 %.
@@ -337,7 +388,7 @@ fn scalar_bias(dirs: &[Direction], integrator: Integrator, grid: &TimeGrid) -> O
         }
         steps = (n < MAX_FIX_STEPS).then(|| (n * 2).min(MAX_FIX_STEPS));
     }
-    Some(StepBias { direction, exact, generated, t_min, steps_needed: steps })
+    Some(StepBias { captured: false, direction, exact, generated, t_min, steps_needed: steps })
 }
 
 /// The class covariance the integrator generates at the end of the grid, and the model's Γ_{t_min} (both d × d,
@@ -346,13 +397,27 @@ fn scalar_bias(dirs: &[Direction], integrator: Integrator, grid: &TimeGrid) -> O
 ///
 /// Within a decided class the score is −Γ_t⁻¹(x − m_t) whatever the other classes' means, so M = L − K Γ_t⁻¹ is taken
 /// from the score of the two-class mixture ½N(0, C₀) + ½N(0, C₀) with the same C₀, whose two-class form holds Γ_t⁻¹.
-pub fn class_covariances(scenario: &Scenario, integrator: Integrator, grid: &TimeGrid) -> Option<(Vec<f64>, Vec<f64>)> {
-    let (process, d) = (&scenario.process, scenario.process.dim());
-    let ClassCovariance::Shared(c0) = scenario.data.mixture()?.covariances() else { return None };
+pub fn class_covariances(
+    scenario: &Scenario,
+    score: ScoreKind,
+    integrator: Integrator,
+    grid: &TimeGrid,
+) -> Option<(Vec<f64>, Vec<f64>)> {
+    covariances_within(&scenario.process, Within::of(scenario, score)?, integrator, grid)
+}
+
+/// [`class_covariances`] for classes of covariance `c0`.
+fn covariances_within(
+    process: &crate::process::OuProcess,
+    c0: Within,
+    integrator: Integrator,
+    grid: &TimeGrid,
+) -> Option<(Vec<f64>, Vec<f64>)> {
+    let d = process.dim();
     if (d as f64).powi(3) * grid.steps() as f64 > MATRIX_WORK {
         return None;
     }
-    let within = Mixture::two_class(DVector::zeros(d), c0.clone()).ok()?;
+    let within = Mixture::two_class(DVector::zeros(d), c0.matrix(d)).ok()?;
     let mut score = MixtureScore::with_path(process, &within, Some(MixturePath::TwoClassShared)).ok()?;
     let times = grid.times();
     let (mut v, mut end, mut mean) = (vec![0.0; d * d], vec![0.0; d * d], vec![0.0; d]);
@@ -393,8 +458,8 @@ const POWER_ITERATIONS: usize = 300;
 /// The matrix recursion's bias (Q ≠ 0): the eigenvalue farthest from 1 of Γ⁻¹V (Γ = Γ_{t_min}), the generated
 /// variance over the model's along the worst direction. Γ⁻¹V − I is self-adjoint in Γ's inner product, so power
 /// iteration finds its eigenvalue of largest magnitude, read off by the Rayleigh quotient xᵀ(V − Γ)x / xᵀΓx.
-fn matrix_bias(scenario: &Scenario, integrator: Integrator, grid: &TimeGrid) -> Option<StepBias> {
-    let (v, end) = class_covariances(scenario, integrator, grid)?;
+fn matrix_bias(scenario: &Scenario, within: &Within, integrator: Integrator, grid: &TimeGrid) -> Option<StepBias> {
+    let (v, end) = covariances_within(&scenario.process, *within, integrator, grid)?;
     let d = scenario.process.dim();
     let generated = if v.iter().all(|x| x.is_finite()) {
         let mut l = end.clone();
@@ -432,12 +497,21 @@ fn matrix_bias(scenario: &Scenario, integrator: Integrator, grid: &TimeGrid) -> 
     // yet 3200 steps give 2.3 %.
     let first_order = (grid.steps() as f64 * bias / FIX_FRACTION).ceil();
     let steps_needed = (bias <= 1.0 && first_order <= MAX_FIX_STEPS as f64).then_some(first_order as usize);
-    Some(StepBias { direction: Direction::Worst, exact: 1.0, generated, t_min: *grid.times().last()?, steps_needed })
+    Some(StepBias {
+        captured: false,
+        direction: Direction::Worst,
+        exact: 1.0,
+        generated,
+        t_min: *grid.times().last()?,
+        steps_needed,
+    })
 }
 
-/// What removes a run's step warnings: an integrator, a grid kind and a step count (T and t_min kept). Serialized
-/// with the config names (`{"integrator": "exponential", "grid": "uniform", "steps": 700}`) for the page.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+/// What removes a run's step warnings: an integrator, a grid kind and a step count, on a grid from the same T to the
+/// same `t_min`. Serialized with the config names (`{"integrator": "exponential", "grid": "uniform", "steps": 700,
+/// "t_min": 0}`) for the page, which sets t_min too when it moves to a refined grid from controls at t_min = 0 (a
+/// measurement may end its runs at a positive t_min of its own).
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
 pub struct StepFix {
     /// The integrator (the exponential counterpart of an Euler integrator whose step is over the safe one).
     pub integrator: Integrator,
@@ -446,6 +520,8 @@ pub struct StepFix {
     pub grid: GridKind,
     /// The steps (the run's own when only the integrator changes).
     pub steps: usize,
+    /// The end of the run's grid.
+    pub t_min: f64,
 }
 
 /// A refined grid needs at most this fraction of a uniform grid's steps to be suggested instead (a change of the time
@@ -533,16 +609,17 @@ fn step_fix(
     let kind = grid_kind(grid);
     let fixed = if unsafe_euler { integrator.exponential() } else { integrator };
     let steps = if unsafe_euler { steps_for(scenario, score, fixed, grid) } else { bias.and_then(|b| b.steps_needed) };
-    let fix = steps.map(|steps| StepFix { integrator: fixed, grid: kind, steps });
+    let t_min = *grid.times().last()?;
+    let fix = steps.map(|steps| StepFix { integrator: fixed, grid: kind, steps, t_min });
     // On a uniform grid to a small t_min > 0 the last steps are the stiff ones: the grid refined in ln t may need far
     // fewer (a linear manifold at t_min = 0.001: 253 steps instead of 51 338). Its first steps are longer, so an
     // Euler integrator must stay within the safe step there.
     let refined = (kind == GridKind::Uniform && fix.is_none_or(|f| f.steps > grid.steps()))
-        .then(|| TimeGrid::refined(grid.times()[0], *grid.times().last()?, grid.steps()).ok())
+        .then(|| TimeGrid::refined(grid.times()[0], t_min, grid.steps()).ok())
         .flatten()
         .filter(|r| fixed.step_warning(&scenario.process, r.max_step()).is_none())
         .and_then(|r| steps_for(scenario, score, fixed, &r))
-        .map(|steps| StepFix { integrator: fixed, grid: GridKind::Refined, steps });
+        .map(|steps| StepFix { integrator: fixed, grid: GridKind::Refined, steps, t_min });
     match (fix, refined) {
         (Some(f), Some(r)) if REFINED_GAIN * r.steps > f.steps => Some(f),
         (f, r) => r.or(f),
@@ -563,7 +640,7 @@ pub fn combined_fix(warnings: &[StepWarning]) -> Option<StepFix> {
         return None;
     }
     let steps = fixes.iter().map(|f| f.steps).max()?;
-    Some(StepFix { integrator, grid: first.grid, steps })
+    Some(StepFix { integrator, grid: first.grid, steps, t_min: first.t_min })
 }
 
 #[cfg(test)]
@@ -610,7 +687,10 @@ mod tests {
         let w = step_warning(&qopt, ScoreKind::Analytic, Integrator::EulerMaruyama, &grid).unwrap();
         assert!(w.text.starts_with("step 2.000e-2 exceeds the safe Euler step"), "{}", w.text);
         assert!(w.text.ends_with("; the exponential integrator needs 668 steps"), "{}", w.text);
-        assert_eq!(w.fix, Some(StepFix { integrator: Integrator::Exponential, grid: GridKind::Uniform, steps: 668 }));
+        assert_eq!(
+            w.fix,
+            Some(StepFix { integrator: Integrator::Exponential, grid: GridKind::Uniform, steps: 668, t_min: 0.0 })
+        );
         // The flow's exponential steps leave +107 %, past the first-order count: no fix rather than half of one.
         let flow = step_warning(&qopt, ScoreKind::Analytic, Integrator::FlowEuler, &grid).unwrap();
         assert_eq!(flow.fix, None);
@@ -625,10 +705,13 @@ mod tests {
         let narrow = scenario(r#"{"process": {"d": 4}, "data": {"model": "two_class", "sigma": 0.3}}"#);
         let v = step_warning(&narrow, ScoreKind::Analytic, Integrator::EulerMaruyama, &grid).unwrap();
         let steps = v.fix.unwrap().steps;
-        assert_eq!(v.fix, Some(StepFix { integrator: Integrator::EulerMaruyama, grid: GridKind::Uniform, steps }));
+        assert_eq!(
+            v.fix,
+            Some(StepFix { integrator: Integrator::EulerMaruyama, grid: GridKind::Uniform, steps, t_min: 0.0 })
+        );
         assert!(steps > 1000, "{steps}");
         let both = combined_fix(&[v.clone(), w.clone()]).unwrap();
-        assert_eq!(both, StepFix { integrator: Integrator::Exponential, grid: GridKind::Uniform, steps });
+        assert_eq!(both, StepFix { integrator: Integrator::Exponential, grid: GridKind::Uniform, steps, t_min: 0.0 });
         // One warning without a fix: no fix for the set.
         assert_eq!(combined_fix(&[v, StepWarning { text: "x".into(), fix: None }]), None);
         assert_eq!(combined_fix(&[]), None);
