@@ -33,9 +33,13 @@
 //! the points, with C₀ = 0: once a sample is captured by a point (the collapse regime, where an empirical-score run
 //! ends), its spread about the point's E_t a follows the same recursions with σ = 0, and the prediction says so.
 //!
-//! Not estimated (no warning, said in the README): the matrix recursion past that size, or where the model's
-//! Γ_{t_min} is singular (σ = 0 or a manifold at t_min = 0; the scalar recursions do cover those), per-class
-//! covariances and nonlinear manifolds with the analytic score.
+//! Where the model's Γ_{t_min} is singular (σ = 0, or a manifold, at t_min = 0) there is no relative bias: both
+//! recursions then give the generated variance as a fraction of the stationary one (1/u along u; U⁻¹ in the matrix
+//! case, the largest eigenvalue of U V).
+//!
+//! Not estimated (no warning, said in the README): the matrix recursion past that size, and per-class
+//! covariances (which no config builds: only the library's own `Mixture`). Nonlinear manifolds have no exact score
+//! and run with the empirical one, which is covered.
 
 use crate::config::{Scenario, ScoreKind};
 use crate::data::mixture::{ClassCovariance, Mixture};
@@ -145,8 +149,14 @@ impl StepBias {
         };
         let what = if !self.generated.is_finite() {
             format!("the steps are unstable for this score {along} ({variance} grows without bound)")
-        } else if worst {
+        } else if worst && self.exact > 0.0 {
             format!("{variance} {along} ends {} the model's at t = {}", off(self.fraction()), short(self.t_min))
+        } else if worst {
+            format!(
+                "the model has no variance along some direction at t = 0 (σ = 0, or off a manifold), but these steps \
+                 leave {} of the stationary variance {along}",
+                share(self.generated)
+            )
         } else if self.exact > 0.0 {
             format!(
                 "{variance} {along} ends {} the model's {} at t = {}",
@@ -165,9 +175,13 @@ impl StepBias {
                 short(self.generated)
             )
         };
-        let of = if self.exact > 0.0 { "" } else { " of the stationary variance 1/u" };
+        let of = match (self.exact > 0.0, worst) {
+            (true, _) => "",
+            (false, true) => " of the stationary variance",
+            (false, false) => " of the stationary variance 1/u",
+        };
         let fix = match self.steps_needed {
-            Some(n) if worst => format!("about {n} steps (first order in the step) bring it within 4\u{a0}%"),
+            Some(n) if worst => format!("about {n} steps (first order in the step) bring it within 4\u{a0}%{of}"),
             Some(n) => format!("{n} steps bring it within 4\u{a0}%{of}"),
             None if worst => {
                 "the steps are far too large for a first-order count: use several times as many".to_string()
@@ -205,6 +219,15 @@ fn off(fraction: f64) -> String {
         format!("{:+.0}\u{a0}% off", 100.0 * fraction)
     } else {
         format!("at {}×", short(1.0 + fraction))
+    }
+}
+
+/// A fraction in words: "7 %" up to 1000 %, beyond it "41×".
+fn share(fraction: f64) -> String {
+    if fraction.abs() <= 10.0 {
+        format!("{:.0}\u{a0}%", 100.0 * fraction)
+    } else {
+        format!("{}×", short(fraction))
     }
 }
 
@@ -461,50 +484,61 @@ const POWER_ITERATIONS: usize = 300;
 fn matrix_bias(scenario: &Scenario, within: &Within, integrator: Integrator, grid: &TimeGrid) -> Option<StepBias> {
     let (v, end) = covariances_within(&scenario.process, *within, integrator, grid)?;
     let d = scenario.process.dim();
-    let generated = if v.iter().all(|x| x.is_finite()) {
-        let mut l = end.clone();
-        // Γ_{t_min} = 0 (σ = 0 at t = 0): no relative bias to speak of.
-        if !cholesky_in_place(&mut l, d) {
-            return None;
+    let t_min = *grid.times().last()?;
+    if !v.iter().all(|x| x.is_finite()) {
+        return worst_bias(f64::INFINITY, 1.0, t_min, grid.steps());
+    }
+    let mut l = end.clone();
+    if !cholesky_in_place(&mut l, d) {
+        // Γ_{t_min} singular (σ = 0, or a manifold, at t_min = 0): no relative bias to speak of, so, as the scalar
+        // recursion does, the generated variance as a fraction of the stationary one U⁻¹ along the worst direction,
+        // the largest eigenvalue of U V (self-adjoint in U⁻¹'s inner product).
+        let precision = scenario.process.precision().matrix().as_slice().to_vec(); // symmetric: rows = columns
+        let stationary = scenario.process.stationary_cov().as_slice().to_vec();
+        let fraction = worst_ratio(&v, &precision, &stationary, 0.0, d);
+        return worst_bias(fraction, 0.0, t_min, grid.steps());
+    }
+    let (mut w, mut gi) = (vec![0.0; d * d], vec![0.0; d * d]);
+    spd_inverse_from_cholesky(&l, d, &mut w, &mut gi);
+    worst_bias(worst_ratio(&v, &gi, &end, 1.0, d), 1.0, t_min, grid.steps())
+}
+
+/// The generalized eigenvalue λ of V x = λ B x farthest from `shift`, for symmetric V and SPD B with inverse `b_inv`
+/// (all d × d, row-major): power iteration on B⁻¹V − shift·I, self-adjoint in B's inner product, read off by the
+/// Rayleigh quotient xᵀVx / xᵀBx.
+fn worst_ratio(v: &[f64], b_inv: &[f64], b: &[f64], shift: f64, d: usize) -> f64 {
+    let mut a = vec![0.0; d * d];
+    gemm(d, d, d, 1.0, b_inv, v, 0.0, &mut a);
+    (0..d).for_each(|i| a[i * d + i] -= shift);
+    let mut x: Vec<f64> = (0..d).map(|i| 1.0 / (i + 1) as f64).collect();
+    let mut y = vec![0.0; d];
+    for _ in 0..POWER_ITERATIONS {
+        matvec(&a, &x, &mut y);
+        let norm = dot(&y, &y).sqrt();
+        if !(norm > 0.0 && norm.is_finite()) {
+            break;
         }
-        let (mut w, mut gi, mut a) = (vec![0.0; d * d], vec![0.0; d * d], vec![0.0; d * d]);
-        spd_inverse_from_cholesky(&l, d, &mut w, &mut gi);
-        gemm(d, d, d, 1.0, &gi, &v, 0.0, &mut a);
-        (0..d).for_each(|i| a[i * d + i] -= 1.0);
-        let mut x: Vec<f64> = (0..d).map(|i| 1.0 / (i + 1) as f64).collect();
-        let mut y = vec![0.0; d];
-        for _ in 0..POWER_ITERATIONS {
-            matvec(&a, &x, &mut y);
-            let norm = dot(&y, &y).sqrt();
-            if !(norm > 0.0 && norm.is_finite()) {
-                break;
-            }
-            x.iter_mut().zip(&y).for_each(|(xi, yi)| *xi = yi / norm);
-        }
-        matvec(&v, &x, &mut y);
-        let xv = dot(&x, &y);
-        matvec(&end, &x, &mut y);
-        xv / dot(&x, &y)
-    } else {
-        f64::INFINITY
-    };
-    let bias = (generated - 1.0).abs();
+        x.iter_mut().zip(&y).for_each(|(xi, yi)| *xi = yi / norm);
+    }
+    matvec(v, &x, &mut y);
+    let xv = dot(&x, &y);
+    matvec(b, &x, &mut y);
+    xv / dot(&x, &y)
+}
+
+/// The matrix recursion's [`StepBias`] from the generated variance along the worst direction in units of the model's
+/// (`exact` = 1) or, where the model has none, of the stationary one (`exact` = 0); `None` within 5 %.
+fn worst_bias(generated: f64, exact: f64, t_min: f64, steps: usize) -> Option<StepBias> {
+    let bias = relative(generated, exact, 1.0).abs();
     if bias.is_nan() || bias <= WARN_FRACTION {
         return None;
     }
     // First order in h only where the bias is small enough to be in that regime (≤ 100 %); far beyond it (steps near
     // the stability limit) the count would be meaningless: κ = 1000, σ = 0.5, 200 exponential steps give +311 149 %,
     // yet 3200 steps give 2.3 %.
-    let first_order = (grid.steps() as f64 * bias / FIX_FRACTION).ceil();
+    let first_order = (steps as f64 * bias / FIX_FRACTION).ceil();
     let steps_needed = (bias <= 1.0 && first_order <= MAX_FIX_STEPS as f64).then_some(first_order as usize);
-    Some(StepBias {
-        captured: false,
-        direction: Direction::Worst,
-        exact: 1.0,
-        generated,
-        t_min: *grid.times().last()?,
-        steps_needed,
-    })
+    Some(StepBias { captured: false, direction: Direction::Worst, exact, generated, t_min, steps_needed })
 }
 
 /// What removes a run's step warnings: an integrator, a grid kind and a step count, on a grid from the same T to the
@@ -738,6 +772,28 @@ mod tests {
         assert!(step_bias(&scenario, ScoreKind::Analytic, Integrator::EulerMaruyama, &refined).is_none());
         let bias = step_bias(&scenario, ScoreKind::Analytic, Integrator::EulerMaruyama, &uniform).unwrap();
         assert!(bias.steps_needed.unwrap() > REFINED_GAIN * fix.steps, "{bias:?}");
+    }
+
+    /// Where the model has no variance at t_min = 0 (σ = 0), the matrix recursion measures the generated variance in
+    /// units of the stationary one, as the scalar recursion does: with Q = 0 both give the same worst fraction.
+    #[test]
+    fn with_point_classes_the_matrix_recursion_agrees_with_the_scalar_one() {
+        let cfg: crate::config::ScenarioConfig = serde_json::from_str(
+            r#"{"process": {"d": 6, "precision": {"kind": "log_spaced", "kappa": 10}},
+                "data": {"model": "two_class", "sigma": 0}}"#,
+        )
+        .unwrap();
+        let scenario = cfg.build().unwrap();
+        let grid = TimeGrid::uniform(4.0, 0.0, 50).unwrap();
+        let scalar = step_bias(&scenario, ScoreKind::Analytic, Integrator::EulerMaruyama, &grid).unwrap();
+        let matrix = matrix_bias(&scenario, &Within::Isotropic(0.0), Integrator::EulerMaruyama, &grid).unwrap();
+        assert_eq!((scalar.exact, matrix.exact), (0.0, 0.0));
+        assert!((scalar.fraction() - matrix.fraction()).abs() < 1e-9 * scalar.fraction(), "{scalar:?} {matrix:?}");
+        assert!(
+            matrix.message().contains("of the stationary variance along its worst direction"),
+            "{}",
+            matrix.message()
+        );
     }
 
     #[test]
