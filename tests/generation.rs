@@ -376,17 +376,9 @@ fn what_the_step_size_bias_prediction_covers() {
 /// errors of the prediction and far from the model.
 #[test]
 fn with_q_opt_the_predicted_class_covariance_is_the_generated_one() {
-    use diffusion_regimes::config::{from_json, GenerateConfig, ScoreKind};
+    use diffusion_regimes::config::ScoreKind;
     use diffusion_regimes::sampler::step_bias::{class_covariances, step_bias};
-    let cfg: GenerateConfig = from_json(
-        r#"{"scenario": {"process": {"d": 8, "precision": {"kind": "log_spaced", "kappa": 100},
-                                     "drift": {"design": "optimal"}},
-                         "data": {"model": "two_class", "sigma": 0.3, "m_tilde": 3}},
-            "sampler": {"score": "analytic", "integrator": "exponential", "particles": 4000, "start": "exact",
-                        "grid": {"t_max": 4, "t_min": 0, "steps": 200, "kind": "uniform"}},
-            "seed": 5}"#,
-    )
-    .unwrap();
+    let cfg = qopt_two_classes(0.3, 5);
     let scenario = cfg.validate().unwrap();
     let grid = TimeGrid::from_spec(&cfg.sampler.grid).unwrap();
     let bias = step_bias(&scenario, ScoreKind::Analytic, cfg.sampler.integrator, &grid).unwrap();
@@ -399,14 +391,7 @@ fn with_q_opt_the_predicted_class_covariance_is_the_generated_one() {
     let eig = nalgebra::SymmetricEigen::new((&s + s.transpose()) * 0.5);
     let top = eig.eigenvalues.imax();
     let y = l.transpose().solve_upper_triangular(&eig.eigenvectors.column(top).into_owned()).unwrap();
-    let run = diffusion_regimes::generation::run(&cfg).unwrap();
-    let means = scenario.data.mixture().unwrap().means();
-    let n = run.classes.len() as f64;
-    let mut measured = 0.0;
-    for (x, &c) in run.samples.chunks_exact(8).zip(&run.classes) {
-        let z: f64 = x.iter().zip(means[c as usize].iter()).zip(y.iter()).map(|((xk, mk), yk)| (xk - mk) * yk).sum();
-        measured += z * z / n;
-    }
+    let (measured, n) = variance_along(&cfg, y.as_slice());
     // yᵀ Γ_end y = 1: `measured` is the generated variance in units of the model's.
     let predicted = eig.eigenvalues[top];
     let se = predicted * (2.0 / n).sqrt();
@@ -532,17 +517,9 @@ fn a_captured_sample_spreads_about_its_training_point_as_predicted() {
 /// eigenvector of U^{1/2} V U^{1/2}, so wᵀ U⁻¹ w = 1), 4000 samples' variance about their class mean within 4 s.e.
 #[test]
 fn point_classes_with_q_opt_spread_as_the_matrix_recursion_predicts() {
-    use diffusion_regimes::config::{from_json, GenerateConfig, ScoreKind};
+    use diffusion_regimes::config::ScoreKind;
     use diffusion_regimes::sampler::step_bias::{class_covariances, step_bias};
-    let cfg: GenerateConfig = from_json(
-        r#"{"scenario": {"process": {"d": 8, "precision": {"kind": "log_spaced", "kappa": 100},
-                                     "drift": {"design": "optimal"}},
-                         "data": {"model": "two_class", "sigma": 0, "m_tilde": 3}},
-            "sampler": {"score": "analytic", "integrator": "exponential", "particles": 4000, "start": "exact",
-                        "grid": {"t_max": 4, "t_min": 0, "steps": 200, "kind": "uniform"}},
-            "seed": 9}"#,
-    )
-    .unwrap();
+    let cfg = qopt_two_classes(0.0, 9);
     let scenario = cfg.validate().unwrap();
     let grid = TimeGrid::from_spec(&cfg.sampler.grid).unwrap();
     let bias = step_bias(&scenario, ScoreKind::Analytic, cfg.sampler.integrator, &grid).unwrap();
@@ -560,15 +537,42 @@ fn point_classes_with_q_opt_spread_as_the_matrix_recursion_predicts() {
     let predicted = eig.eigenvalues[top];
     assert!((predicted - bias.generated).abs() < 1e-6 * predicted, "{predicted} vs {bias:?}");
     let w = &u_half * eig.eigenvectors.column(top);
-    let run = diffusion_regimes::generation::run(&cfg).unwrap();
-    let means = scenario.data.mixture().unwrap().means();
-    let n = run.classes.len() as f64;
-    let mut measured = 0.0;
-    for (x, &c) in run.samples.chunks_exact(8).zip(&run.classes) {
-        let z: f64 = x.iter().zip(means[c as usize].iter()).zip(w.iter()).map(|((xk, mk), wk)| (xk - mk) * wk).sum();
-        measured += z * z / n;
-    }
+    let (measured, n) = variance_along(&cfg, w.as_slice());
     let se = predicted * (2.0 / n).sqrt();
     println!("point classes, worst direction: measured {measured:.4}, predicted {predicted:.4} ± {se:.4} (of the stationary variance)");
     assert!((measured - predicted).abs() < 4.0 * se, "measured {measured}, predicted {predicted} ± {se}");
+}
+
+/// The runs of the matrix recursion's checks: Q_opt, κ = 100, d = 8, two classes at m̃ = 3 of s.d. `sigma`, 4000
+/// samples started exactly, 200 exponential steps from T = 4 to 0.
+fn qopt_two_classes(sigma: f64, seed: u64) -> diffusion_regimes::config::GenerateConfig {
+    diffusion_regimes::config::from_json(&format!(
+        r#"{{"scenario": {{"process": {{"d": 8, "precision": {{"kind": "log_spaced", "kappa": 100}},
+                                       "drift": {{"design": "optimal"}}}},
+                          "data": {{"model": "two_class", "sigma": {sigma}, "m_tilde": 3}}}},
+             "sampler": {{"score": "analytic", "integrator": "exponential", "particles": 4000, "start": "exact",
+                          "grid": {{"t_max": 4, "t_min": 0, "steps": 200, "kind": "uniform"}}}},
+             "seed": {seed}}}"#
+    ))
+    .unwrap()
+}
+
+/// Runs `cfg` and returns the mean of (wᵀ(x − m_c))² over its samples x (m_c the mean of each sample's class) and
+/// the sample count.
+fn variance_along(cfg: &diffusion_regimes::config::GenerateConfig, w: &[f64]) -> (f64, f64) {
+    let scenario = cfg.validate().unwrap();
+    let means = scenario.data.mixture().unwrap().means();
+    let run = diffusion_regimes::generation::run(cfg).unwrap();
+    let n = run.classes.len() as f64;
+    let d = w.len();
+    let measured = run
+        .samples
+        .chunks_exact(d)
+        .zip(&run.classes)
+        .map(|(x, &c)| {
+            let z: f64 = x.iter().zip(means[c as usize].iter()).zip(w).map(|((xk, mk), wk)| (xk - mk) * wk).sum();
+            z * z / n
+        })
+        .sum();
+    (measured, n)
 }
