@@ -678,10 +678,13 @@ async function runSweep(config, { channel = null, onProgress = null } = {}) {
   return { ...a, result: { ...a.result, theory, manifold_t_c: [...a.result.manifold_t_c, ...b.result.manifold_t_c] } };
 }
 
-/** Shows `text` above the view's plot, with a button for `fix` ({label, values}, views.js FixableError) if given. */
-function viewError(view, text, fix = null) {
+/** Shows `text` above the view's plot, with a button for `fix` ({label, values}, views.js FixableError) if given.
+ * `kind` is 'error' (nothing was drawn or run for it: in the error colour) or 'note' (a warning or a notice beside a
+ * result that stands: on the notice background with a warning edge). */
+function viewError(view, text, fix = null, kind = 'error') {
   const el = panel(view).querySelector('[data-view-error]');
   el.textContent = text;
+  el.dataset.kind = kind;
   // Applying the fix answers the message: it goes, and the focus moves to the view's Run (if it has one).
   if (fix) {
     el.append(' ', fixButton(fix, () => {
@@ -830,7 +833,7 @@ function stopTheory() {
   if (VIEW_IMPLS[app.view].theory) client.cancel(app.view);
   $('#theory-busy').hidden = true;
   $('#theory-status').textContent = STOPPED_NOTE;
-  if (VIEW_IMPLS[app.view].theory) viewError(app.view, STOPPED_NOTE);
+  if (VIEW_IMPLS[app.view].theory) viewError(app.view, STOPPED_NOTE, null, 'note');
 }
 const STOPPED_NOTE = 'The theory was stopped. Change a control (a smaller d is faster) to compute it again.';
 
@@ -938,7 +941,7 @@ async function compute(view, { onProgress = null } = {}) {
     const warning = [noClasses ? NO_CLASSES : '', result && result.warning].filter(Boolean).join('; ');
     const note = impl.note ? impl.note(result) : warning;
     app.notes[view] = note || '';
-    viewError(view, note ? `Note: ${note}` : '', impl.note ? null : stepFix(result && result.stepFix));
+    viewError(view, note ? `Note: ${note}` : '', impl.note ? null : stepFix(result && result.stepFix), 'note');
     for (const p of PARAMS) if (p.core && controls.get(p.key)?.error.textContent.startsWith('invalid')) setFieldError(p.key, '');
     draw(view);
     renderReadout();
@@ -1128,7 +1131,7 @@ async function runMeasure(view, onProgress) {
   // The step warnings of its generation runs (one per swept value that has one): said above the plot, exported.
   m.warnings = warnings;
   const said = warnings.length > 3 ? [...warnings.slice(0, 3), `… and ${warnings.length - 3} more`] : warnings;
-  viewError(view, said.length ? `Note: the measurement's ${said.join('; ')}` : '', stepFix(combinedFix(fixes)));
+  viewError(view, said.length ? `Note: the measurement's ${said.join('; ')}` : '', stepFix(combinedFix(fixes)), 'note');
   measureNote(view, m.stale ? 'The markers are from the last Run: settings changed since (stale). Press Run to update them.' : measuredNote(m));
   panel(view).dataset.measured = m.stale ? 'stale' : 'done';
   panel(view).dataset.measuredRuns = String(Number(panel(view).dataset.measuredRuns || 0) + 1);
