@@ -135,28 +135,58 @@ pub fn lines<DB: DrawingBackend>(
     let theme = style.theme;
     let (y_lo, y_hi) = (chart.y_range().start, chart.y_range().end);
     let inside = |t: f64| (0.0..=t_left).contains(&t);
-    let font = style.font(12.0).pos(Pos::new(HPos::Left, VPos::Bottom));
-    let y_text = y_lo + 0.03 * (y_hi - y_lo);
+    let (px_per_x, px_per_y) = {
+        let (px, py) = chart.plotting_area().get_pixel_range();
+        (
+            f64::from(px.end - px.start) / t_left.max(f64::MIN_POSITIVE),
+            f64::from(py.end - py.start) / (y_hi - y_lo).max(f64::MIN_POSITIVE),
+        )
+    };
+    // Labels already drawn, as (left, right) pixel distances from the left edge, and their row (0 at the bottom).
+    let mut placed: Vec<(f64, f64, u32)> = Vec::new();
     let mut vline = |t: f64, colour: RGBColor, width: f64, text: Option<String>| -> Result<()> {
         let x = x_of(t);
         chart
             .draw_series(LineSeries::new([(x, y_lo), (x, y_hi)], colour.stroke_width(style.px(width))))
             .map_err(plot_err)?;
         if let Some(text) = text {
-            chart.draw_series(std::iter::once(Text::new(text, (x, y_text), font.clone()))).map_err(plot_err)?;
+            // Right of the line, unless it would run past the plot's right edge (t = 0): then left of it. A label
+            // that would overlap one drawn before goes a row up.
+            let at = (t_left - t) * px_per_x;
+            let w = label_width_px(&text, style.scale);
+            let (text, side, span) = if t * px_per_x >= w {
+                (format!(" {text}"), HPos::Left, (at, at + w))
+            } else {
+                (format!("{text} "), HPos::Right, (at - w, at))
+            };
+            let row =
+                (0..).find(|&r| !placed.iter().any(|&(a, b, pr)| pr == r && a < span.1 && span.0 < b)).unwrap_or(0);
+            placed.push((span.0, span.1, row));
+            let y = y_lo + (0.03 * (y_hi - y_lo)) + f64::from(row) * MARK_ROW_PX * style.scale / px_per_y;
+            let font = style.font(12.0).pos(Pos::new(side, VPos::Bottom));
+            chart.draw_series(std::iter::once(Text::new(text, (x, y), font))).map_err(plot_err)?;
         }
         Ok(())
     };
     for &r in marks.roots.iter().filter(|&&r| inside(r) && Some(r) != marks.t_s) {
-        vline(r, theme.regime(Regime::Speciated), 1.0, Some(format!(" root {r:.3}")))?;
+        vline(r, theme.regime(Regime::Speciated), 1.0, Some(format!("root {r:.3}")))?;
     }
     if let Some(ts) = marks.t_s.filter(|&t| inside(t)) {
-        vline(ts, theme.regime(Regime::Speciated), 2.0, Some(format!(" t_S = {ts:.3}")))?;
+        vline(ts, theme.regime(Regime::Speciated), 2.0, Some(format!("t_S = {ts:.3}")))?;
     }
     if let Some(tc) = marks.t_c.filter(|&t| inside(t)) {
-        vline(tc, theme.regime(Regime::Collapsed), 2.0, Some(format!(" t_C = {tc:.3}")))?;
+        vline(tc, theme.regime(Regime::Collapsed), 2.0, Some(format!("t_C = {tc:.3}")))?;
     }
     Ok(())
+}
+
+/// The height of a row of mark labels, in CSS pixels (12 px text and its leading).
+const MARK_ROW_PX: f64 = 16.0;
+
+/// A generous width of a mark's label at the plots' 12 px sans-serif (0.62 em per character, and a space), in device
+/// pixels: no backend can measure text when the SVG export runs natively without fonts.
+fn label_width_px(text: &str, scale: f64) -> f64 {
+    (text.chars().count() + 1) as f64 * 0.62 * 12.0 * scale
 }
 
 #[cfg(test)]

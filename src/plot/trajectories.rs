@@ -187,6 +187,43 @@ mod tests {
         }
     }
 
+    /// The `<text …>` element whose content is `label`, if any.
+    fn text_element<'a>(svg: &'a str, label: &str) -> Option<&'a str> {
+        let end = svg.find(label)?;
+        Some(&svg[svg[..end].rfind("<text")?..end])
+    }
+
+    #[test]
+    fn mark_labels_stay_inside_the_plot_and_apart() {
+        // t_C near t = 0 (the right edge): its label goes left of its line; t_S just left of it would overlap it, so
+        // the two take different rows.
+        let marks = TransitionMarks { roots: vec![0.12], t_s: Some(0.12), t_c: Some(0.02) };
+        let paths = GenerationPaths {
+            times: vec![4.0, 0.0],
+            projections: vec![0.0, 1.0, 0.0, -1.0],
+            classes: vec![0, 1],
+            k: 2,
+            marks,
+            axis_name: "class axis".into(),
+        };
+        let svg = to_svg(600, 360, |root| draw(root, &paths, Style::new(Theme::Light, 1.0)).map(|_| ())).unwrap();
+        let t_c = text_element(&svg, "t_C = 0.020").expect("t_C label");
+        let t_s = text_element(&svg, "t_S = 0.120").expect("t_S label");
+        assert!(t_c.contains(r#"text-anchor="end""#), "t_C must end at its line: {t_c}");
+        let y = |e: &str| -> f64 {
+            let at = e.find(" y=\"").unwrap() + 4;
+            e[at..].split('"').next().unwrap().parse().unwrap()
+        };
+        assert!((y(t_s) - y(t_c)).abs() > 10.0, "t_S and t_C must take different rows: {t_s} / {t_c}");
+        // With room on the right, a label starts at its line, on the bottom row.
+        let marks = TransitionMarks { roots: vec![2.0], t_s: Some(2.0), t_c: Some(1.0) };
+        let paths = GenerationPaths { marks, ..paths };
+        let svg = to_svg(600, 360, |root| draw(root, &paths, Style::new(Theme::Light, 1.0)).map(|_| ())).unwrap();
+        let (t_c, t_s) = (text_element(&svg, "t_C = 1.000").unwrap(), text_element(&svg, "t_S = 2.000").unwrap());
+        assert!(!t_c.contains(r#"text-anchor="end""#) && !t_s.contains(r#"text-anchor="end""#));
+        assert_eq!(y(t_c), y(t_s));
+    }
+
     #[test]
     fn inconsistent_arrays_are_an_error() {
         let paths = GenerationPaths {
