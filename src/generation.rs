@@ -168,7 +168,7 @@ impl GenerationJob {
         let t_end = *grid.times().last().expect("a grid has at least two times");
         let warning = step_warning(&scenario, cfg.sampler.score, cfg.sampler.integrator, &grid);
         let mut generator = Generator::new(&scenario.process, score, grid, cfg.sampler.integrator)?;
-        generator.whiten_for(cfg.sampler.particles);
+        generator.whiten();
         let state = generator.start(count, first as u64, cfg.seed, cfg.sampler.start, cfg.snapshots.as_ref())?;
         Ok(GenerationJob { generator, state, training, means, t_end, warning })
     }
@@ -280,6 +280,23 @@ mod tests {
         let (a, b) = (a.finish().unwrap(), b.finish().unwrap());
         let joined: Vec<f64> = a.samples.iter().chain(&b.samples).cloned().collect();
         assert_eq!(joined, r.samples);
+    }
+
+    #[test]
+    fn a_particle_does_not_depend_on_how_many_particles_the_run_has() {
+        // Symptom (up to 0.8.0): with a general U and the exponential integrator, a run of fewer than d particles took
+        // the plain step and one of at least d the white one, so adding particles moved the first ones by ~1e-6 of
+        // their scale. Every such run now takes the white step (it is also the faster one at every count).
+        let json = CFG
+            .replace(
+                r#"{"d": 16}"#,
+                r#"{"d": 16, "precision": {"kind": "log_spaced", "kappa": 10}, "drift": {"design": "optimal"}}"#,
+            )
+            .replace(r#""score": "analytic","#, r#""score": "analytic", "integrator": "exponential","#);
+        let few: GenerateConfig = from_json(&json.replace("\"particles\": 64", "\"particles\": 3")).unwrap();
+        let many: GenerateConfig = from_json(&json).unwrap();
+        let (few, many) = (run(&few).unwrap(), run(&many).unwrap());
+        assert_eq!(few.samples[..], many.samples[..3 * 16]);
     }
 
     #[test]

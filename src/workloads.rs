@@ -188,7 +188,7 @@ impl Workload {
                 let grid = TimeGrid::uniform(10.0, 0.0, 1000)?;
                 let score = MixtureScore::new(&process, &data)?;
                 let mut g = Generator::new(&process, score, grid, Integrator::Exponential)?;
-                g.whiten_for(id.particles());
+                g.whiten();
                 WorkloadGenerator::Analytic(g)
             }
         };

@@ -113,7 +113,7 @@ fn step_loop_allocates_nothing_after_warm_up() {
         .unwrap();
         assert_eq!(allocations_of_steps(&mut g, 37, 90), 0, "general U, two-class score, {integrator:?}");
     }
-    // The same in white coordinates (W4's actual path: a run of at least d particles), with the f32 product (the
+    // The same in white coordinates (W4's and every generation run's path for a general U), with the f32 product (the
     // default) and the f64 one: N, N⁻¹, P, R and z are made in the warm-up step, then G is updated in place.
     let mut finals = Vec::new();
     for precision in [KernelPrecision::Mixed, KernelPrecision::Double] {
@@ -124,7 +124,7 @@ fn step_loop_allocates_nothing_after_warm_up() {
             Integrator::Exponential,
         )
         .unwrap();
-        g.whiten_for(37);
+        g.whiten();
         g.set_white_precision(precision);
         assert_eq!(allocations_of_steps(&mut g, 37, 90), 0, "general U in white coordinates, {precision:?}");
         finals.push(g.generate(37, 0, 1, Start::Stationary).unwrap().positions().to_vec());

@@ -29,7 +29,7 @@ fn generator(white: bool, precision: KernelPrecision) -> Generator<MixtureScore>
     let mut g =
         Generator::new(&process, score, TimeGrid::uniform(10.0, 0.0, 1000).unwrap(), Integrator::Exponential).unwrap();
     if white {
-        g.whiten_for(1000);
+        g.whiten();
     }
     g.set_white_precision(precision);
     g
@@ -134,7 +134,7 @@ fn whole_run(process: &OuProcess, white: bool) -> Vec<f64> {
     let mut g =
         Generator::new(process, score, TimeGrid::uniform(10.0, 0.0, 1000).unwrap(), Integrator::Exponential).unwrap();
     if white {
-        g.whiten_for(1000);
+        g.whiten();
     }
     g.set_white_precision(KernelPrecision::Double);
     g.generate(64, 0, SEED, Start::Stationary).unwrap().positions().to_vec()
