@@ -2,7 +2,7 @@
 //! d = 256, the collapse measurements, determinism across work units, and budgets.
 #![cfg(not(target_arch = "wasm32"))]
 
-use diffusion_regimes::config::{from_json, MeasureConfig};
+use diffusion_regimes::config::{from_json, to_json, MeasureConfig};
 use diffusion_regimes::measure::cloning::CloningResult;
 use diffusion_regimes::measure::engine::{finish, merge, run, run_unit, MeasureResult, Measurement};
 
@@ -67,16 +67,27 @@ fn phi_crosses_f1_within_ten_percent_of_half_ln_d_at_d256() {
 
 #[test]
 fn units_of_any_size_give_identical_results() {
-    // Each pair draws from its own streams, so a run split into units of any size merges to the same numbers.
-    let exp = r#"{"kind": "cloning", "split_times": [0.8, 1.5]}"#;
-    let cfg = biroli(8, 4.0, 80, 150, exp, 5);
-    let m = Measurement::new(&cfg).unwrap();
-    let whole = finish(&m, vec![run_unit(&m, 0..150).unwrap()]).unwrap();
-    let parts = vec![run_unit(&m, 100..150).unwrap(), run_unit(&m, 0..37).unwrap(), run_unit(&m, 37..100).unwrap()];
-    let split = finish(&m, parts.clone()).unwrap();
-    assert_eq!(cloning(whole).same_class, cloning(split).same_class);
-    // A gap is refused.
-    assert!(merge(&m, parts[..2].to_vec()).is_err());
+    // Each pair draws from its own streams, so a run split into units of any size merges to the same numbers. Also
+    // with a general U and Q_opt, where the copies take the white two-class step (from 0.9.0) and the full method
+    // runs the original and its clones through one generator at different steps.
+    let plain_process = r#""process":{"d":8,"precision":{"kind":"identity","scale":1.0},"drift":{"design":"none"}}"#;
+    let general = r#""process":{"d":8,"precision":{"kind":"log_spaced","kappa":100},"drift":{"design":"optimal"}}"#;
+    for method in ["full", "shortcut"] {
+        let exp = format!(r#"{{"kind": "cloning", "split_times": [0.8, 1.5], "method": "{method}"}}"#);
+        let plain = biroli(8, 4.0, 80, 150, &exp, 5);
+        let white: MeasureConfig = from_json(&to_json(&plain).replace(plain_process, general)).unwrap();
+        assert_ne!(to_json(&white), to_json(&plain), "the general-U config must differ");
+        for cfg in [plain, white] {
+            let m = Measurement::new(&cfg).unwrap();
+            let whole = finish(&m, vec![run_unit(&m, 0..150).unwrap()]).unwrap();
+            let parts =
+                vec![run_unit(&m, 100..150).unwrap(), run_unit(&m, 0..37).unwrap(), run_unit(&m, 37..100).unwrap()];
+            let split = finish(&m, parts.clone()).unwrap();
+            assert_eq!(to_json(&whole), to_json(&split), "{method}");
+            // A gap is refused.
+            assert!(merge(&m, parts[..2].to_vec()).is_err());
+        }
+    }
 }
 
 #[test]

@@ -14,6 +14,7 @@ use crate::error::Result;
 use crate::isotropic::Isotropic;
 use crate::measure::engine::TaskKind;
 use crate::sampler::grid::TimeGrid;
+use crate::sampler::integrator::Integrator;
 
 /// f64 buffers of P × d held by a generation task: the original and its clone (or the two copies) with their white
 /// coordinates (general U, two-class score), the generator's score, noise and next-state buffers, and the score output
@@ -80,8 +81,9 @@ pub fn estimate(scenario: &Scenario, config: &MeasureConfig, grid: &TimeGrid, ki
     Ok(e)
 }
 
-/// How the scenario's score steps ([`crate::budget`]'s cost model; measurements never take the white step).
-fn step_kind(scenario: &Scenario, score: ScoreKind, iso: bool, batch: f64) -> StepKind {
+/// How the scenario's score steps ([`crate::budget`]'s cost model; `white` when the two-class step may run in white
+/// coordinates: the exponential SDE step on a uniform grid, [`crate::sampler::generate::Generator::whiten`]).
+fn step_kind(scenario: &Scenario, score: ScoreKind, iso: bool, white: bool, batch: f64) -> StepKind {
     match score {
         ScoreKind::Empirical => StepKind::Empirical { n: scenario.n as f64, batch },
         ScoreKind::Analytic => match scenario.data.mixture() {
@@ -89,7 +91,7 @@ fn step_kind(scenario: &Scenario, score: ScoreKind, iso: bool, batch: f64) -> St
                 StepKind::Mixture { classes: m.n_classes() as f64 }
             }
             Some(m) if iso && m.isotropic_variance().is_some() => StepKind::Scalar,
-            _ => StepKind::TwoClass { products: 2.0 },
+            _ => StepKind::TwoClass { products: if white { 1.0 } else { 2.0 } },
         },
     }
 }
@@ -103,7 +105,8 @@ fn unchecked(scenario: &Scenario, config: &MeasureConfig, grid: &TimeGrid, kind:
     let iso = Isotropic::of(&scenario.process).is_some();
     let empirical = config.sampler.score == ScoreKind::Empirical;
     let training_bytes = n * d * F64 * if iso { TRAINING_COPIES_ISOTROPIC } else { TRAINING_COPIES_GENERAL };
-    let step = step_kind(scenario, config.sampler.score, iso, p);
+    let white = config.sampler.integrator == Integrator::Exponential && grid.uniform_step().is_some();
+    let step = step_kind(scenario, config.sampler.score, iso, white, p);
     let per_particle = step.particle_step(d, iso);
     let prep = step.preparation(d, iso);
     // New step coefficients, once per task and Worker (the grid's distinct step sizes).

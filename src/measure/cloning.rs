@@ -178,12 +178,7 @@ impl Runner {
                     self.next += 1;
                     let split = self.splits[k];
                     let seed = derived_seed(setting.seed, SPLIT_TAG, k as u64);
-                    self.generator = Generator::new(
-                        &setting.scenario.process,
-                        setting.score()?,
-                        setting.grid.tail(split.index),
-                        setting.integrator,
-                    )?;
+                    self.generator = setting.generator_on(setting.grid.tail(split.index))?;
                     let a = self.generator.start(self.pairs(), self.range.start, seed, Start::Exact, None)?;
                     self.second = Some((k, a.clone_with_noise(seed)));
                     self.first = Some(a);

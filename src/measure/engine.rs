@@ -94,12 +94,22 @@ impl Setting {
         self.training.as_ref().ok_or_else(|| Error::numerical("measurement", "no training set was drawn"))
     }
 
-    /// A generator on the whole grid.
+    /// A generator on the whole grid (the white two-class step allowed, as in generation runs: [`Generator::whiten`]).
     ///
     /// # Errors
     /// As [`Setting::score`] and [`Generator::new`].
     pub fn generator(&self) -> Result<Generator<AnyScore>> {
-        Generator::new(&self.scenario.process, self.score()?, self.grid.clone(), self.integrator)
+        self.generator_on(self.grid.clone())
+    }
+
+    /// A generator on `grid` (a tail of the setting's grid), the white two-class step allowed.
+    ///
+    /// # Errors
+    /// As [`Setting::score`] and [`Generator::new`].
+    pub fn generator_on(&self, grid: TimeGrid) -> Result<Generator<AnyScore>> {
+        let mut g = Generator::new(&self.scenario.process, self.score()?, grid, self.integrator)?;
+        g.whiten();
+        Ok(g)
     }
 
     /// A separate nearest-point finder when generation does not use the empirical score.

@@ -267,7 +267,8 @@ impl<S: Score> Generator<S> {
     /// from d = 32 on with 1 to 60 particles, and each particle then needs one product instead of two. (Up to 0.8.0
     /// only runs of at least d particles took it.) Call it for the whole run, before the first step: every particle
     /// range of a split run then takes the same path and the ranges concatenate bit for bit to the whole run (the
-    /// Worker pool's invariant). The measurement tasks keep the plain step.
+    /// Worker pool's invariant). Generation runs, the measurement tasks (from 0.9.0) and W4 call it; a generator
+    /// without it keeps the plain step (the reference the tests compare the white step with).
     pub fn whiten(&mut self) {
         self.white_run = true;
     }

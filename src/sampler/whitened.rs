@@ -18,8 +18,8 @@
 //! particle plus O(d) per particle and O(d³) per step for G. The positions are converted back (x = N z) at the end of
 //! a chunk and at each snapshot step, so callers only ever see x, while z stays in the batch state between chunks (the
 //! numbers do not depend on the chunking). Its O(d³) per step is below the plain step's as well, so it pays at every
-//! particle count; a run allows it with [`Generator::whiten`](super::generate::Generator::whiten) (generation runs
-//! and the W4 workload do; the measurement tasks keep the plain step).
+//! particle count; a run allows it with [`Generator::whiten`](super::generate::Generator::whiten) (generation runs,
+//! the measurement tasks and the W4 workload do).
 //! The random numbers are those of the plain step (the same streams, in the same order), so in f64
 //! ([`KernelPrecision::Double`]) a run differs from the plain step by rounding only (tests/whitened.rs checks both paths
 //! agree to 1e-9 relative on general-U runs, whole runs to t = 0.01 included).
