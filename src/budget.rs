@@ -489,7 +489,7 @@ fn generate(c: &GenerateConfig) -> Result<Estimate> {
     let iso = isotropic(&s.process);
     // The white two-class step (`Generator::whiten`): the exponential SDE step on a uniform grid, whatever the
     // particle count.
-    let white = c.sampler.integrator == Integrator::Exponential && grid.uniform_step().is_some();
+    let white = crate::sampler::whitened::applies(c.sampler.integrator, &grid);
     let step = StepKind::of(s, c.sampler.score, white, np);
     // Positions, noise, score and scratch buffers, and the white coordinates of the general-U two-class step
     // (five particles × d arrays), one random stream per particle, and for a general U the step coefficients and the

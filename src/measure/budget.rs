@@ -14,7 +14,6 @@ use crate::error::Result;
 use crate::isotropic::Isotropic;
 use crate::measure::engine::TaskKind;
 use crate::sampler::grid::TimeGrid;
-use crate::sampler::integrator::Integrator;
 
 /// f64 buffers of P × d held by a generation task: the original and its clone (or the two copies) with their white
 /// coordinates (general U, two-class score), the generator's score, noise and next-state buffers, and the score output
@@ -105,7 +104,7 @@ fn unchecked(scenario: &Scenario, config: &MeasureConfig, grid: &TimeGrid, kind:
     let iso = Isotropic::of(&scenario.process).is_some();
     let empirical = config.sampler.score == ScoreKind::Empirical;
     let training_bytes = n * d * F64 * if iso { TRAINING_COPIES_ISOTROPIC } else { TRAINING_COPIES_GENERAL };
-    let white = config.sampler.integrator == Integrator::Exponential && grid.uniform_step().is_some();
+    let white = crate::sampler::whitened::applies(config.sampler.integrator, grid);
     let step = step_kind(scenario, config.sampler.score, iso, white, p);
     let per_particle = step.particle_step(d, iso);
     let prep = step.preparation(d, iso);

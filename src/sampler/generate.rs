@@ -418,9 +418,7 @@ impl<S: Score> Generator<S> {
         // The two-class step in white coordinates (one d×d product per particle instead of two) on a uniform grid with
         // a full noise matrix, in runs that allow it ([`Generator::whiten`]). The choice depends
         // neither on the chunking nor on the particle range, and z stays in the state between chunks.
-        // The chain of W_t behind it holds for the exponential SDE step only (L = e^{Ah}, N Nᵀ = e^{Ah} Σ_h e^{Aᵀh}).
-        let whitenable =
-            self.white_run && self.integrator == Integrator::Exponential && self.grid.uniform_step().is_some();
+        let whitenable = self.white_run && crate::sampler::whitened::applies(self.integrator, &self.grid);
         let mut x_stale = false;
         while state.step < stop && done < max_steps {
             let k = state.step;

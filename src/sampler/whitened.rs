@@ -62,8 +62,16 @@ use crate::kernels::dense::{
 use crate::kernels::mixed::{dots_mixed, transpose_tiles_f32, MixedScratch};
 pub use crate::kernels::KernelPrecision;
 use crate::kernels::{dots, tiled_len};
-use crate::sampler::integrator::{Coefficient, StepCoefficients};
+use crate::sampler::grid::TimeGrid;
+use crate::sampler::integrator::{Coefficient, Integrator, StepCoefficients};
 use crate::score::Score;
+
+/// Whether a run with `integrator` on `grid` can take the white step (in runs that allow it, with a two-class score
+/// and a general U): the chain of W_t holds for the exponential SDE step only (L = e^{Ah}, N Nᵀ = e^{Ah} Σ_h e^{Aᵀh}),
+/// and N must be the same at every step (a uniform grid). The generator and both cost models ask this one rule.
+pub fn applies(integrator: Integrator, grid: &TimeGrid) -> bool {
+    integrator == Integrator::Exponential && grid.uniform_step().is_some()
+}
 
 /// Longest run of the chain W_{t−h} = P W_t Pᵀ − I before W is computed afresh from Γ_t.
 const MAX_CHAIN: usize = 64;
