@@ -660,7 +660,8 @@ mod tests {
     fn gemm_gives_the_bits_of_the_plain_loop() {
         // The register blocks and the row loop against the textbook i-p-j loop, for sizes around the block, dense and
         // sparse rows, α ≠ 1 and the three kinds of β; from n = 256 the packed blocks of b ([`gemm_packed`]: two
-        // groups of row blocks at m = 70, the unpacked loop again past k = 1024), with a few zeros shifting the blocks.
+        // groups of row blocks at m = 70, the unpacked loop again past k = 1024 and past 1024 row blocks), with a few
+        // zeros shifting the blocks.
         for (m, k, n) in [
             (1, 1, 1),
             (4, 4, 4),
@@ -671,6 +672,7 @@ mod tests {
             (8, 0, 8),
             (70, 33, 259),
             (6, 1030, 260),
+            (4104, 2, 256),
         ] {
             for sparse in [0, 1, 2] {
                 let a: Vec<f64> = (0..m * k)
