@@ -35,30 +35,46 @@ pub fn gemm(m: usize, k: usize, n: usize, alpha: f64, a: &[f64], b: &[f64], beta
         }
     }
     let nb = n - n % BLOCK;
-    if nb >= PACK_MIN_N && (1..=PACK_MAX_K).contains(&k) && gemm_packed(m, k, n, alpha, a, b, c) {
-        return;
-    }
-    let mut i = 0;
-    while i < m {
-        if dense_block(i, m, k, nb, alpha, a) {
+    if !(nb >= PACK_MIN_N && (1..=PACK_MAX_K).contains(&k) && gemm_packed(m, k, n, alpha, a, b, c)) {
+        for i0 in dense_blocks(m, k, nb, alpha, a) {
             for j0 in (0..nb).step_by(BLOCK) {
-                gemm_block(i, k, n, alpha, a, &b[j0..], n, &mut c[j0..]);
+                gemm_block(i0, k, n, alpha, a, &b[j0..], n, &mut c[j0..]);
             }
-            for r in i..i + BLOCK {
-                gemm_row(r, nb, k, n, alpha, a, b, c);
-            }
-            i += BLOCK;
-        } else {
-            gemm_row(i, 0, k, n, alpha, a, b, c);
-            i += 1;
         }
     }
+    gemm_rows_outside_blocks(m, k, n, alpha, a, b, c);
 }
 
-/// Whether rows i..i + 4 of [`gemm`] go through register blocks: all four exist, there is a block of columns and an
-/// inner dimension, and every α a_ip of the rows is non-zero (rows with zeros run the plain loop, which skips them).
-fn dense_block(i: usize, m: usize, k: usize, nb: usize, alpha: f64, a: &[f64]) -> bool {
-    i + BLOCK <= m && nb > 0 && k > 0 && a[i * k..(i + BLOCK) * k].iter().all(|v| alpha * v != 0.0)
+/// The first rows of [`gemm`]'s register blocks, top to bottom: from row 0, four rows make a block when they all
+/// exist, there is a block of columns and an inner dimension, and every α a_ip of the rows is non-zero; otherwise
+/// the row runs the plain loop (which skips its zeros) and the search goes on from the next row.
+fn dense_blocks<'a>(m: usize, k: usize, nb: usize, alpha: f64, a: &'a [f64]) -> impl Iterator<Item = usize> + 'a {
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        while i + BLOCK <= m && nb > 0 && k > 0 {
+            let i0 = i;
+            if a[i0 * k..(i0 + BLOCK) * k].iter().all(|v| alpha * v != 0.0) {
+                i += BLOCK;
+                return Some(i0);
+            }
+            i += 1;
+        }
+        None
+    })
+}
+
+/// The entries of [`gemm`] outside its register blocks: the columns past the last block of four in the blocks'
+/// rows, and whole rows elsewhere, by the plain loop.
+#[allow(clippy::too_many_arguments)]
+fn gemm_rows_outside_blocks(m: usize, k: usize, n: usize, alpha: f64, a: &[f64], b: &[f64], c: &mut [f64]) {
+    let nb = n - n % BLOCK;
+    let mut i = 0;
+    for i0 in dense_blocks(m, k, nb, alpha, a) {
+        (i..i0).for_each(|r| gemm_row(r, 0, k, n, alpha, a, b, c));
+        (i0..i0 + BLOCK).for_each(|r| gemm_row(r, nb, k, n, alpha, a, b, c));
+        i = i0 + BLOCK;
+    }
+    (i..m).for_each(|r| gemm_row(r, 0, k, n, alpha, a, b, c));
 }
 
 /// Columns from which [`gemm`] packs b's blocks of four columns: a block's rows are n doubles apart in b, so at
@@ -72,26 +88,19 @@ const PACK_MAX_BLOCKS: usize = 1024;
 /// Register blocks of rows (4 × 16 = 64 rows of a: 64 · k doubles, in L2) that share one packed block of b.
 const PACK_GROUP: usize = 16;
 
-/// [`gemm`] with b's blocks of four columns copied into a contiguous k × 4 buffer, once per 64 rows of a: the same
-/// register blocks and plain rows as the unpacked loop (the same data-dependent choice of blocks), each entry with
-/// the same operations in the same order, so the same bits. False (nothing done) for more than 4096 rows in blocks.
-#[allow(clippy::too_many_arguments)]
+/// [`gemm`]'s register blocks with b's blocks of four columns copied into a contiguous k × 4 buffer, once per 64
+/// rows of a: the same blocks as the unpacked loop (the same data-dependent choice), each entry with the same
+/// operations in the same order, so the same bits. False (nothing done) past 1024 blocks.
 fn gemm_packed(m: usize, k: usize, n: usize, alpha: f64, a: &[f64], b: &[f64], c: &mut [f64]) -> bool {
     let nb = n - n % BLOCK;
     let mut starts = [0usize; PACK_MAX_BLOCKS];
     let mut count = 0;
-    let mut i = 0;
-    while i < m {
-        if dense_block(i, m, k, nb, alpha, a) {
-            if count == PACK_MAX_BLOCKS {
-                return false;
-            }
-            starts[count] = i;
-            count += 1;
-            i += BLOCK;
-        } else {
-            i += 1;
+    for i0 in dense_blocks(m, k, nb, alpha, a) {
+        if count == PACK_MAX_BLOCKS {
+            return false;
         }
+        starts[count] = i0;
+        count += 1;
     }
     let mut strip = [0.0f64; BLOCK * PACK_MAX_K];
     for group in starts[..count].chunks(PACK_GROUP) {
@@ -102,19 +111,6 @@ fn gemm_packed(m: usize, k: usize, n: usize, alpha: f64, a: &[f64], b: &[f64], c
             for &i0 in group {
                 gemm_block(i0, k, n, alpha, a, &strip[..BLOCK * k], BLOCK, &mut c[j0..]);
             }
-        }
-    }
-    // The plain rows and the columns past the blocks, as in the unpacked loop.
-    let mut i = 0;
-    while i < m {
-        if dense_block(i, m, k, nb, alpha, a) {
-            for r in i..i + BLOCK {
-                gemm_row(r, nb, k, n, alpha, a, b, c);
-            }
-            i += BLOCK;
-        } else {
-            gemm_row(i, 0, k, n, alpha, a, b, c);
-            i += 1;
         }
     }
     true
