@@ -65,7 +65,6 @@ fn dense_blocks<'a>(m: usize, k: usize, nb: usize, alpha: f64, a: &'a [f64]) -> 
 
 /// The entries of [`gemm`] outside its register blocks: the columns past the last block of four in the blocks'
 /// rows, and whole rows elsewhere, by the plain loop.
-#[allow(clippy::too_many_arguments)]
 fn gemm_rows_outside_blocks(m: usize, k: usize, n: usize, alpha: f64, a: &[f64], b: &[f64], c: &mut [f64]) {
     let nb = n - n % BLOCK;
     let mut i = 0;
