@@ -52,6 +52,31 @@ fn generate_warns_on_stderr_when_the_euler_step_is_over_the_safe_step() {
 }
 
 #[test]
+fn generate_csv_says_which_class_an_index_names_and_keeps_to_it() {
+    // Two classes ±μ along all-ones, far apart: class 0 must be the samples with μ·x > 0, as the comment says.
+    let config = r#"{"scenario": {"process": {"d": 8}, "data": {"model": "two_class", "sigma": 0.3, "m_tilde": 2,
+            "direction": {"kind": "ones"}}, "n": 100},
+        "sampler": {"integrator": "exponential", "grid": {"t_max": 4, "t_min": 0, "steps": 400, "kind": "uniform"},
+            "particles": 40, "start": "stationary"}, "seed": 5}"#;
+    let (ok, out, err) = regimes(&["generate", "--config", "-", "--format", "csv"], config);
+    assert!(ok, "{err}");
+    assert!(out.contains("\n# class: ") && out.contains("0 is +μ, 1 is −μ"), "{out}");
+    let rows: Vec<Vec<f64>> = out
+        .lines()
+        .skip_while(|l| !l.starts_with("class,"))
+        .skip(1)
+        .map(|l| l.split(',').map(|v| v.parse().unwrap()).collect())
+        .collect();
+    assert_eq!(rows.len(), 40);
+    let plus = rows.iter().filter(|r| r[0] == 0.0).count();
+    assert!(plus > 0 && plus < 40, "both classes occur: {plus} of 40 in class 0");
+    for r in &rows {
+        let along: f64 = r[1..].iter().sum();
+        assert_eq!(r[0] == 0.0, along > 0.0, "class {} for μ·x = {along}", r[0]);
+    }
+}
+
+#[test]
 fn a_bad_value_is_an_error_naming_it_with_a_failing_exit() {
     let (ok, out, err) =
         regimes(&["generate", "--config", "-"], &generation("exponential", 100).replace("\"d\": 8", "\"d\": 0"));

@@ -10,6 +10,12 @@ use crate::fit::{explain, Knob};
 use crate::io::{csv_header, csv_warnings, envelope_warned, read_config, Format};
 use crate::progress::Bar;
 
+/// The CSV's comment on its first column: which class an index names (SCIENCE.md §9.1, `generation::classify`).
+const CLASS_COLUMN: &str = "# class: the index of the sample's class (SCIENCE.md §9.1): the nearest class mean, in the \
+                            model's order (two classes: 0 is +μ, 1 is −μ), for the exact score; the label of the \
+                            nearest training point, in the same order, for the empirical score (with m̃ = 0 the means coincide and it \
+                            says nothing)\n";
+
 /// Arguments of `regimes generate`.
 #[derive(clap::Args)]
 pub struct Args {
@@ -46,6 +52,7 @@ pub fn run(args: Args) -> Result<String, String> {
         Format::Csv => {
             let mut s = csv_header("generate", &cfg);
             s.push_str(&csv_warnings(&warnings));
+            s.push_str(CLASS_COLUMN);
             s.push_str("class");
             for k in 0..r.d {
                 s.push_str(&format!(",x{k}"));
