@@ -1,5 +1,5 @@
 //! The cost of the step-size bias prediction that runs before a generation (`sampler::step_bias`), natively, at the
-//! sizes [`MATRIX_WORK`] was set by: the matrix recursion with Q_opt (U log-spaced, κ = 100; two classes, σ = 0.5),
+//! limits of `matrix_work`: the matrix recursion with Q_opt (U log-spaced, κ = 100; two classes, σ = 0.5),
 //! d³ · steps at its limit. Run with `cargo bench --bench step_bias`; prints the median of 5 repeats in milliseconds
 //! of `class_covariances` (the recursion) and of `step_warning` (the recursion, the fix's search and the words).
 
@@ -11,7 +11,7 @@ use std::time::Instant;
 use diffusion_regimes::config::{ScenarioConfig, ScoreKind};
 use diffusion_regimes::sampler::grid::TimeGrid;
 use diffusion_regimes::sampler::integrator::Integrator;
-use diffusion_regimes::sampler::step_bias::{class_covariances, step_warning, MATRIX_WORK};
+use diffusion_regimes::sampler::step_bias::{class_covariances, matrix_work, step_warning};
 
 /// Median wall time of 5 runs of `f`, in milliseconds.
 fn median_ms(mut f: impl FnMut()) -> f64 {
@@ -28,11 +28,14 @@ fn median_ms(mut f: impl FnMut()) -> f64 {
 
 fn main() {
     let cases = [
-        (64, 200, Integrator::Exponential, false),
-        (64, 200, Integrator::EulerMaruyama, false),
-        (32, 1600, Integrator::Exponential, false),
-        (32, 1600, Integrator::EulerMaruyama, false),
-        (64, 100, Integrator::Exponential, true),
+        (64, 400, Integrator::Exponential, false),
+        (64, 400, Integrator::EulerMaruyama, false),
+        (128, 50, Integrator::Exponential, false),
+        (128, 50, Integrator::EulerMaruyama, false),
+        (32, 3200, Integrator::Exponential, false),
+        (32, 3200, Integrator::EulerMaruyama, false),
+        (64, 200, Integrator::Exponential, true),
+        (64, 200, Integrator::EulerMaruyama, true),
     ];
     for (d, steps, integrator, refined) in cases {
         let json = format!(
@@ -42,7 +45,7 @@ fn main() {
         let scenario = serde_json::from_str::<ScenarioConfig>(&json).expect("config").build().expect("scenario");
         let grid = if refined { TimeGrid::refined(4.0, 0.01, steps) } else { TimeGrid::uniform(4.0, 0.0, steps) }
             .expect("grid");
-        assert!((d as f64).powi(3) * steps as f64 <= MATRIX_WORK);
+        assert!((d as f64).powi(3) * steps as f64 <= matrix_work(&grid));
         let recursion = median_ms(|| {
             class_covariances(&scenario, ScoreKind::Analytic, integrator, &grid).expect("a prediction");
         });

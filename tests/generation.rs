@@ -319,8 +319,8 @@ fn the_predicted_step_size_bias_is_the_one_generation_produces() {
 }
 
 /// What the step-size bias prediction covers: a reversible anisotropic U (each eigenvalue its own recursion, the worst
-/// one named); Q ≠ 0 by the matrix recursion up to d³ · steps ≤ 64³ · 200 (past it, no prediction rather than a slow
-/// one); not the empirical score.
+/// one named); Q ≠ 0 by the matrix recursion up to d³ · steps ≤ 64³ · 400 on a uniform grid (past it, no prediction
+/// rather than a slow one); not the empirical score.
 #[test]
 fn what_the_step_size_bias_prediction_covers() {
     use diffusion_regimes::config::{ScenarioConfig, ScoreKind};
@@ -360,8 +360,11 @@ fn what_the_step_size_bias_prediction_covers() {
         "{}",
         far.message()
     );
-    // d = 128 with 200 steps: 8× the matrix recursion's work limit.
+    // d = 128 with 200 steps: 4× the matrix recursion's work limit; d = 64 with 400 steps, at it.
     assert!(step_bias(&scenario_d(128, "optimal"), ScoreKind::Analytic, Integrator::Exponential, &grid).is_none());
+    let at_limit = TimeGrid::uniform(4.0, 0.0, 400).unwrap();
+    let b64 = step_bias(&scenario_d(64, "optimal"), ScoreKind::Analytic, Integrator::Exponential, &at_limit).unwrap();
+    assert!(b64.direction == Direction::Worst && b64.fraction() > 0.05, "{b64:?}");
     // The empirical score: its points are classes of variance 0, for runs that end at a t_min > 0 (it is singular
     // at 0, where its runs are refused).
     assert!(step_bias(&scenario("none"), ScoreKind::Empirical, Integrator::Exponential, &grid).is_none());

@@ -21,9 +21,12 @@
 //! shared C₀ that U does not diagonalize couples them too: then the matrix recursion itself, M_k from the score's own
 //! Γ_t⁻¹ and the step's own coefficients, for any mixture whose classes share C₀ (two or k classes, a linear
 //! manifold: the means do not enter M), and the worst direction is the largest |λ − 1| of Γ_{t_min}^{−1/2} V
-//! Γ_{t_min}^{−1/2}. It costs O(d³) per step, as much as the run's own preparation, so it runs only up to
-//! d³ · steps ≤ 64³ · 200 ([`MATRIX_WORK`]); its suggested step count is first order in h (the bias shrinks at least
-//! as fast as h in every case measured), not searched.
+//! Γ_{t_min}^{−1/2}. Where the run takes the white step (the exponential integrator on a uniform grid), the
+//! recursion follows the run's own chain in white coordinates instead, V_z ← G V_z Gᵀ + I (the same recursion in
+//! exact arithmetic, at ~4 d³ a step rather than ~10 d³). It costs O(d³) per step, as much as the run's own
+//! preparation, so it runs only up to d³ · steps ≤ 64³ · 400 on a uniform grid and 64³ · 200 on a refined one
+//! ([`matrix_work`]); its suggested step count is first order in h (the bias shrinks at least as fast as h in every
+//! case measured), not searched.
 //!
 //! For the probability-flow integrators the recursion leaves out what the class-splitting phase adds: the deterministic
 //! flow does not forget it (Q_opt, κ = 100, σ = 0.3, 200 flow-exponential steps: predicted +86 %, measured +68 ± 3 %
@@ -47,6 +50,7 @@ use crate::kernels::dense::{cholesky_in_place, gemm, gemm_nt_symmetric, matvec, 
 use crate::kernels::dot;
 use crate::sampler::grid::{GridKind, TimeGrid};
 use crate::sampler::integrator::{scalar_coefficients, Coefficient, Integrator, StepCoefficients};
+use crate::sampler::whitened::{KernelPrecision, Whitening};
 use crate::score::mixture::{MixturePath, MixtureScore};
 use crate::score::Score;
 use nalgebra::DVector;
@@ -60,12 +64,24 @@ const FIX_FRACTION: f64 = 0.04;
 /// The most steps a suggestion may name: 10⁵ (50× the page's limit), so the search stays within ~10⁶ scalar steps.
 const MAX_FIX_STEPS: usize = 100_000;
 
-/// The largest d³ · steps for which the matrix recursion (Q ≠ 0) runs: 64³ · 200. Measured natively with Q_opt,
-/// κ = 100 (0.9.3, which makes a uniform grid's coefficients once): uniform steps at d = 64, 200 steps, 37 ms with the
-/// exponential integrator and 29 ms with Euler–Maruyama; d = 32, 1600 steps, 42 and 34 ms; d = 64 and 100 refined
-/// exponential steps 97 ms (new coefficients at every step size). About as much as the run's own per-step
-/// preparation, which it repeats.
-pub const MATRIX_WORK: f64 = 64.0 * 64.0 * 64.0 * 200.0;
+/// The largest d³ · steps for which the matrix recursion (Q ≠ 0) runs on a uniform grid: 64³ · 400. Measured natively
+/// with Q_opt, κ = 100 (`cargo bench --bench step_bias`): at d = 64 and 400 steps the exponential integrator's
+/// recursion (the run's own white chain) takes ~50 ms, Euler–Maruyama's ~60 ms, and its warning with the fix's
+/// second prediction ~110 ms. About as much as the run's own per-step preparation, which it repeats.
+pub const MATRIX_WORK: f64 = 64.0 * 64.0 * 64.0 * 400.0;
+
+/// [`MATRIX_WORK`] on a refined grid, where every step has its own size and so its own coefficients (for a general U
+/// the exponential integrator's Padé exponentials): 64³ · 200, ~200 ms at d = 64.
+pub const MATRIX_WORK_REFINED: f64 = 64.0 * 64.0 * 64.0 * 200.0;
+
+/// The limit on d³ · steps of the matrix recursion on `grid`.
+pub fn matrix_work(grid: &TimeGrid) -> f64 {
+    if grid.uniform_step().is_some() {
+        MATRIX_WORK
+    } else {
+        MATRIX_WORK_REFINED
+    }
+}
 
 /// A direction along which the class variance follows its own scalar recursion, or the matrix recursion's worst one.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -420,7 +436,7 @@ fn scalar_bias(dirs: &[Direction], integrator: Integrator, grid: &TimeGrid) -> O
 
 /// The class covariance the integrator generates at the end of the grid, and the model's Γ_{t_min} (both d × d,
 /// row-major), by the matrix recursion of the module docs (any mixture whose classes share one covariance C₀; any
-/// drift). `None` for per-class covariances, a failed step, or past [`MATRIX_WORK`].
+/// drift). `None` for per-class covariances, a failed step, or past [`matrix_work`].
 ///
 /// Within a decided class the score is −Γ_t⁻¹(x − m_t) whatever the other classes' means, so M = L − K Γ_t⁻¹ is taken
 /// from the score of the two-class mixture ½N(0, C₀) + ½N(0, C₀) with the same C₀, whose two-class form holds Γ_t⁻¹.
@@ -441,15 +457,29 @@ fn covariances_within(
     grid: &TimeGrid,
 ) -> Option<(Vec<f64>, Vec<f64>)> {
     let d = process.dim();
-    if (d as f64).powi(3) * grid.steps() as f64 > MATRIX_WORK {
+    if (d as f64).powi(3) * grid.steps() as f64 > matrix_work(grid) {
         return None;
     }
     let within = Mixture::two_class(DVector::zeros(d), c0.matrix(d)).ok()?;
     let mut score = MixtureScore::with_path(process, &within, Some(MixturePath::TwoClassShared)).ok()?;
+    let (mut end, mut mean) = (vec![0.0; d * d], vec![0.0; d]);
+    score.two_class_moments(*grid.times().last()?, &mut end, &mut mean)?.ok()?;
+    let v = white_covariances(process, &mut score, integrator, grid)
+        .or_else(|| plain_covariances(process, &mut score, integrator, grid))?;
+    Some((v, end))
+}
+
+/// [`covariances_within`] by V ← M V Mᵀ + N Nᵀ with M = L − K Γ_t⁻¹ from the score's Γ_t⁻¹ (any integrator, any grid).
+fn plain_covariances(
+    process: &crate::process::OuProcess,
+    score: &mut MixtureScore,
+    integrator: Integrator,
+    grid: &TimeGrid,
+) -> Option<Vec<f64>> {
+    let d = process.dim();
     let times = grid.times();
-    let (mut v, mut end, mut mean) = (vec![0.0; d * d], vec![0.0; d * d], vec![0.0; d]);
+    let (mut v, mut mean) = (vec![0.0; d * d], vec![0.0; d]);
     score.two_class_moments(times[0], &mut v, &mut mean)?.ok()?;
-    score.two_class_moments(*times.last()?, &mut end, &mut mean)?.ok()?;
     let (mut m, mut kg, mut mv, mut nn) = (vec![0.0; d * d], vec![0.0; d], vec![0.0; d * d], vec![0.0; d * d]);
     let mut coef: Option<StepCoefficients> = None;
     // The run's own step sizes (`step_size`): on a uniform grid one h, so the coefficients are made once. A difference
@@ -479,10 +509,50 @@ fn covariances_within(
             break;
         }
     }
-    Some((v, end))
+    Some(v)
 }
 
-/// Power iterations for the worst direction of the matrix recursion (d ≤ 64 there; each O(d²)).
+/// [`covariances_within`] by the run's own white step ([`crate::sampler::whitened`]) where a run takes it (the
+/// exponential integrator on a uniform grid, a full noise matrix N): in z = N⁻¹x the step is z ← G z + tanh(·) c + ξ,
+/// so the class covariance follows V_z ← G V_z Gᵀ + I from the chain's own G, started at W_T = N⁻¹ Γ_T N⁻ᵀ, and
+/// V = N V_z Nᵀ at the end. The same recursion in exact arithmetic as M = L − K Γ_t⁻¹ (G = N⁻¹ M N), at about 4 d³
+/// multiply–adds a step (the chain's sandwich, one Cholesky factorization with d + 1 right-hand sides, two products)
+/// against about 10 d³ for Γ_t, its inverse and M. `None` where a run does not take the white step, or where its chain
+/// fails (then the run fails too; the caller tries the plain recursion).
+fn white_covariances(
+    process: &crate::process::OuProcess,
+    score: &mut MixtureScore,
+    integrator: Integrator,
+    grid: &TimeGrid,
+) -> Option<Vec<f64>> {
+    if !crate::sampler::whitened::applies(integrator, grid) {
+        return None;
+    }
+    let d = process.dim();
+    let coef = StepCoefficients::new(process, integrator, grid.uniform_step()?).ok()?;
+    let max_rate = process.drift_eigenvalues().iter().map(|z| z.re).fold(f64::NEG_INFINITY, f64::max);
+    let mut chain = Whitening::of(&coef, d, KernelPrecision::Double, max_rate)?;
+    let times = grid.times();
+    chain.prepare(0, times, score, d)?.ok()?;
+    let (mut v, mut gv) = (chain.white_covariance().to_vec(), vec![0.0; d * d]);
+    for k in 0..grid.steps() {
+        chain.prepare(k, times, score, d)?.ok()?;
+        let g = chain.step_matrix();
+        gemm(d, d, d, 1.0, g, &v, 0.0, &mut gv);
+        gemm_nt_symmetric(d, d, &gv, g, &mut v);
+        (0..d).for_each(|i| v[i * d + i] += 1.0);
+        if !v.iter().all(|x| x.is_finite()) {
+            return Some(v);
+        }
+    }
+    // V = N V_z Nᵀ.
+    let n = chain.noise_matrix();
+    gemm(d, d, d, 1.0, n, &v, 0.0, &mut gv);
+    gemm_nt_symmetric(d, d, &gv, n, &mut v);
+    Some(v)
+}
+
+/// Power iterations for the worst direction of the matrix recursion (each O(d²), below one step of the recursion).
 const POWER_ITERATIONS: usize = 300;
 
 /// The matrix recursion's bias (Q ≠ 0): the eigenvalue farthest from 1 of Γ⁻¹V (Γ = Γ_{t_min}), the generated
@@ -820,6 +890,35 @@ mod tests {
             "{}",
             matrix.message()
         );
+    }
+
+    /// The white recursion (V_z ← G V_z Gᵀ + I from the run's own chain) is the plain one (V ← M V Mᵀ + N Nᵀ) in
+    /// other coordinates: with Q_opt, κ = 100 they agree to 1e-9 of the largest entry, for classes of variance 0.25,
+    /// 1 and 0 (Γ_t singular at t = 0, which neither recursion reaches), on a grid to t_min = 0 and one to 0.01;
+    /// a grid that a run does not take in white coordinates (refined) or an integrator (Euler) has no white recursion.
+    #[test]
+    fn the_white_recursion_is_the_plain_one_in_other_coordinates() {
+        let process = |d: usize| {
+            let cfg: crate::config::ScenarioConfig = serde_json::from_str(&format!(
+                r#"{{"process": {{"d": {d}, "precision": {{"kind": "log_spaced", "kappa": 100}}, "drift": {{"design": "optimal"}}}}}}"#
+            ))
+            .unwrap();
+            cfg.build().unwrap().process
+        };
+        for (d, s2, t_min) in [(8, 0.25, 0.0), (12, 1.0, 0.01), (8, 0.0, 0.0)] {
+            let p = process(d);
+            let within = Mixture::two_class(DVector::zeros(d), Within::Isotropic(s2).matrix(d)).unwrap();
+            let mut score = MixtureScore::with_path(&p, &within, Some(MixturePath::TwoClassShared)).unwrap();
+            let grid = TimeGrid::uniform(4.0, t_min, 300).unwrap();
+            let white = white_covariances(&p, &mut score, Integrator::Exponential, &grid).expect("a white recursion");
+            let plain = plain_covariances(&p, &mut score, Integrator::Exponential, &grid).unwrap();
+            let scale = plain.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+            let gap = white.iter().zip(&plain).fold(0.0f64, |m, (a, b)| m.max((a - b).abs()));
+            assert!(gap <= 1e-9 * scale, "d = {d}, σ² = {s2}: {gap:e} of {scale}");
+            let refined = TimeGrid::refined(4.0, 0.01, 100).unwrap();
+            assert!(white_covariances(&p, &mut score, Integrator::Exponential, &refined).is_none());
+            assert!(white_covariances(&p, &mut score, Integrator::EulerMaruyama, &grid).is_none());
+        }
     }
 
     #[test]

@@ -178,6 +178,21 @@ impl Whitening {
         })
     }
 
+    /// N (rows): x = N z.
+    pub fn noise_matrix(&self) -> &[f64] {
+        &self.n
+    }
+
+    /// The chain's W = N⁻¹ Γ_t N⁻ᵀ (rows) at the last prepared step.
+    pub fn white_covariance(&self) -> &[f64] {
+        &self.w
+    }
+
+    /// The last prepared step's G (rows), in f64 whatever the precision of G z.
+    pub fn step_matrix(&self) -> &[f64] {
+        &self.g_mat
+    }
+
     /// The fingerprint of N (FNV-1a over its bits).
     pub fn id(&self) -> u64 {
         self.id
