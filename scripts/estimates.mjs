@@ -19,6 +19,7 @@ export const CASES = [
   ['trajectories', 'd=256&particles=500&steps=300&U=log_spaced&drift=optimal&integrator=exponential'],
   ['trajectories', 'd=32&particles=2000&steps=2000&U=log_spaced&kappa=4&integrator=euler_maruyama'],
   ['trajectories', 'd=128&particles=50&steps=1000&U=log_spaced&drift=optimal&integrator=exponential'],
+  ['trajectories', 'd=64&particles=60&steps=400&U=log_spaced&drift=optimal&integrator=exponential&sigma=0.5'],
   ['trajectories', 'd=64&particles=200&steps=300&U=log_spaced&drift=optimal&integrator=exponential&grid=refined&tmin=0.01'],
   ['trajectories', 'd=64&particles=500&steps=500&score=empirical&n=5000&grid=refined&tmin=0.01'],
   ['trajectories', 'd=64&particles=300&steps=300&score=empirical&n=3000&U=log_spaced&drift=optimal&grid=refined&tmin=0.01&integrator=exponential'],
