@@ -6,25 +6,13 @@
 // Benches are native-only: Instant::now is banned in the core because it panics on wasm32, not here.
 #![allow(clippy::disallowed_methods)]
 
-use std::time::Instant;
+mod common;
 
+use common::median_ms;
 use diffusion_regimes::config::{ScenarioConfig, ScoreKind};
 use diffusion_regimes::sampler::grid::TimeGrid;
 use diffusion_regimes::sampler::integrator::Integrator;
 use diffusion_regimes::sampler::step_bias::{class_covariances, matrix_work, step_warning};
-
-/// Median wall time of 5 runs of `f`, in milliseconds.
-fn median_ms(mut f: impl FnMut()) -> f64 {
-    let mut times: Vec<f64> = (0..5)
-        .map(|_| {
-            let t0 = Instant::now();
-            f();
-            t0.elapsed().as_secs_f64() * 1e3
-        })
-        .collect();
-    times.sort_by(f64::total_cmp);
-    times[2]
-}
 
 fn main() {
     let cases = [
@@ -46,10 +34,10 @@ fn main() {
         let grid = if refined { TimeGrid::refined(4.0, 0.01, steps) } else { TimeGrid::uniform(4.0, 0.0, steps) }
             .expect("grid");
         assert!((d as f64).powi(3) * steps as f64 <= matrix_work(&grid));
-        let recursion = median_ms(|| {
+        let recursion = median_ms(5, || {
             class_covariances(&scenario, ScoreKind::Analytic, integrator, &grid).expect("a prediction");
         });
-        let warning = median_ms(|| {
+        let warning = median_ms(5, || {
             step_warning(&scenario, ScoreKind::Analytic, integrator, &grid);
         });
         let kind = if refined { "refined" } else { "uniform" };

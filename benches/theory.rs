@@ -4,8 +4,9 @@
 // Benches are native-only: Instant::now is banned in the core because it panics on wasm32, not here.
 #![allow(clippy::disallowed_methods)]
 
-use std::time::Instant;
+mod common;
 
+use common::median_ms;
 use diffusion_regimes::drift::{Design, Weights};
 use diffusion_regimes::precision::Precision;
 use diffusion_regimes::process::OuProcess;
@@ -15,19 +16,6 @@ use diffusion_regimes::theory::sweep::{evaluate, sweep, TheoryInput, TheoryOptio
 use nalgebra::{DMatrix, DVector};
 
 const D: usize = 64;
-
-/// Median wall time of `repeats` runs of `f`, in milliseconds.
-fn median_ms(repeats: usize, mut f: impl FnMut()) -> f64 {
-    let mut times: Vec<f64> = (0..repeats)
-        .map(|_| {
-            let t0 = Instant::now();
-            f();
-            t0.elapsed().as_secs_f64() * 1e3
-        })
-        .collect();
-    times.sort_by(f64::total_cmp);
-    times[repeats / 2]
-}
 
 /// The workload of the issues: U log-spaced with κ = 100, Q = γ·Q_opt (LNP, λ_k = k), μ = √d along the fastest
 /// eigenvector, C₀ = I, n = 20000.
