@@ -17,12 +17,14 @@ fn goldens_reproduce_natively() {
 
 #[test]
 fn a_perturbed_golden_is_caught() {
-    // The comparison must be able to fail: one sample moved by 1e-9 relative is beyond the tolerance.
+    // The comparison must be able to fail: one sample moved by 1e-9 of (1 + its size), away from zero so the two parts
+    // cannot cancel (x·(1 + 1e-9) + 1e-9 nearly did for a sample near −1), is beyond the tolerance of 1e-10 of the
+    // array's scale (a few units here).
     let (name, text) = golden::GOLDENS[2];
     let g: serde_json::Value = serde_json::from_str(text).unwrap();
     let mut now = golden::rerun(name, &g).unwrap();
     let x = now["samples"][3].as_f64().unwrap();
-    now["samples"][3] = serde_json::json!(x * (1.0 + 1e-9) + 1e-9);
+    now["samples"][3] = serde_json::json!(x + 1e-9 * (1.0 + x.abs()).copysign(x));
     let c = golden::compare(&g["result"], &now);
     assert_eq!(c.failures.len(), 1, "{:?}", c.failures);
     now["classes"][0] = serde_json::json!(7);
