@@ -450,19 +450,13 @@ impl<S: Score> Generator<S> {
                         &mut slot.insert((w.id(), z)).1
                     }
                 };
-                // Block by block of particles, the noise drawn just before its block's step, so the block's
-                // rows of z, noise and result stay in cache (each particle draws the normals of the plain step).
+                // Block by block of particles, so the block's rows of z and of the result stay in cache; each particle
+                // draws the normals of the plain step, straight into its row of the result.
                 let rows = WHITE_BLOCK_VALUES.div_ceil(d).next_multiple_of(4);
-                for (((zb, xb), nb), rngs) in z
-                    .chunks(rows * d)
-                    .zip(self.z_buf.chunks_mut(rows * d))
-                    .zip(self.next_buf.chunks_mut(rows * d))
-                    .zip(state.streams.chunks_mut(rows))
+                for ((zb, nb), rngs) in
+                    z.chunks(rows * d).zip(self.next_buf.chunks_mut(rows * d)).zip(state.streams.chunks_mut(rows))
                 {
-                    for (rng, row) in rngs.iter_mut().zip(xb.chunks_exact_mut(d)) {
-                        rng.fill_normal(row);
-                    }
-                    w.step(zb, xb, d, nb);
+                    w.step(zb, rngs, d, nb);
                 }
                 std::mem::swap(z, &mut self.next_buf);
                 state.step += 1;

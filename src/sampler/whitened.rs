@@ -118,6 +118,8 @@ pub struct Whitening {
     /// `Mixed`: G's rows rounded to f32 in the tile-transposed layout, and the product's workspace.
     g_t32: Vec<f32>,
     scratch: MixedScratch,
+    /// tanh(g̃ᵀz) of a block's particles ([`Whitening::step`]).
+    tanh: Vec<f64>,
 }
 
 impl Whitening {
@@ -175,6 +177,7 @@ impl Whitening {
             precision,
             g_t32: if mixed { vec![0.0; tiled_len(d, d)] } else { Vec::new() },
             scratch: MixedScratch::new(if mixed { d } else { 0 }),
+            tanh: Vec::new(),
         })
     }
 
@@ -283,12 +286,20 @@ impl Whitening {
         Ok(())
     }
 
-    /// One step in white coordinates: `next ← G z + tanh(g̃ᵀz) c + ξ` (`xi` holds the standard normals).
-    pub fn step(&mut self, z: &[f64], xi: &[f64], d: usize, next: &mut [f64]) {
+    /// One step in white coordinates, `next ← G z + tanh(g̃ᵀz) c + ξ`, with the noise ξ drawn straight into `next` from
+    /// each particle's stream (one per row of `z`, d normals in coordinate order: the variates
+    /// [`Stream::fill_normal`](crate::random::Stream::fill_normal) would give, so the numbers of a noise buffer filled
+    /// first and added after, bit for bit, without its stores and loads: W4 natively 0.39 → 0.355 ms per step; no
+    /// change in V8).
+    pub fn step(&mut self, z: &[f64], streams: &mut [crate::random::Stream], d: usize, next: &mut [f64]) {
         match self.precision {
             KernelPrecision::Mixed => dots_mixed(z, &self.g_t32, d, d, next, d, &mut self.scratch),
             KernelPrecision::Double => dots(z, &self.g_mat, d, next, d),
         }
-        crate::kernels::rows::add_tanh_and_noise(next, z, &self.g_tilde, &self.c, xi);
+        self.tanh.resize(streams.len(), 0.0);
+        crate::kernels::rows::tanh_of_dots(z, &self.g_tilde, &mut self.tanh);
+        for ((rng, row), t) in streams.iter_mut().zip(next.chunks_exact_mut(d)).zip(&self.tanh) {
+            rng.add_scaled_and_normal(row, *t, &self.c);
+        }
     }
 }

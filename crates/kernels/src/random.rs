@@ -185,6 +185,19 @@ impl Stream {
         }
         *self = s;
     }
+
+    /// `out[j] += t · c[j] + ξ_j` with ξ_j the next standard normal variates, drawn in j order: the same variates as
+    /// [`Stream::fill_normal`] into a buffer ξ followed by that update, bit for bit, without the buffer's stores and
+    /// loads (the white step's noise, drawn straight into the particle's row).
+    pub fn add_scaled_and_normal(&mut self, out: &mut [f64], t: f64, c: &[f64]) {
+        let z = ziggurat();
+        let mut s = self.clone();
+        for (o, c) in out.iter_mut().zip(c) {
+            let e = s.normal_from(z);
+            *o += t * c + e;
+        }
+        *self = s;
+    }
 }
 
 /// The wedge test of layer i (1 ≤ i < 1024) for the point (x, y): y < f(x) = e^{−x²/2}.
