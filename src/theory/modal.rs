@@ -562,7 +562,9 @@ mod tests {
                 assert!((got_ls - ls).abs() <= 1e-10 * ls.abs().max(1.0), "t = {t}: ln det Σ {got_ls} vs {ls}");
                 let i = crate::theory::collapse::information_unchecked(&p, &c, t).unwrap();
                 let got_i = mm.information(t).unwrap();
-                assert!((got_i - i).abs() <= 1e-11 * i.max(1e-3), "t = {t}: I_t {got_i} vs {i}");
+                // Relative 1e-11, or absolute 1e-13 where I_t is small: at t = 3 (I_t ~ 2e-4) both sides carry
+                // ~1e-14 of absolute rounding (up to 3e-14 over the rotation seeds 1–7 of the first process).
+                assert!((got_i - i).abs() <= 1e-11 * i.max(1e-2), "t = {t}: I_t {got_i} vs {i}");
             }
         }
     }

@@ -122,34 +122,39 @@ impl Stream {
 
     /// A standard normal variate (ziggurat; identical on every platform).
     ///
-    /// One 64-bit word gives the layer i (its low 10 bits) and a signed uniform u ∈ (−1, 1) (its high 53 bits); inside
-    /// the layer's rectangle (|u·x_i| < x_{i+1}, Marsaglia and Tsang's form of the test, which reads one table) the
-    /// variate is u·x_i, otherwise the wedge or the tail is tested.
+    /// One 64-bit word gives the layer i (its low 10 bits) and a signed uniform u ∈ (−1, 1) (its high 53 bits, read as
+    /// a signed integer); inside the layer's rectangle (|u·x_i| < x_{i+1}, Marsaglia and Tsang's form of the test,
+    /// which reads one table) the variate is u·x_i, otherwise the wedge or the tail is tested
+    /// ([`Stream::fill_normal`] draws a batch in another order).
     #[inline]
     pub fn normal(&mut self) -> f64 {
         self.normal_from(ziggurat())
     }
 
-    /// [`Stream::normal`] with the tables at hand (a batch fetches them once).
+    /// [`Stream::normal`] with the tables at hand.
     #[inline(always)]
     fn normal_from(&mut self, z: &Ziggurat) -> f64 {
         loop {
             let w = self.next_u64();
-            let i = (w & ZIG_MASK) as usize;
-            let u = (((w >> 11) as i64) as f64 + 0.5) * (1.0 / (1u64 << 52) as f64) - 1.0; // signed: see `uniform`
-            let x = u * z.x[i];
-            if x.abs() < z.x[i + 1] {
+            let (x, i, inside) = candidate(z, w);
+            if inside {
                 return x;
             }
-            // The rare case gets a copy of the generator and hands back its successor, so the generator's address
-            // never escapes the loop of `fill_normal` and its state stays in registers (not stored and reloaded at
-            // every draw): the same numbers, 5% faster in V8.
-            let (next, v) = self.clone().normal_slow(z, i, x);
-            *self = next;
-            if let Some(v) = v {
+            if let Some(v) = self.settle(z, i, x) {
                 return v;
             }
         }
+    }
+
+    /// The ziggurat's rare cases for the candidate x = u·x_i outside its layer's rectangle: `Some` variate when the
+    /// wedge or tail test accepts, `None` when the candidate is rejected (the caller then starts afresh). The rare
+    /// case gets a copy of the generator and hands back its successor, so the generator's address never escapes the
+    /// hot loops and its state stays in registers (the same numbers, 5% faster in V8).
+    #[inline(always)]
+    fn settle(&mut self, z: &Ziggurat, i: usize, x: f64) -> Option<f64> {
+        let (next, v) = self.clone().normal_slow(z, i, x);
+        *self = next;
+        v
     }
 
     /// The ziggurat's rare cases (0.43% of draws) for the candidate x = u·x_i: the base layer's tail beyond R, or the
@@ -175,29 +180,83 @@ impl Stream {
         (self, accepted)
     }
 
-    /// Fills `out` with standard normal variates.
+    /// Fills `out` (at most [`NORMAL_BATCH`] values) with standard normal variates in two passes: first one word per
+    /// value, its candidate stored whether or not it falls inside its rectangle, with no branch on the test (a bit
+    /// per value marks the outside ones); then, only if some fell outside, the batch's words are replayed from a
+    /// copy of the generator and each outside value, in order, is settled by its wedge or tail test and, if that
+    /// rejects it, by fresh draws ([`Stream::normal`]'s loop) after the batch's words. Every value is the first
+    /// accepted candidate of its own sequence of independent words, so the values are independent standard normals;
+    /// they equal those of successive [`Stream::normal`] calls until the first outside candidate.
+    #[inline(always)]
+    fn fill_batch(&mut self, z: &Ziggurat, out: &mut [f64]) {
+        debug_assert!(!out.is_empty() && out.len() <= NORMAL_BATCH);
+        let start = self.clone();
+        // Bit len − 1 − j marks value j (a shift by one per value keeps the loop free of variable shifts).
+        let mut outside = 0u64;
+        for o in out.iter_mut() {
+            let (x, _, inside) = candidate(z, self.next_u64());
+            *o = x;
+            outside = (outside << 1) | u64::from(!inside);
+        }
+        if outside != 0 {
+            let mut replay = start;
+            let last = out.len() - 1;
+            for (j, o) in out.iter_mut().enumerate() {
+                let w = replay.next_u64();
+                if (outside >> (last - j)) & 1 == 1 {
+                    let (x, i, _) = candidate(z, w);
+                    *o = match self.settle(z, i, x) {
+                        Some(v) => v,
+                        None => self.normal_from(z),
+                    };
+                }
+            }
+        }
+    }
+
+    /// Fills `out` with standard normal variates, batch by batch of [`NORMAL_BATCH`] from its start (`fill_batch`'s
+    /// order: so filling a slice at once or in pieces that are whole batches gives the same numbers).
     pub fn fill_normal(&mut self, out: &mut [f64]) {
         let z = ziggurat();
-        // A local copy whose address never escapes (see `normal_from`), written back once.
+        // A local copy whose address never escapes (see `settle`), written back once.
         let mut s = self.clone();
-        for x in out.iter_mut() {
-            *x = s.normal_from(z);
+        for batch in out.chunks_mut(NORMAL_BATCH) {
+            s.fill_batch(z, batch);
         }
         *self = s;
     }
 
-    /// `out[j] += t · c[j] + ξ_j` with ξ_j the next standard normal variates, drawn in j order: the same variates as
-    /// [`Stream::fill_normal`] into a buffer ξ followed by that update, bit for bit, without the buffer's stores and
-    /// loads (the white step's noise, drawn straight into the particle's row).
+    /// `out[j] += t · c[j] + ξ_j` with ξ the variates [`Stream::fill_normal`] would give for `out`'s length: the same
+    /// numbers as filling a buffer ξ first and adding after, bit for bit, with the buffer one batch long (the white
+    /// step's noise, drawn straight into the particle's row).
     pub fn add_scaled_and_normal(&mut self, out: &mut [f64], t: f64, c: &[f64]) {
         let z = ziggurat();
         let mut s = self.clone();
-        for (o, c) in out.iter_mut().zip(c) {
-            let e = s.normal_from(z);
-            *o += t * c + e;
+        let mut xi = [0.0; NORMAL_BATCH];
+        for (ob, cb) in out.chunks_mut(NORMAL_BATCH).zip(c.chunks(NORMAL_BATCH)) {
+            let xi = &mut xi[..ob.len()];
+            s.fill_batch(z, xi);
+            for ((o, c), e) in ob.iter_mut().zip(cb).zip(xi.iter()) {
+                *o += t * c + e;
+            }
         }
         *self = s;
     }
+}
+
+/// The batch of [`Stream::fill_normal`]: its values are drawn 64 at a time, each batch's rare cases after its words.
+pub const NORMAL_BATCH: usize = 64;
+
+/// The ziggurat's candidate of the word w: (x = u·x_i, i, whether x is inside layer i's rectangle), with i the low 10
+/// bits and u = (k + ½)·2⁻⁵² for k the high 53 bits read as a signed integer, k ∈ [−2⁵², 2⁵²): every step exact, the
+/// 2⁵³ values of u symmetric about 0 in (−1, 1), and a signed conversion (an unsigned one is a branchy sequence in wasm
+/// engines).
+#[inline(always)]
+fn candidate(z: &Ziggurat, w: u64) -> (f64, usize, bool) {
+    let i = (w & ZIG_MASK) as usize;
+    let u = ((((w as i64) >> 11) as f64) + 0.5) * (1.0 / (1u64 << 52) as f64);
+    let x = u * z.x[i];
+    (x, i, x.abs() < z.x[i + 1])
 }
 
 /// The wedge test of layer i (1 ≤ i < 1024) for the point (x, y): y < f(x) = e^{−x²/2}.
@@ -268,9 +327,15 @@ mod tests {
         let width = (hi - lo) / bins as f64;
         let mut counts = vec![0usize; bins + 2];
         let mut beyond_r = 0usize;
+        // Drawn by `fill_normal` in rows of 100 (a whole batch and a part one), so the batch path and its rare cases
+        // are what is tested here; `normal_distribution_matches_phi` tests `normal`.
         let mut s = stream(11, Purpose::Estimator, 3);
-        for _ in 0..n {
-            let x = s.normal();
+        let mut row = [0.0; 100];
+        let xs = (0..n / 100).flat_map(|_| {
+            s.fill_normal(&mut row);
+            row
+        });
+        for x in xs {
             beyond_r += usize::from(x.abs() > ZIG_R);
             let k = if x < lo {
                 0
@@ -297,6 +362,83 @@ mod tests {
         assert!(chi2 < 241.0 + 5.0 * 22.0, "χ² = {chi2} on 241 degrees of freedom");
         let expected = n as f64 * 2.0 * phi(-ZIG_R);
         assert!((beyond_r as f64 - expected).abs() < 5.0 * expected.sqrt(), "{beyond_r} beyond R, {expected} expected");
+    }
+
+    #[test]
+    fn a_batch_is_normal_draws_until_its_first_outside_candidate_and_its_own_numbers_after() {
+        let z = ziggurat();
+        let mut settled_later = 0;
+        for index in 0..400 {
+            let mut batch = [0.0; NORMAL_BATCH];
+            let mut a = stream(13, Purpose::Generation, index);
+            a.fill_normal(&mut batch);
+            // Successive `normal` calls agree up to the first candidate outside its rectangle.
+            let mut b = stream(13, Purpose::Generation, index);
+            let mut probe = b.clone();
+            for (j, &v) in batch.iter().enumerate() {
+                if !candidate(z, probe.next_u64()).2 {
+                    settled_later += 1;
+                    break;
+                }
+                assert_eq!(v.to_bits(), b.normal().to_bits(), "stream {index}, value {j}");
+            }
+            // Filling in whole batches equals filling at once; `add_scaled_and_normal` is the fill plus the update.
+            let mut long = vec![0.0; 3 * NORMAL_BATCH + 5];
+            stream(13, Purpose::Generation, index).fill_normal(&mut long);
+            let mut pieces = vec![0.0; long.len()];
+            let mut c = stream(13, Purpose::Generation, index);
+            c.fill_normal(&mut pieces[..2 * NORMAL_BATCH]);
+            c.fill_normal(&mut pieces[2 * NORMAL_BATCH..]);
+            assert_eq!(long, pieces);
+            let coef: Vec<f64> = (0..long.len()).map(|j| j as f64 * 0.01 - 1.0).collect();
+            let mut out: Vec<f64> = (0..long.len()).map(|j| 0.5 - j as f64 * 0.003).collect();
+            let want: Vec<f64> = out.iter().zip(&coef).zip(&long).map(|((o, c), e)| o + (0.7 * c + e)).collect();
+            stream(13, Purpose::Generation, index).add_scaled_and_normal(&mut out, 0.7, &coef);
+            assert_eq!(out, want);
+        }
+        // 1 − 0.99572⁶⁴ = 24% of batches have an outside candidate: the test must have met some.
+        assert!(settled_later > 50, "{settled_later} batches with an outside candidate");
+
+        // A value whose candidate fell outside is settled as `normal` settles it: its wedge or tail test, then fresh
+        // draws if that rejects. So the settled values of batches have the law of `normal`'s values whose first word
+        // fell outside (a mixture of wedge and tail points and fresh normals, not Φ itself). Two-sample KS on about
+        // 22 000 of each: D < 1.95·√(2/m) at 0.999.
+        let mut settled = Vec::new();
+        let mut s = stream(17, Purpose::Estimator, 4);
+        let mut batch = [0.0; NORMAL_BATCH];
+        for _ in 0..80_000 {
+            let mut probe = s.clone();
+            s.fill_normal(&mut batch);
+            settled.extend(batch.iter().filter(|_| !candidate(z, probe.next_u64()).2));
+        }
+        let mut single = Vec::new();
+        let mut s = stream(19, Purpose::Estimator, 5);
+        while single.len() < settled.len() {
+            let outside = !candidate(z, s.clone().next_u64()).2;
+            let v = s.normal();
+            if outside {
+                single.push(v);
+            }
+        }
+        let m = settled.len();
+        assert!(m > 18_000, "{m} settled values");
+        settled.sort_by(f64::total_cmp);
+        single.sort_by(f64::total_cmp);
+        // D = sup |F_a − F_b| over the merged sample points.
+        let (mut i, mut j, mut d) = (0, 0, 0.0f64);
+        while i < m && j < m {
+            if settled[i] <= single[j] {
+                i += 1;
+            } else {
+                j += 1;
+            }
+            d = d.max((i as f64 - j as f64).abs() / m as f64);
+        }
+        assert!(d < 1.95 * (2.0 / m as f64).sqrt(), "two-sample KS distance {d} on {m} settled values each");
+        // And they are far from Φ: the test can tell a wrong settling (e.g. returning fresh normals only) apart.
+        let phi = |x: f64| 0.5 * libm::erfc(-x / std::f64::consts::SQRT_2);
+        let d_phi = settled.iter().enumerate().map(|(i, &x)| (phi(x) - i as f64 / m as f64).abs()).fold(0.0, f64::max);
+        assert!(d_phi > 0.03, "settled values look like plain normals: D = {d_phi}");
     }
 
     #[test]
@@ -338,9 +480,7 @@ mod tests {
         let hits = (0..n)
             .filter(|_| {
                 let w = s.next_u64();
-                let i = (w & ZIG_MASK) as usize;
-                let u = (((w >> 11) as i64) as f64 + 0.5) * (1.0 / (1u64 << 52) as f64) - 1.0;
-                (u * z.x[i]).abs() < z.x[i + 1]
+                candidate(z, w).2
             })
             .count();
         let se = (fast * (1.0 - fast) / n as f64).sqrt();
