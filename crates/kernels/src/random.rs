@@ -67,6 +67,8 @@ const ZIG_V: f64 = 1.226_324_646_353_088e-3;
 /// The ziggurat's layer edges x_i (x_0 = V/f(R) for the base layer with its tail, x_1 = R, …, x_1024 = 0).
 struct Ziggurat {
     x: [f64; ZIG_LAYERS + 1],
+    /// The fast test's pair of layer i, side by side (one cache line per draw): (x_i·2⁻⁵³, x_{i+1}).
+    rect: [[f64; 2]; ZIG_LAYERS],
     /// The density at the edges, f(x_i) = e^{−x_i²/2} (f(x_1024) = 1), for the wedge test.
     f: [f64; ZIG_LAYERS + 1],
 }
@@ -84,7 +86,8 @@ fn ziggurat() -> &'static Ziggurat {
             f = libm::exp(-0.5 * x[i] * x[i]);
         }
         let f = std::array::from_fn(|i| libm::exp(-0.5 * x[i] * x[i]));
-        Ziggurat { x, f }
+        let rect = std::array::from_fn(|i| [x[i] * (1.0 / (1u64 << 53) as f64), x[i + 1]]);
+        Ziggurat { x, rect, f }
     })
 }
 
@@ -248,15 +251,17 @@ impl Stream {
 pub const NORMAL_BATCH: usize = 64;
 
 /// The ziggurat's candidate of the word w: (x = u·x_i, i, whether x is inside layer i's rectangle), with i the low 10
-/// bits and u = (k + ½)·2⁻⁵² for k the high 53 bits read as a signed integer, k ∈ [−2⁵², 2⁵²): every step exact, the
-/// 2⁵³ values of u symmetric about 0 in (−1, 1), and a signed conversion (an unsigned one is a branchy sequence in wasm
-/// engines).
+/// bits and u = (k + ½)·2⁻⁵² for k the high 53 bits read as a signed integer, k ∈ [−2⁵², 2⁵²): the 2⁵³ values of u
+/// symmetric about 0 in (−1, 1). Computed as x = (2k + 1)·(x_i·2⁻⁵³), where 2k + 1 is the word shifted by 10 (bit 10
+/// is no layer bit) with its low bit set: an exact integer below 2⁵³ in size, converted exactly (a signed conversion;
+/// an unsigned one is a branchy sequence in wasm engines), times an exact power-of-two scaling of x_i, so x is the
+/// exact product rounded once, the bits of u·x_i, with no float add or scaling in the loop.
 #[inline(always)]
 fn candidate(z: &Ziggurat, w: u64) -> (f64, usize, bool) {
     let i = (w & ZIG_MASK) as usize;
-    let u = ((((w as i64) >> 11) as f64) + 0.5) * (1.0 / (1u64 << 52) as f64);
-    let x = u * z.x[i];
-    (x, i, x.abs() < z.x[i + 1])
+    let [scaled, next] = z.rect[i];
+    let x = ((((w as i64) >> 10) | 1) as f64) * scaled;
+    (x, i, x.abs() < next)
 }
 
 /// The wedge test of layer i (1 ≤ i < 1024) for the point (x, y): y < f(x) = e^{−x²/2}.
@@ -497,6 +502,19 @@ mod tests {
         let z = ziggurat();
         let top = z.x[ZIG_LAYERS - 1] * (1.0 - z.f[ZIG_LAYERS - 1]);
         assert!((top / ZIG_V - 1.0).abs() < 1e-9, "top layer area {top} against V = {ZIG_V}");
+    }
+
+    #[test]
+    fn the_candidate_is_u_times_x_i_bit_for_bit() {
+        let z = ziggurat();
+        let mut s = stream(21, Purpose::Estimator, 6);
+        for _ in 0..200_000 {
+            let w = s.next_u64();
+            let i = (w & ZIG_MASK) as usize;
+            let u = ((((w as i64) >> 11) as f64) + 0.5) * (1.0 / (1u64 << 52) as f64);
+            let (x, j, inside) = candidate(z, w);
+            assert_eq!((x.to_bits(), j, inside), ((u * z.x[i]).to_bits(), i, (u * z.x[i]).abs() < z.x[i + 1]));
+        }
     }
 
     #[test]
