@@ -289,8 +289,8 @@ impl Whitening {
     /// One step in white coordinates, `next ← G z + tanh(g̃ᵀz) c + ξ`, with the noise ξ drawn straight into `next` from
     /// each particle's stream (one per row of `z`, d normals in coordinate order: the variates
     /// [`Stream::fill_normal`](crate::random::Stream::fill_normal) would give, so the numbers of a noise buffer filled
-    /// first and added after, bit for bit, without its stores and loads: W4 natively 0.39 → 0.355 ms per step; no
-    /// change in V8).
+    /// first and added after, bit for bit, without its stores and loads: measured alone, W4 natively 0.39 → 0.355 ms
+    /// per step, no change in V8).
     pub fn step(&mut self, z: &[f64], streams: &mut [crate::random::Stream], d: usize, next: &mut [f64]) {
         match self.precision {
             KernelPrecision::Mixed => dots_mixed(z, &self.g_t32, d, d, next, d, &mut self.scratch),
