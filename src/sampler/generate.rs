@@ -235,7 +235,9 @@ impl<S: Score> Generator<S> {
             ));
         }
         let coef = match grid.uniform_step() {
-            Some(h) => Some(StepCoefficients::new(process, integrator, h)?),
+            // The noise factor chosen so that the white step's propagator is Hessenberg, for the plain step too, so
+            // both paths draw the same noise.
+            Some(h) => Some(StepCoefficients::new(process, integrator, h)?.hessenberg_noise()),
             None => None,
         };
         let start_factor = match Isotropic::of(process) {

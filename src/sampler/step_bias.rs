@@ -529,7 +529,7 @@ fn white_covariances(
         return None;
     }
     let d = process.dim();
-    let coef = StepCoefficients::new(process, integrator, grid.uniform_step()?).ok()?;
+    let coef = StepCoefficients::new(process, integrator, grid.uniform_step()?).ok()?.hessenberg_noise();
     let max_rate = process.drift_eigenvalues().iter().map(|z| z.re).fold(f64::NEG_INFINITY, f64::max);
     let mut chain = Whitening::of(&coef, d, KernelPrecision::Double, max_rate)?;
     let times = grid.times();
