@@ -162,10 +162,16 @@ fn the_chain_of_w_holds_over_whole_runs_and_fast_modes() {
 
 #[test]
 fn the_rotated_noise_factor_keeps_the_noise_law_and_makes_the_propagator_hessenberg() {
+    // W4's step (and the smallest dimensions): N → N V (V orthogonal) must keep N Nᵀ, and the kept propagator must be
+    // N'⁻¹ L N' with exact zeros below its subdiagonal (the white chain's kernels skip them).
+    for d in [2, 3, D] {
+        rotated_noise_factor_in(d);
+    }
+}
+
+fn rotated_noise_factor_in(d: usize) {
     use diffusion_regimes::sampler::integrator::{Coefficient, StepCoefficients};
-    // W4's step: N → N V (V orthogonal) must keep N Nᵀ, and the kept propagator must be N'⁻¹ L N' with exact zeros
-    // below its subdiagonal (the white chain's kernels skip them).
-    let u = Precision::log_spaced(D, 100.0, None).unwrap();
+    let u = Precision::log_spaced(d, 100.0, None).unwrap();
     let q = optimal(&u, &Weights::Linear).unwrap();
     let process = OuProcess::new(u, q).unwrap();
     let plain = StepCoefficients::new(&process, Integrator::Exponential, 0.01).unwrap();
@@ -177,15 +183,17 @@ fn the_rotated_noise_factor_keeps_the_noise_law_and_makes_the_propagator_hessenb
     };
     assert!(plain.propagator.is_none());
     let p = rotated.propagator.as_ref().expect("a propagator");
-    let m = |v: &[f64]| nalgebra::DMatrix::from_row_slice(D, D, v);
+    let m = |v: &[f64]| nalgebra::DMatrix::from_row_slice(d, d, v);
     let (n0, n1, l, p) = (m(n0), m(n1), m(l), m(p));
-    assert!((&n0 - &n1).norm() > 0.1 * n0.norm(), "the factor was not rotated");
+    if d > 2 {
+        assert!((&n0 - &n1).norm() > 0.1 * n0.norm(), "d = {d}: the factor was not rotated");
+    }
     let cov = (&n0 * n0.transpose()).norm();
     let dcov = (&n0 * n0.transpose() - &n1 * n1.transpose()).norm();
-    assert!(dcov <= 1e-14 * cov, "N Nᵀ moved by {dcov:e} of {cov:e}");
+    assert!(dcov <= 1e-14 * cov, "d = {d}: N Nᵀ moved by {dcov:e} of {cov:e}");
     let want = n1.clone().try_inverse().unwrap() * l * &n1;
-    assert!((&want - &p).norm() <= 1e-12 * want.norm(), "propagator off by {:e}", (&want - &p).norm());
-    for i in 0..D {
+    assert!((&want - &p).norm() <= 1e-12 * want.norm(), "d = {d}: propagator off by {:e}", (&want - &p).norm());
+    for i in 0..d {
         for j in 0..i.saturating_sub(1) {
             assert_eq!(p[(i, j)], 0.0, "P[{i}][{j}] below the subdiagonal");
         }
