@@ -91,6 +91,39 @@ pub fn dot(x: &[f64], y: &[f64]) -> f64 {
     combine(acc, tail)
 }
 
+/// `out[p] = x_p·g` for every row x_p of `x` (rows of g's length): four rows at a time in lock-step, each with
+/// [`dot`]'s lanes and order, so the same bits as [`dot`] row by row (`dots_with_gives_dot_row_by_row`), with four
+/// independent chains of additions in flight instead of one (the white step's g̃ᵀz, W4: ~4 → ~2 % of a step in V8).
+pub fn dots_with(x: &[f64], g: &[f64], out: &mut [f64]) {
+    let d = g.len();
+    assert!(d > 0 && x.len() % d == 0 && out.len() >= x.len() / d, "dots_with: rows of g's length, one output each");
+    let np = x.len() / d;
+    let full = d - d % LANES;
+    let at = |r: &[f64], c: usize| -> lanes::F2 {
+        // SAFETY: c + LANES ≤ full ≤ d = r.len() (every row and g have length d).
+        lanes::F2::load(unsafe { &*(r.as_ptr().add(c) as *const [f64; LANES]) })
+    };
+    let mut p = 0;
+    while p + MICRO_P <= np {
+        let rows: [&[f64]; MICRO_P] = std::array::from_fn(|r| &x[(p + r) * d..(p + r + 1) * d]);
+        let mut acc = [lanes::F2::zero(); MICRO_P];
+        for c in (0..full).step_by(LANES) {
+            let gc = at(g, c);
+            for (a, row) in acc.iter_mut().zip(rows) {
+                *a = a.add_mul(gc, at(row, c));
+            }
+        }
+        for (r, (a, row)) in acc.iter().zip(rows).enumerate() {
+            let tail: f64 = g[full..].iter().zip(&row[full..]).map(|(a, b)| a * b).sum();
+            out[p + r] = combine(a.to_array(), tail);
+        }
+        p += MICRO_P;
+    }
+    for (o, row) in out[p..np].iter_mut().zip(x[p * d..].chunks_exact(d)) {
+        *o = dot(g, row);
+    }
+}
+
 /// The 4×2 register tile: the eight dot products of four particle rows with two key rows, each in the [`LANES`]
 /// interleaved partial sums of [`dot`] held in one two-lane register ([`lanes::F2`], so the compiler does not have
 /// to find the vectorization itself; on wasm it did not).
@@ -437,6 +470,21 @@ mod tests {
     /// Deterministic test data in (−1, 1) (also used by `mixed`'s tests).
     pub(crate) fn pseudo(n: usize, salt: f64) -> Vec<f64> {
         (0..n).map(|i| ((i as f64 + salt) * 0.7548776662).sin()).collect()
+    }
+
+    #[test]
+    fn dots_with_gives_dot_row_by_row() {
+        for d in [1, 2, 3, 7, 64] {
+            for np in [0, 1, 3, 4, 5, 8, 13] {
+                let x = pseudo(np * d, 0.3 + d as f64);
+                let g = pseudo(d, 1.7);
+                let mut out = vec![f64::NAN; np];
+                dots_with(&x, &g, &mut out);
+                for (p, o) in out.iter().enumerate() {
+                    assert_eq!(o.to_bits(), dot(&g, &x[p * d..(p + 1) * d]).to_bits(), "d={d} np={np} p={p}");
+                }
+            }
+        }
     }
 
     #[test]

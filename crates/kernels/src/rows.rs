@@ -49,9 +49,7 @@ pub fn tanh_of_dots(z: &[f64], g: &[f64], out: &mut [f64]) {
     let d = g.len();
     for (zb, ob) in z.chunks(B * d).zip(out.chunks_mut(B)) {
         let mut a = [0.0; B];
-        for (aj, zp) in a.iter_mut().zip(zb.chunks_exact(d)) {
-            *aj = dot(g, zp);
-        }
+        crate::dots_with(zb, g, &mut a);
         let th = tanh_lanes(a);
         ob.copy_from_slice(&th[..ob.len()]);
     }
