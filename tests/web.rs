@@ -253,3 +253,39 @@ fn measure_over_budget_is_a_js_error_naming_the_budget() {
     let msg = js_sys::Error::from(v).message().as_string().unwrap();
     assert!(msg.contains("memory budget"), "{msg}");
 }
+
+#[wasm_bindgen_test]
+fn simd_rounding_to_f32_gives_the_bits_of_a_cast() {
+    // `round_keys` converts four values per store on wasm (f32x4.demote_f64x2_zero); it must give `as f32`'s bits,
+    // ties, subnormals, overflow and signed zeros included (NaN stays NaN), and in the tail past the last group of four.
+    let halfway = 1.0 + f64::from(f32::EPSILON) / 2.0;
+    let mut keys = vec![
+        0.0,
+        -0.0,
+        1.0,
+        -1.5,
+        halfway,
+        -halfway,
+        1.0 + 3.0 * f64::from(f32::EPSILON) / 2.0,
+        f64::from(f32::MAX) * 1.5,
+        -1e300,
+        1e-45,
+        f64::from(f32::MIN_POSITIVE) / 3.0,
+        f64::INFINITY,
+        f64::NAN,
+        std::f64::consts::PI,
+    ];
+    keys.extend((0..1001).map(|i| ((i as f64) * 0.754_877_666).sin() * 10f64.powi(i % 40 - 20)));
+    for len in [0, 1, 3, 4, 5, 14, keys.len()] {
+        let mut out = vec![7.0f32; len];
+        diffusion_regimes::kernels::mixed::round_keys(&keys[..len], &mut out);
+        for (o, k) in out.iter().zip(&keys) {
+            if k.is_nan() {
+                // A NaN's payload is not specified by wasm's conversions; it must stay a NaN.
+                assert!(o.is_nan());
+            } else {
+                assert_eq!(o.to_bits(), (*k as f32).to_bits(), "{k:e}");
+            }
+        }
+    }
+}

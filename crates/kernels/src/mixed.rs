@@ -39,7 +39,26 @@ const MK: usize = 8;
 /// Keys rounded to f32, row-major, for the weighted sum of [`attend_mixed`].
 pub fn round_keys(keys: &[f64], out: &mut [f32]) {
     assert_eq!(keys.len(), out.len(), "round_keys: equal lengths");
-    for (o, k) in out.iter_mut().zip(keys) {
+    // wasm: four values per store (two `f32x4.demote_f64x2_zero` joined by a shuffle), where LLVM's loop converts one
+    // at a time (the white step rounds every z to f32 each step: W4 ~1% faster in V8); the same IEEE rounding to
+    // nearest as `as f32`, so the same bits. Other targets: the plain loop (x86-64 vectorizes it).
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    let done = {
+        use core::arch::wasm32::{f32x4_demote_f64x2_zero, i32x4_shuffle, v128, v128_load, v128_store};
+        let full = keys.len() - keys.len() % 4;
+        for (o, k) in out[..full].chunks_exact_mut(4).zip(keys[..full].chunks_exact(4)) {
+            // SAFETY: k holds 4 f64 (32 readable bytes) and o 4 f32 (16 writable bytes); wasm needs no alignment.
+            unsafe {
+                let lo = f32x4_demote_f64x2_zero(v128_load(k.as_ptr() as *const v128));
+                let hi = f32x4_demote_f64x2_zero(v128_load(k.as_ptr().add(2) as *const v128));
+                v128_store(o.as_mut_ptr() as *mut v128, i32x4_shuffle::<0, 1, 4, 5>(lo, hi));
+            }
+        }
+        full
+    };
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+    let done = 0;
+    for (o, k) in out[done..].iter_mut().zip(&keys[done..]) {
         *o = *k as f32;
     }
 }
