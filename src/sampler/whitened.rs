@@ -44,9 +44,11 @@
 //! P is upper Hessenberg ([`StepCoefficients::hessenberg_noise`], for the plain step too, so both paths draw the same
 //! noise): the sandwich then costs about d³/2 + d³/6 multiply–adds instead of 3d³/2
 //! ([`crate::kernels::dense::gemm_hessenberg`], [`crate::kernels::dense::sandwich_upper_hessenberg`]); W4's
-//! preparation 0.087 → 0.066 ms per step in V8, its whole step ~5% faster. The backward recursion amplifies rounding along the fast modes, so every `period` steps W is computed
-//! afresh from the score's Γ_t ([`Score::two_class_moments`]), with period ≤ 64 and e^{2 λ_max h · period} ≤ 10³;
-//! step k always continues the fresh start at k − (k mod period), so the numbers are a function of the step alone.
+//! preparation 0.087 → 0.066 ms per step in V8, its whole step ~5% faster.
+//!
+//! The backward recursion amplifies rounding along the fast modes, so every `period` steps W is computed afresh from
+//! the score's Γ_t ([`Score::two_class_moments`]), with period ≤ 64 and e^{2 λ_max h · period} ≤ 10³; step k always
+//! continues the fresh start at k − (k mod period), so the numbers are a function of the step alone.
 //!
 //! Precision: by default ([`KernelPrecision::Mixed`]) the product G z is computed in f32 (z and G rounded to f32, sums
 //! in f32 over coordinates in ascending order, widened to f64; [`crate::kernels::mixed::dots_mixed`]); g̃ᵀz, the tanh
@@ -129,7 +131,9 @@ pub struct Whitening {
 impl Whitening {
     /// The whitening of a step with a full noise matrix N, computing G z in `precision`, for a drift whose
     /// eigenvalues have real parts at most `max_rate` (it sets how often W is computed afresh); `None` for a scalar
-    /// or absent noise (nothing to gain) or an N that cannot be inverted in floating point.
+    /// or absent noise (nothing to gain), for coefficients whose N was not chosen by
+    /// [`StepCoefficients::hessenberg_noise`] (no Hessenberg propagator; the run then takes the plain step), or an N
+    /// that cannot be inverted in floating point.
     pub fn of(coef: &StepCoefficients, d: usize, precision: KernelPrecision, max_rate: f64) -> Option<Whitening> {
         let (Some(Coefficient::Matrix(n)), Some(p)) = (&coef.noise, &coef.propagator) else { return None };
         let nm = DMatrix::from_row_slice(d, d, n);
